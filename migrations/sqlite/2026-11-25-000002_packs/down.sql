@@ -1,0 +1,3 @@
+DROP TABLE items;
+DROP TABLE containers;
+DROP TABLE products;

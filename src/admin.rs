@@ -1,0 +1,92 @@
+//! Operator actions outside the HTTP API (the CLI, tests, the demo): creating tenants.
+
+use serde::Serialize;
+
+use crate::auth::{password, Role, Roles};
+use crate::db::{self, api_keys::ApiKeyRow, tenants::TenantRow, DbConn};
+use crate::domain::gs1;
+
+/// What `serialhub tenant create` prints; scripts rely on these three fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedTenant {
+    pub tenant_id: String,
+    pub api_key: String,
+    pub api_secret: String,
+}
+
+/// Checks company prefixes (6–12 digits) and the GLN (13 digits, GS1 check digit).
+pub fn validate_tenant(name: &str, gcps: &[String], gln: Option<&str>) -> Result<(), String> {
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err("tenant name must be 1 to 200 characters".into());
+    }
+    if let Some(bad) = gcps.iter().find(|p| !gs1::is_company_prefix(p)) {
+        return Err(format!("GS1 Company Prefix '{bad}' must be 6 to 12 digits"));
+    }
+    if let Some(gln) = gln {
+        if gln.len() != 13 || !gln.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("GLN '{gln}' must be 13 digits"));
+        }
+        let expected = gs1::check_digit(&gln[..12]);
+        if gln.as_bytes()[12] - b'0' != expected {
+            return Err(format!("GLN '{gln}': check digit should be {expected}"));
+        }
+    }
+    Ok(())
+}
+
+/// Creates a tenant and its first API key holding all four roles.
+pub fn create_tenant(
+    conn: &mut DbConn,
+    name: &str,
+    gcps: &[String],
+    gln: Option<&str>,
+) -> Result<CreatedTenant, String> {
+    validate_tenant(name, gcps, gln)?;
+    let api_secret = password::random_token(40);
+    let tenant = TenantRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: name.trim().to_string(),
+        gs1_company_prefixes: serde_json::to_string(gcps).expect("strings serialise"),
+        gln: gln.map(str::to_string),
+        created_at: db::now(),
+    };
+    let key = ApiKeyRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id: tenant.id.clone(),
+        api_key: password::random_token(32),
+        name: "initial admin key".into(),
+        roles: Roles::new(Role::ALL.to_vec()).to_stored(),
+        secret_hash: password::hash_secret(&api_secret),
+        static_token_id: None,
+        created_at: db::now(),
+        revoked_at: None,
+    };
+    db::write_tx(conn, |c| {
+        db::tenants::insert(c, &tenant)?;
+        db::api_keys::insert(c, &key)
+    })
+    .map_err(|e| format!("cannot create tenant: {e}"))?;
+    Ok(CreatedTenant {
+        tenant_id: tenant.id,
+        api_key: key.api_key,
+        api_secret,
+    })
+}
+
+/// Opens one connection and applies migrations (for CLI commands).
+pub fn connect(url: &str) -> Result<DbConn, String> {
+    use diesel::Connection;
+    let (backend, conn_str) = db::Backend::from_url(url)?;
+    let mut conn = match backend {
+        db::Backend::Sqlite => diesel::SqliteConnection::establish(&conn_str).map(DbConn::Sqlite),
+        db::Backend::Postgres => diesel::PgConnection::establish(&conn_str).map(DbConn::Pg),
+    }
+    .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    if let DbConn::Sqlite(c) = &mut conn {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
+            .map_err(|e| e.to_string())?;
+    }
+    db::run_migrations(&mut conn)?;
+    Ok(conn)
+}

@@ -1,0 +1,23 @@
+//! Database access: one connection type for SQLite and PostgreSQL, the pool, migrations and the
+//! transaction helpers every write goes through. Query functions live in one file per aggregate.
+
+mod conn;
+mod migrate;
+pub mod pool;
+pub mod schema;
+
+pub mod api_keys;
+pub mod channels;
+pub mod idempotency;
+pub mod signing_keys;
+pub mod tenants;
+
+pub use conn::{read_tx, write_tx, DbConn};
+pub use migrate::run_migrations;
+pub use pool::{build_pool, ping, run, Backend, DbPool};
+
+/// Current UTC time truncated to microseconds, the precision both backends store.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,109 @@
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::RunQueryDsl;
+
+use super::DbConn;
+use crate::error::ApiError;
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type Pooled = PooledConnection<ConnectionManager<DbConn>>;
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme; anything else is refused, never silently defaulted.
+    pub fn from_url(url: &str) -> Result<(Backend, String), String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// URL needs a file path, e.g. sqlite://serialhub.db".into());
+            }
+            Ok((Backend::Sqlite, path.to_string()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok((Backend::Postgres, url.to_string()))
+        } else {
+            let scheme = url.split("://").next().unwrap_or(url);
+            Err(format!(
+                "unsupported database URL scheme '{scheme}': use sqlite://PATH or postgres://..."
+            ))
+        }
+    }
+}
+
+/// Per-connection SQLite settings. WAL is persistent and set once by the migrator; these are not.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                 PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the pool for a database URL (`sqlite://path` or `postgres://...`).
+pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, String> {
+    let (backend, conn_str) = Backend::from_url(url)?;
+    let manager = ConnectionManager::<DbConn>::new(conn_str);
+    let builder = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .test_on_check_out(false);
+    let builder = match backend {
+        Backend::Sqlite => builder.connection_customizer(Box::new(SqlitePragmas)),
+        Backend::Postgres => builder,
+    };
+    builder
+        .build(manager)
+        .map_err(|e| format!("cannot connect to the database: {e}"))
+}
+
+/// The backend a pooled connection talks to.
+pub fn backend_of(conn: &DbConn) -> Backend {
+    match conn {
+        DbConn::Sqlite(_) => Backend::Sqlite,
+        DbConn::Pg(_) => Backend::Postgres,
+    }
+}
+
+/// Runs blocking database work on actix's blocking thread pool, inside the caller's tracing span.
+///
+/// Every diesel call of a request goes through here, so async workers never block on I/O.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn: Pooled = pool.get().map_err(|e| {
+            tracing::error!(error = %e, "database pool exhausted or unreachable");
+            ApiError::unavailable()
+        })?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "blocking task failed");
+        ApiError::internal()
+    })?
+}
+
+/// Cheap liveness query used by `/readyz`.
+pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}

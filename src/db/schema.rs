@@ -1,0 +1,117 @@
+//! One portable schema for SQLite and PostgreSQL, written by hand: only Text, Integer, BigInt, Bool,
+//! Timestamp and Binary, so the same query code compiles for both backends.
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        gs1_company_prefixes -> Text,
+        gln -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        tenant_id -> Text,
+        api_key -> Text,
+        name -> Text,
+        roles -> Text,
+        secret_hash -> Text,
+        static_token_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        secret -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    channels (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        kind -> Text,
+        source -> Text,
+        channel_key -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (tenant_id, idem_key) {
+        tenant_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        state -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        tenant_id -> Text,
+        product_code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    containers (id) {
+        id -> BigInt,
+        sscc -> Text,
+        tenant_id -> Text,
+        owner_tenant_id -> Text,
+        status -> Text,
+        parent_container_id -> Nullable<BigInt>,
+        channel_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    items (id) {
+        id -> BigInt,
+        product_id -> Text,
+        serial_number -> Text,
+        batch -> Text,
+        expiry_date -> Text,
+        status -> Text,
+        decommission_reason -> Nullable<Text>,
+        produced_by -> Text,
+        channel_id -> Text,
+        parent_container_id -> Nullable<BigInt>,
+        parent_item_id -> Nullable<BigInt>,
+        commissioned_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(api_keys -> tenants (tenant_id));
+diesel::joinable!(channels -> tenants (tenant_id));
+diesel::joinable!(products -> tenants (tenant_id));
+diesel::joinable!(items -> products (product_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    api_keys,
+    signing_keys,
+    channels,
+    idempotency_keys,
+    products,
+    containers,
+    items,
+);

@@ -1,0 +1,36 @@
+use diesel::prelude::*;
+
+use super::schema::tenants;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tenants)]
+pub struct TenantRow {
+    pub id: String,
+    pub name: String,
+    /// JSON array of company prefixes.
+    pub gs1_company_prefixes: String,
+    pub gln: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+impl TenantRow {
+    pub fn company_prefixes(&self) -> Vec<String> {
+        serde_json::from_str(&self.gs1_company_prefixes).unwrap_or_default()
+    }
+}
+
+pub fn insert(conn: &mut DbConn, row: &TenantRow) -> QueryResult<()> {
+    diesel::insert_into(tenants::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<TenantRow>> {
+    tenants::table
+        .find(id)
+        .select(TenantRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,3 @@
+//! Pure domain logic: no I/O, no database, no HTTP.
+
+pub mod gs1;

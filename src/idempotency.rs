@@ -1,0 +1,155 @@
+//! Every write request goes through [`run_write`]: one write transaction for the work and, when the
+//! caller sent an `Idempotency-Key`, the stored response committed in that same transaction.
+//!
+//! Protocol (PRODUCT.md §2): the key is claimed (`running`) in a short transaction of its own, so a
+//! concurrent duplicate sees the claim and gets 409 instead of waiting. Then the work runs; its
+//! success response is stored in the work's own transaction, so "done" and the effect commit
+//! together. A 4xx answer is stored too (the same request replays the same answer); a 5xx releases
+//! the claim so the client may retry. A claim left by a crashed process goes stale after 10 minutes.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Identity;
+use crate::db::{self, idempotency as store, DbConn, DbPool};
+use crate::error::{ApiError, ErrorType};
+
+/// What a write produced: an HTTP status and a JSON body.
+pub type WriteResult = Result<(StatusCode, Value), ApiError>;
+
+const HEADER: &str = "idempotency-key";
+const STALE_MINUTES: i64 = 10;
+
+enum Claim {
+    Fresh,
+    Replay(StatusCode, Value),
+}
+
+/// Runs `work` in one write transaction, honouring `Idempotency-Key`.
+pub async fn run_write<F>(
+    pool: &DbPool,
+    req: &HttpRequest,
+    identity: &Identity,
+    body: &[u8],
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> WriteResult + Send + 'static,
+{
+    let key = idempotency_key(req)?;
+    let tenant = identity.tenant_id.clone();
+    let hash = request_hash(req, body);
+    let (status, body) = db::run(pool, move |conn| match key {
+        None => db::write_tx(conn, work),
+        Some(key) => run_keyed(conn, &tenant, &key, &hash, work),
+    })
+    .await?;
+    Ok(HttpResponse::build(status).json(body))
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or("").trim();
+    if key.is_empty() || key.len() > 255 {
+        return Err(ApiError::validation(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            vec![crate::error::Detail::at(
+                "Idempotency-Key",
+                "invalid header value",
+            )],
+        ));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// The request's identity for replay purposes: method, path with query, and the exact body bytes.
+fn request_hash(req: &HttpRequest, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(req.method().as_str());
+    h.update([0]);
+    h.update(req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(""));
+    h.update([0]);
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+fn run_keyed<F>(conn: &mut DbConn, tenant: &str, key: &str, hash: &str, work: F) -> WriteResult
+where
+    F: FnOnce(&mut DbConn) -> WriteResult,
+{
+    if let Claim::Replay(status, body) = claim(conn, tenant, key, hash)? {
+        return Ok((status, body));
+    }
+    let outcome: WriteResult = db::write_tx(conn, |c| {
+        let (status, body) = work(c)?;
+        store::complete(
+            c,
+            tenant,
+            key,
+            i32::from(status.as_u16()),
+            &body.to_string(),
+        )?;
+        Ok((status, body))
+    });
+    if let Err(err) = &outcome {
+        // Remember client errors; forget server errors so the client can retry.
+        let remember = err.kind.status().is_client_error();
+        let body = serde_json::to_string(&error_body(err)).unwrap_or_default();
+        let status = i32::from(err.kind.status().as_u16());
+        let _ = db::write_tx(conn, |c| {
+            if remember {
+                store::complete(c, tenant, key, status, &body)
+            } else {
+                store::release(c, tenant, key)
+            }
+        });
+    }
+    outcome
+}
+
+fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
+    db::write_tx(conn, |c| {
+        if store::claim(c, tenant, key, hash)? {
+            return Ok(Claim::Fresh);
+        }
+        let existing = store::find(c, tenant, key)?.ok_or_else(ApiError::internal)?;
+        if existing.request_hash != hash {
+            return Err(ApiError::new(
+                ErrorType::IdempotencyMismatch,
+                "This Idempotency-Key was already used with a different request",
+            ));
+        }
+        if existing.state == store::DONE {
+            let status = existing
+                .response_status
+                .and_then(|s| StatusCode::from_u16(s as u16).ok())
+                .unwrap_or(StatusCode::OK);
+            let body = existing
+                .response_body
+                .and_then(|b| serde_json::from_str(&b).ok())
+                .unwrap_or(Value::Null);
+            return Ok(Claim::Replay(status, body));
+        }
+        let stale_before = db::now() - chrono::Duration::minutes(STALE_MINUTES);
+        if store::reclaim_stale(c, tenant, key, hash, stale_before)? {
+            return Ok(Claim::Fresh);
+        }
+        Err(ApiError::new(
+            ErrorType::IdempotencyInFlight,
+            "A request with this Idempotency-Key is still being processed",
+        ))
+    })
+}
+
+fn error_body(err: &ApiError) -> Value {
+    serde_json::json!({
+        "success": false,
+        "error": err.kind.as_str(),
+        "message": err.message,
+        "details": err.details,
+    })
+}

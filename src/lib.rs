@@ -1,0 +1,18 @@
+//! serialhub: an open, self-hostable serialization hub for pharmaceutical manufacturing.
+//!
+//! Data flows one way: route → identity → domain check → one database transaction → response.
+//! See docs/architecture.md.
+
+pub mod admin;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod idempotency;
+pub mod request_id;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod time;

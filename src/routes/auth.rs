@@ -1,0 +1,80 @@
+//! `POST /v1/api_auth`: exchange an API key and secret for a 24 h dynamic token.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::password;
+use crate::auth::tokens::{Claims, TokenKind};
+use crate::db;
+use crate::error::{ApiError, ErrorType};
+use crate::routes::body::JsonBody;
+use crate::startup::State;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api_auth", web::post().to(api_auth));
+}
+
+#[derive(Deserialize)]
+struct AuthRequest {
+    api_key: String,
+    api_secret: String,
+}
+
+async fn api_auth(
+    state: State,
+    req: HttpRequest,
+    body: JsonBody<AuthRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
+        if let Err(wait) = state.auth_limiter.check(ip) {
+            let mut e = ApiError::new(
+                ErrorType::RateLimit,
+                "Too many authentication attempts; retry later",
+            );
+            e.retry_after = Some(wait);
+            return Err(e);
+        }
+    }
+    let AuthRequest {
+        api_key,
+        api_secret,
+    } = body.value;
+    let key = db::run(&state.pool, move |conn| {
+        Ok(db::api_keys::find_active_by_public(conn, &api_key)?)
+    })
+    .await?;
+    // Unknown key and wrong secret cost the same argon2 verification and give the same answer.
+    let hash = key
+        .as_ref()
+        .map(|k| k.secret_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_string());
+    let verified = web::block(move || password::verify_secret(&api_secret, &hash))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let key = match key {
+        Some(k) if verified => k,
+        _ => {
+            return Err(ApiError::new(
+                ErrorType::Authentication,
+                "Unknown API key or wrong secret",
+            ))
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    let ttl = state.settings.token_ttl_secs;
+    let claims = Claims {
+        sub: key.id,
+        tid: key.tenant_id,
+        typ: TokenKind::Dynamic,
+        jti: uuid::Uuid::new_v4().to_string(),
+        iat: now,
+        exp: Some(now + ttl),
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "success": true,
+        "message": "Authenticated",
+        "token": state.keys.sign(&claims),
+        "expires_in": ttl,
+    })))
+}

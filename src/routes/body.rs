@@ -1,0 +1,115 @@
+//! The JSON body extractor of every write endpoint: `Content-Type: application/json` required (415),
+//! the configured size limit enforced while reading (413), and deserialisation errors reported as
+//! 400 `ValidationError` naming the JSON path of the offending field.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, Detail, ErrorType};
+use crate::startup::AppState;
+
+/// A parsed JSON body plus its raw bytes (the idempotency hash covers the exact bytes sent).
+pub struct JsonBody<T> {
+    pub value: T,
+    pub raw: web::Bytes,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.body_limit)
+            .unwrap_or(16 << 20);
+        let content_type_ok = is_json(req);
+        let declared_len = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::new(
+                    ErrorType::UnsupportedMediaType,
+                    "Content-Type must be application/json",
+                )
+                .with_details(vec![Detail::at(
+                    "Content-Type",
+                    "expected application/json",
+                )]));
+            }
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut buf = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| {
+                    ApiError::validation("The request body could not be read", vec![])
+                })?;
+                if buf.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            let raw = buf.freeze();
+            let value = parse_json(&raw)?;
+            Ok(JsonBody { value, raw })
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::too_large(format!(
+        "The request body is larger than the limit of {limit} bytes"
+    ))
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Deserialises with the path of the failing field, e.g. `child_trade_items[2].serial_number`.
+pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(raw);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let problem = strip_position(&inner.to_string());
+        let parent = if path == "." { String::new() } else { path };
+        // serde reports a missing field at its parent object; name the field itself.
+        let path = match problem
+            .strip_prefix("missing field `")
+            .and_then(|r| r.strip_suffix('`'))
+        {
+            Some(field) if parent.is_empty() => field.to_string(),
+            Some(field) => format!("{parent}.{field}"),
+            None if parent.is_empty() => "$".to_string(),
+            None => parent,
+        };
+        ApiError::validation(
+            format!("Invalid request body: {problem}"),
+            vec![Detail::at(path, problem)],
+        )
+    })
+}
+
+/// serde_json appends " at line L column C"; the path already says where, and shorter is clearer.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

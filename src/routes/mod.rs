@@ -1,0 +1,20 @@
+//! The route table. One folder per API area, one file per resource.
+
+use actix_web::web;
+
+pub mod auth;
+pub mod body;
+pub mod manufacturer_v2;
+pub mod ops;
+pub mod page;
+pub mod tenant;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    ops::configure(cfg);
+    cfg.service(
+        web::scope("/v1")
+            .configure(auth::configure)
+            .configure(tenant::configure)
+            .configure(manufacturer_v2::configure),
+    );
+}

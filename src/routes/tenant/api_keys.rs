@@ -1,0 +1,222 @@
+//! API keys of the caller's tenant, and their static tokens.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::password;
+use crate::auth::tokens::{Claims, TokenKind};
+use crate::auth::{Identity, Role, Roles};
+use crate::db::{self, api_keys::ApiKeyRow};
+use crate::error::{ApiError, Detail};
+use crate::idempotency::run_write;
+use crate::routes::body::JsonBody;
+use crate::routes::page::{page_body, PageQuery};
+use crate::startup::State;
+
+pub const MIN_SECRET_LEN: usize = 12;
+
+#[derive(Deserialize)]
+pub struct CreateKey {
+    name: String,
+    roles: Vec<String>,
+    api_secret: Option<String>,
+}
+
+/// The public view of a key: never the secret or its hash.
+#[derive(Serialize)]
+struct KeyView {
+    id: String,
+    api_key: String,
+    name: String,
+    roles: Vec<&'static str>,
+    created_at: String,
+    revoked: bool,
+    has_static_token: bool,
+}
+
+impl From<ApiKeyRow> for KeyView {
+    fn from(k: ApiKeyRow) -> KeyView {
+        KeyView {
+            roles: Roles::from_stored(&k.roles).names(),
+            revoked: k.revoked_at.is_some(),
+            has_static_token: k.static_token_id.is_some(),
+            created_at: crate::time::rfc3339(k.created_at),
+            id: k.id,
+            api_key: k.api_key,
+            name: k.name,
+        }
+    }
+}
+
+fn validate(req: &CreateKey) -> Result<Roles, ApiError> {
+    let mut details = Vec::new();
+    let name = req.name.trim();
+    if name.is_empty() || name.len() > 200 {
+        details.push(Detail::at("name", "must be 1 to 200 characters"));
+    }
+    let mut roles = Vec::new();
+    for (i, r) in req.roles.iter().enumerate() {
+        match Role::parse(r) {
+            Some(role) => roles.push(role),
+            None => details.push(Detail::at(
+                format!("roles[{i}]"),
+                format!("unknown role '{r}' (admin, shopfloor, release, audit)"),
+            )),
+        }
+    }
+    if req.roles.is_empty() {
+        details.push(Detail::at("roles", "at least one role is required"));
+    }
+    if let Some(s) = &req.api_secret {
+        if s.chars().count() < MIN_SECRET_LEN || s.len() > 1024 {
+            details.push(Detail::at(
+                "api_secret",
+                format!("must be {MIN_SECRET_LEN} to 1024 characters"),
+            ));
+        }
+    }
+    if details.is_empty() {
+        Ok(Roles::new(roles))
+    } else {
+        Err(ApiError::validation("Invalid API key request", details))
+    }
+}
+
+/// `POST /v1/tenant/api_keys`. A generated secret is returned once and never again.
+pub async fn create(
+    state: State,
+    req: HttpRequest,
+    id: Identity,
+    body: JsonBody<CreateKey>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let roles = validate(&body.value)?;
+    let generated = body.value.api_secret.is_none();
+    let secret = body
+        .value
+        .api_secret
+        .clone()
+        .unwrap_or_else(|| password::random_token(40));
+    let to_hash = secret.clone();
+    let secret_hash = web::block(move || password::hash_secret(&to_hash))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let row = ApiKeyRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id: id.tenant_id.clone(),
+        api_key: password::random_token(32),
+        name: body.value.name.trim().to_string(),
+        roles: roles.to_stored(),
+        secret_hash,
+        static_token_id: None,
+        created_at: db::now(),
+        revoked_at: None,
+    };
+    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+        db::api_keys::insert(conn, &row)?;
+        let mut view =
+            serde_json::to_value(KeyView::from(row)).map_err(|_| ApiError::internal())?;
+        view["success"] = json!(true);
+        if generated {
+            view["api_secret"] = json!(secret);
+        }
+        Ok((StatusCode::CREATED, view))
+    })
+    .await
+}
+
+/// `GET /v1/tenant/api_keys`.
+pub async fn list(
+    state: State,
+    id: Identity,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let limit = page.limit()?;
+    let after = page.after.clone();
+    let tenant = id.tenant_id.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(db::api_keys::list(conn, &tenant, after.as_deref(), limit)?)
+    })
+    .await?;
+    let views: Vec<KeyView> = rows.into_iter().map(KeyView::from).collect();
+    Ok(HttpResponse::Ok().json(page_body(views, limit, |k| k.id.clone())))
+}
+
+/// `DELETE /v1/tenant/api_keys/{id}`: revokes the key; its dynamic and static tokens die with it.
+pub async fn revoke(
+    state: State,
+    req: HttpRequest,
+    id: Identity,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let key_id = path.into_inner();
+    let tenant = id.tenant_id.clone();
+    run_write(&state.pool, &req, &id, b"", move |conn| {
+        if !db::api_keys::revoke(conn, &tenant, &key_id, db::now())? {
+            return Err(ApiError::not_found("API key"));
+        }
+        Ok((
+            StatusCode::OK,
+            json!({"success": true, "message": "API key revoked", "id": key_id}),
+        ))
+    })
+    .await
+}
+
+/// `POST /v1/tenant/api_keys/{id}/static_token`: a non-expiring token; replaces any earlier one.
+pub async fn issue_static(
+    state: State,
+    req: HttpRequest,
+    id: Identity,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let key_id = path.into_inner();
+    let tenant = id.tenant_id.clone();
+    let jti = uuid::Uuid::new_v4().to_string();
+    let claims = Claims {
+        sub: key_id.clone(),
+        tid: tenant.clone(),
+        typ: TokenKind::Static,
+        jti: jti.clone(),
+        iat: chrono::Utc::now().timestamp(),
+        exp: None,
+    };
+    let token = state.keys.sign(&claims);
+    run_write(&state.pool, &req, &id, b"", move |conn| {
+        if !db::api_keys::set_static_token(conn, &tenant, &key_id, Some(&jti))? {
+            return Err(ApiError::not_found("API key"));
+        }
+        Ok((
+            StatusCode::OK,
+            json!({"success": true, "message": "Static token generated", "token": token}),
+        ))
+    })
+    .await
+}
+
+/// `DELETE /v1/tenant/api_keys/{id}/static_token`.
+pub async fn revoke_static(
+    state: State,
+    req: HttpRequest,
+    id: Identity,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let key_id = path.into_inner();
+    let tenant = id.tenant_id.clone();
+    run_write(&state.pool, &req, &id, b"", move |conn| {
+        if !db::api_keys::set_static_token(conn, &tenant, &key_id, None)? {
+            return Err(ApiError::not_found("API key"));
+        }
+        Ok((
+            StatusCode::OK,
+            json!({"success": true, "message": "Static token revoked"}),
+        ))
+    })
+    .await
+}

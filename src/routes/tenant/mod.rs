@@ -1,0 +1,28 @@
+//! Tenant dashboard (PRODUCT.md §3.2): role `admin` on every endpoint.
+
+use actix_web::web;
+
+mod api_keys;
+mod channels;
+mod info;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/tenant")
+            .route("", web::get().to(info::show))
+            .route("/api_keys", web::post().to(api_keys::create))
+            .route("/api_keys", web::get().to(api_keys::list))
+            .route("/api_keys/{id}", web::delete().to(api_keys::revoke))
+            .route(
+                "/api_keys/{id}/static_token",
+                web::post().to(api_keys::issue_static),
+            )
+            .route(
+                "/api_keys/{id}/static_token",
+                web::delete().to(api_keys::revoke_static),
+            )
+            .route("/channels", web::post().to(channels::create))
+            .route("/channels", web::get().to(channels::list))
+            .route("/channels/{id}", web::patch().to(channels::update)),
+    );
+}

@@ -1,0 +1,93 @@
+//! Building and running the HTTP application: state, middleware, the route table.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+
+use crate::auth::rate_limit::RateLimiter;
+use crate::auth::tokens::KeyRing;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::error::ApiError;
+use crate::{request_id, routes};
+
+/// Shared by every request.
+pub struct AppState {
+    pub pool: DbPool,
+    pub keys: KeyRing,
+    pub settings: Settings,
+    pub auth_limiter: RateLimiter,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, loads the signing keys and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> Result<Application, String> {
+        let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
+        let setup_pool = pool.clone();
+        let keys = web::block(move || -> Result<KeyRing, String> {
+            let mut conn = setup_pool
+                .get()
+                .map_err(|e| format!("cannot connect to the database: {e}"))?;
+            db::run_migrations(&mut conn)?;
+            KeyRing::load_or_create(&mut conn).map_err(|e| format!("cannot load signing keys: {e}"))
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let workers = settings.workers;
+        let state = web::Data::new(AppState {
+            pool,
+            keys,
+            auth_limiter: RateLimiter::new(settings.auth_rate_per_minute),
+            settings,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(
+                    web::QueryConfig::default().error_handler(|e, _| bad_input(e.to_string())),
+                )
+                .app_data(web::PathConfig::default().error_handler(|e, _| bad_input(e.to_string())))
+                .wrap(actix_web::middleware::from_fn(request_id::middleware))
+                .configure(routes::configure)
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(ApiError::not_found("Endpoint"))
+                }))
+        });
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        let server = server.listen(listener).map_err(|e| e.to_string())?.run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn bad_input(problem: String) -> actix_web::Error {
+    ApiError::validation(format!("Invalid request: {problem}"), vec![]).into()
+}
+
+/// Shared state for handlers.
+pub type State = web::Data<AppState>;
+
+#[allow(dead_code)]
+fn _assert_state_is_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Arc<AppState>>();
+}
