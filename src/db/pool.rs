@@ -60,6 +60,7 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, String> {
     let builder = Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
+        .min_idle(Some(1))
         .test_on_check_out(false);
     let builder = match backend {
         Backend::Sqlite => builder.connection_customizer(Box::new(SqlitePragmas)),

@@ -1,1 +1,12 @@
+//! Black-box tests of the HTTP API and CLI, compiled as one test binary.
 
+mod helpers;
+
+mod auth;
+mod channels;
+mod cli;
+mod conventions;
+mod idempotency;
+mod ops;
+mod tenant_keys;
+mod tokens;
