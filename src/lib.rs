@@ -16,3 +16,4 @@ pub mod routes;
 pub mod startup;
 pub mod telemetry;
 pub mod time;
+pub mod workflows;

@@ -8,7 +8,11 @@ pub mod schema;
 
 pub mod api_keys;
 pub mod channels;
+pub mod containers;
+pub mod hierarchy;
 pub mod idempotency;
+pub mod items;
+pub mod products;
 pub mod signing_keys;
 pub mod tenants;
 

@@ -1,3 +1,6 @@
 //! Pure domain logic: no I/O, no database, no HTTP.
 
+pub mod aggregation;
 pub mod gs1;
+pub mod lifecycle;
+pub mod trade_item;

@@ -4,6 +4,7 @@ use actix_web::web;
 
 pub mod auth;
 pub mod body;
+pub mod lookup;
 pub mod manufacturer_v2;
 pub mod ops;
 pub mod page;
@@ -15,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/v1")
             .configure(auth::configure)
             .configure(tenant::configure)
+            .configure(lookup::configure)
             .configure(manufacturer_v2::configure),
     );
 }

@@ -8,7 +8,12 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, Error};
 
 use crate::auth::extract::{authenticate, check_channel};
-use crate::error::ApiError;
+use crate::auth::{ChannelCtx, Identity, Role};
+use crate::error::{ApiError, ErrorType};
+use crate::workflows::Actor;
+
+mod aggregate;
+mod serials;
 
 pub const PREFIX: &str = "/manufacturer/v2/api";
 
@@ -16,6 +21,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(PREFIX)
             .wrap(from_fn(channel_guard))
+            .route("/serials/commission", web::post().to(serials::commission))
+            .route(
+                "/serials/decommission",
+                web::post().to(serials::decommission),
+            )
+            .route(
+                "/aggregate/container",
+                web::post().to(aggregate::on_container),
+            )
+            .route(
+                "/aggregate/container",
+                web::delete().to(aggregate::off_container),
+            )
+            .route(
+                "/aggregate/trade_item",
+                web::post().to(aggregate::on_trade_item),
+            )
+            .route(
+                "/aggregate/trade_item",
+                web::delete().to(aggregate::off_trade_item),
+            )
+            .route(
+                "/aggregate/containers",
+                web::post().to(aggregate::containers_on),
+            )
+            .route(
+                "/aggregate/containers",
+                web::delete().to(aggregate::containers_off),
+            )
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ApiError::not_found("Endpoint"))
             })),
@@ -26,8 +60,12 @@ async fn channel_guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    // Order of checks: token (401), channel (403 ChannelError), role (403 ForbiddenError).
     let checked = match authenticate(req.request()).await {
-        Ok(identity) => check_channel(req.request(), &identity).await.map(|_| ()),
+        Ok(identity) => match check_channel(req.request(), &identity).await {
+            Ok(_) => identity.require_any(&[Role::Shopfloor]),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match checked {
@@ -35,4 +73,24 @@ async fn channel_guard(
         // Answer here, as a response, so the outer layers still add x-request-id.
         Err(e) => Ok(req.error_response(e).map_into_right_body()),
     }
+}
+
+/// The acting identity of a Manufacturer V2 request (token and channel already checked).
+pub fn actor(id: &Identity, channel: &ChannelCtx) -> Actor {
+    Actor {
+        tenant_id: id.tenant_id.clone(),
+        api_key_id: id.api_key_id.clone(),
+        channel_id: Some(channel.channel_id.clone()),
+    }
+}
+
+/// More items than the configured maximum in one request: 413, nothing written.
+pub fn check_count(count: usize, max: usize, field: &str) -> Result<(), ApiError> {
+    if count > max {
+        return Err(ApiError::new(
+            ErrorType::PayloadTooLarge,
+            format!("{field} lists {count} items; the limit per request is {max}"),
+        ));
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ use actix_web::web;
 mod api_keys;
 mod channels;
 mod info;
+mod products;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -23,6 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/channels", web::post().to(channels::create))
             .route("/channels", web::get().to(channels::list))
-            .route("/channels/{id}", web::patch().to(channels::update)),
+            .route("/channels/{id}", web::patch().to(channels::update))
+            .route("/products", web::post().to(products::create))
+            .route("/products", web::get().to(products::list))
+            .route("/products/{product_code}", web::get().to(products::show)),
     );
 }

@@ -1,0 +1,201 @@
+//! Containers (SSCCs): lookup, creation on first aggregation, nesting, and hierarchy reads.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{containers, items};
+use super::DbConn;
+use crate::domain::aggregation::ContainerState;
+use crate::domain::lifecycle::Status;
+
+const PENDING: &str = "pending_commissioning_approval";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = containers)]
+pub struct ContainerRow {
+    pub id: i64,
+    pub sscc: String,
+    pub tenant_id: String,
+    pub owner_tenant_id: String,
+    pub status: String,
+    pub parent_container_id: Option<i64>,
+    pub channel_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = containers)]
+pub struct NewContainer<'a> {
+    pub sscc: &'a str,
+    pub tenant_id: &'a str,
+    pub owner_tenant_id: &'a str,
+    pub status: &'a str,
+    pub channel_id: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ContainerRow {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Decommissioned)
+    }
+
+    pub fn state(&self, caller: &str, has_children: bool) -> ContainerState {
+        ContainerState {
+            id: self.id,
+            sscc: self.sscc.clone(),
+            produced_by_caller: self.tenant_id == caller,
+            status: self.status(),
+            parent: self.parent_container_id,
+            has_children,
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConn, sscc: &str) -> QueryResult<Option<ContainerRow>> {
+    containers::table
+        .filter(containers::sscc.eq(sscc))
+        .select(ContainerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Like [`find`], but on PostgreSQL the row stays locked until the transaction ends, so a
+/// concurrent release or aggregation of the same parent waits (SQLite's write lock already
+/// serialises writers).
+pub fn find_for_update(conn: &mut DbConn, sscc: &str) -> QueryResult<Option<ContainerRow>> {
+    match conn {
+        DbConn::Pg(c) => containers::table
+            .filter(containers::sscc.eq(sscc))
+            .select(ContainerRow::as_select())
+            .for_update()
+            .first(c)
+            .optional(),
+        DbConn::Sqlite(_) => find(conn, sscc),
+    }
+}
+
+pub fn by_ssccs(conn: &mut DbConn, ssccs: &[&str]) -> QueryResult<Vec<ContainerRow>> {
+    containers::table
+        .filter(containers::sscc.eq_any(ssccs))
+        .select(ContainerRow::as_select())
+        .load(conn)
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ContainerRow>> {
+    containers::table
+        .find(id)
+        .select(ContainerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Creates the container unless it exists (a concurrent creator wins), then returns it locked.
+pub fn create_or_get(conn: &mut DbConn, new: &NewContainer<'_>) -> QueryResult<ContainerRow> {
+    let insert = diesel::insert_into(containers::table)
+        .values(new)
+        .on_conflict_do_nothing();
+    match conn {
+        DbConn::Sqlite(c) => insert.execute(c)?,
+        DbConn::Pg(c) => insert.execute(c)?,
+    };
+    find_for_update(conn, new.sscc)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Which of `ids` hold at least one pack or container.
+pub fn non_empty(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    let mut with_items: Vec<Option<i64>> = items::table
+        .filter(items::parent_container_id.eq_any(ids))
+        .select(items::parent_container_id)
+        .distinct()
+        .load(conn)?;
+    let with_containers: Vec<Option<i64>> = containers::table
+        .filter(containers::parent_container_id.eq_any(ids))
+        .select(containers::parent_container_id)
+        .distinct()
+        .load(conn)?;
+    with_items.extend(with_containers);
+    let mut out: Vec<i64> = with_items.into_iter().flatten().collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// Puts loose pending containers onto `parent`; the count reveals concurrent changes.
+pub fn attach(
+    conn: &mut DbConn,
+    ids: &[i64],
+    parent: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        containers::table
+            .filter(containers::id.eq_any(ids))
+            .filter(containers::status.eq(PENDING))
+            .filter(containers::parent_container_id.is_null()),
+    )
+    .set((
+        containers::parent_container_id.eq(parent),
+        containers::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+pub fn detach(
+    conn: &mut DbConn,
+    ids: &[i64],
+    parent: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        containers::table
+            .filter(containers::id.eq_any(ids))
+            .filter(containers::status.eq(PENDING))
+            .filter(containers::parent_container_id.eq(parent)),
+    )
+    .set((
+        containers::parent_container_id.eq(None::<i64>),
+        containers::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+pub fn children_of(conn: &mut DbConn, parent: i64) -> QueryResult<Vec<ContainerRow>> {
+    containers::table
+        .filter(containers::parent_container_id.eq(parent))
+        .select(ContainerRow::as_select())
+        .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The container's own id and those of every container it sits in, innermost first.
+pub fn ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "WITH RECURSIVE up(id, parent) AS ( \
+             SELECT id, parent_container_id FROM containers WHERE id = $1 \
+             UNION ALL SELECT c.id, c.parent_container_id FROM containers c JOIN up ON c.id = up.parent) \
+         SELECT id FROM up",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The container's own id and every container below it, at any depth.
+pub fn descendant_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "WITH RECURSIVE down(id) AS ( \
+             SELECT id FROM containers WHERE id = $1 \
+             UNION ALL SELECT c.id FROM containers c JOIN down ON c.parent_container_id = down.id) \
+         SELECT id FROM down",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

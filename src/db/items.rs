@@ -1,0 +1,248 @@
+//! Packs: bulk commissioning, lookups by key, and the conditional updates that enforce
+//! "a pack is in at most one parent" and the lifecycle in the database itself.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::items;
+use super::DbConn;
+use crate::domain::aggregation::{PackState, Parent};
+use crate::domain::lifecycle::Status;
+
+/// Rows per multi-row INSERT: 11 binds a row stays under SQLite's 32 766 and PostgreSQL's 65 535
+/// bind limits, and one statement per chunk keeps 100 000-serial requests to ~40 statements.
+const INSERT_CHUNK: usize = 2_500;
+/// Keys per `IN (...)` lookup or update.
+pub const KEY_CHUNK: usize = 10_000;
+
+const PENDING: &str = "pending_commissioning_approval";
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = items)]
+pub struct NewItem<'a> {
+    pub product_id: &'a str,
+    pub serial_number: &'a str,
+    pub batch: &'a str,
+    pub expiry_date: &'a str,
+    pub status: &'a str,
+    pub produced_by: &'a str,
+    pub channel_id: &'a str,
+    pub commissioned_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = items)]
+pub struct ItemRow {
+    pub id: i64,
+    pub product_id: String,
+    pub serial_number: String,
+    pub batch: String,
+    pub expiry_date: String,
+    pub status: String,
+    pub decommission_reason: Option<String>,
+    pub produced_by: String,
+    pub channel_id: String,
+    pub parent_container_id: Option<i64>,
+    pub parent_item_id: Option<i64>,
+    pub commissioned_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ItemRow {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Decommissioned)
+    }
+
+    pub fn parent(&self) -> Parent {
+        match (self.parent_container_id, self.parent_item_id) {
+            (Some(c), _) => Parent::Container(c),
+            (None, Some(i)) => Parent::Item(i),
+            (None, None) => Parent::None,
+        }
+    }
+
+    pub fn state(&self) -> PackState {
+        PackState {
+            id: self.id,
+            status: self.status(),
+            batch: self.batch.clone(),
+            expiry_date: self.expiry_date.clone(),
+            parent: self.parent(),
+        }
+    }
+}
+
+/// Inserts commissioned packs in multi-row statements. A concurrent duplicate surfaces as a
+/// unique violation, which the caller maps to a `StateError`.
+pub fn insert_many(conn: &mut DbConn, rows: &[NewItem<'_>]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let insert = diesel::insert_into(items::table).values(chunk);
+        n += match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Pg(c) => insert.execute(c)?,
+        };
+    }
+    Ok(n)
+}
+
+/// The packs of one product among `serials`.
+pub fn find_by_serials(
+    conn: &mut DbConn,
+    product_id: &str,
+    serials: &[&str],
+) -> QueryResult<Vec<ItemRow>> {
+    let mut out = Vec::with_capacity(serials.len());
+    for chunk in serials.chunks(KEY_CHUNK) {
+        let rows: Vec<ItemRow> = items::table
+            .filter(items::product_id.eq(product_id))
+            .filter(items::serial_number.eq_any(chunk))
+            .select(ItemRow::as_select())
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+pub fn find_one(conn: &mut DbConn, product_id: &str, serial: &str) -> QueryResult<Option<ItemRow>> {
+    items::table
+        .filter(items::product_id.eq(product_id))
+        .filter(items::serial_number.eq(serial))
+        .select(ItemRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ItemRow>> {
+    items::table
+        .find(id)
+        .select(ItemRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Puts loose pending packs into a parent. Only rows that are still pending and loose match, so
+/// the count tells whether a concurrent request got there first.
+pub fn attach(
+    conn: &mut DbConn,
+    ids: &[i64],
+    parent: Parent,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let (container, item) = match parent {
+        Parent::Container(c) => (Some(c), None),
+        Parent::Item(i) => (None, Some(i)),
+        Parent::None => (None, None),
+    };
+    let mut n = 0;
+    for chunk in ids.chunks(KEY_CHUNK) {
+        n += diesel::update(
+            items::table
+                .filter(items::id.eq_any(chunk))
+                .filter(items::status.eq(PENDING))
+                .filter(items::parent_container_id.is_null())
+                .filter(items::parent_item_id.is_null()),
+        )
+        .set((
+            items::parent_container_id.eq(container),
+            items::parent_item_id.eq(item),
+            items::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Takes packs out of `parent`; only rows still pending and in that parent match.
+pub fn detach(
+    conn: &mut DbConn,
+    ids: &[i64],
+    parent: Parent,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in ids.chunks(KEY_CHUNK) {
+        let base = items::table
+            .filter(items::id.eq_any(chunk))
+            .filter(items::status.eq(PENDING));
+        let reset = (
+            items::parent_container_id.eq(None::<i64>),
+            items::parent_item_id.eq(None::<i64>),
+            items::updated_at.eq(now),
+        );
+        n += match parent {
+            Parent::Container(c) => diesel::update(base.filter(items::parent_container_id.eq(c)))
+                .set(reset)
+                .execute(conn)?,
+            Parent::Item(i) => diesel::update(base.filter(items::parent_item_id.eq(i)))
+                .set(reset)
+                .execute(conn)?,
+            Parent::None => 0,
+        };
+    }
+    Ok(n)
+}
+
+/// Ids of the pending packs directly in `parent` (for "disaggregate all").
+pub fn children_of(conn: &mut DbConn, parent: Parent) -> QueryResult<Vec<i64>> {
+    let q = items::table.select(items::id).into_boxed();
+    match parent {
+        Parent::Container(c) => q.filter(items::parent_container_id.eq(c)).load(conn),
+        Parent::Item(i) => q.filter(items::parent_item_id.eq(i)).load(conn),
+        Parent::None => Ok(Vec::new()),
+    }
+}
+
+/// Decommissions packs in `allowed` statuses: they leave their parent, and packs inside them are
+/// set loose (a destroyed bundle no longer holds anything).
+pub fn decommission(
+    conn: &mut DbConn,
+    ids: &[i64],
+    allowed: &[&str],
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in ids.chunks(KEY_CHUNK) {
+        n += diesel::update(
+            items::table
+                .filter(items::id.eq_any(chunk))
+                .filter(items::status.eq_any(allowed)),
+        )
+        .set((
+            items::status.eq("decommissioned"),
+            items::decommission_reason.eq(reason),
+            items::parent_container_id.eq(None::<i64>),
+            items::parent_item_id.eq(None::<i64>),
+            items::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        diesel::update(items::table.filter(items::parent_item_id.eq_any(chunk)))
+            .set((
+                items::parent_item_id.eq(None::<i64>),
+                items::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// The pack's own id and the ids of every pack it sits in (bundles), innermost first — used to
+/// refuse cycles.
+pub fn item_ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Id> = diesel::sql_query(
+        "WITH RECURSIVE up(id, parent) AS ( \
+             SELECT id, parent_item_id FROM items WHERE id = $1 \
+             UNION ALL SELECT i.id, i.parent_item_id FROM items i JOIN up ON i.id = up.parent) \
+         SELECT id FROM up",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

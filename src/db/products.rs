@@ -1,0 +1,85 @@
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::schema::products;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = products)]
+pub struct ProductRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub product_code: String,
+    pub name: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Inserts a product; false when the tenant already registered this GTIN.
+pub fn insert(conn: &mut DbConn, row: &ProductRow) -> QueryResult<bool> {
+    let insert = diesel::insert_into(products::table)
+        .values(row)
+        .on_conflict_do_nothing();
+    let n = match conn {
+        DbConn::Sqlite(c) => insert.execute(c)?,
+        DbConn::Pg(c) => insert.execute(c)?,
+    };
+    Ok(n == 1)
+}
+
+/// A product the tenant owns, by GTIN.
+pub fn find_owned(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    code: &str,
+) -> QueryResult<Option<ProductRow>> {
+    products::table
+        .filter(products::tenant_id.eq(tenant_id))
+        .filter(products::product_code.eq(code))
+        .select(ProductRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_owned(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ProductRow>> {
+    let mut q = products::table
+        .filter(products::tenant_id.eq(tenant_id))
+        .select(ProductRow::as_select())
+        .order(products::product_code)
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(products::product_code.gt(after.to_string()));
+    }
+    q.load(conn)
+}
+
+/// The products the tenant may commission, aggregate and decommission, by GTIN: its own.
+/// (Products granted through a partnership are added by `access::producible`.)
+pub fn owned_by_codes(
+    conn: &mut DbConn,
+    tenant_id: &str,
+    codes: &[&str],
+) -> QueryResult<HashMap<String, ProductRow>> {
+    let rows: Vec<ProductRow> = products::table
+        .filter(products::tenant_id.eq(tenant_id))
+        .filter(products::product_code.eq_any(codes))
+        .select(ProductRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|p| (p.product_code.clone(), p))
+        .collect())
+}
+
+pub fn by_ids(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<ProductRow>> {
+    products::table
+        .filter(products::id.eq_any(ids))
+        .select(ProductRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,140 @@
+//! Pack and container lifecycle (PRODUCT.md §1.1): statuses, decommission reasons, and which
+//! transitions an action needs.
+
+use std::fmt;
+
+/// Status of a pack or container. The strings are part of the API contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    PendingCommissioningApproval,
+    Released,
+    Decommissioned,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::PendingCommissioningApproval => "pending_commissioning_approval",
+            Status::Released => "released",
+            Status::Decommissioned => "decommissioned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::PendingCommissioningApproval,
+            Status::Released,
+            Status::Decommissioned,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
+    /// Aggregation changes (aggregate, disaggregate) are only allowed while pending.
+    pub fn allows_aggregation(self) -> bool {
+        self == Status::PendingCommissioningApproval
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a pack was taken out of the supply chain. `destroyed` is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecommissionReason {
+    Destroyed,
+    Sampled,
+    Stolen,
+    Damaged,
+    Expired,
+    Other,
+}
+
+impl DecommissionReason {
+    pub const ALL: [DecommissionReason; 6] = [
+        DecommissionReason::Destroyed,
+        DecommissionReason::Sampled,
+        DecommissionReason::Stolen,
+        DecommissionReason::Damaged,
+        DecommissionReason::Expired,
+        DecommissionReason::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecommissionReason::Destroyed => "destroyed",
+            DecommissionReason::Sampled => "sampled",
+            DecommissionReason::Stolen => "stolen",
+            DecommissionReason::Damaged => "damaged",
+            DecommissionReason::Expired => "expired",
+            DecommissionReason::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DecommissionReason> {
+        DecommissionReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// Why a pack in `status` cannot be decommissioned, if it cannot. `by_owner` is true when the
+/// caller owns the product (the MAH): once released, only the MAH may decommission.
+pub fn decommission_blocker(status: Status, by_owner: bool) -> Option<&'static str> {
+    match status {
+        Status::PendingCommissioningApproval => None,
+        Status::Released if by_owner => None,
+        Status::Released => {
+            Some("is released; only the marketing authorisation holder may decommission it")
+        }
+        Status::Decommissioned => Some("is already decommissioned"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_strings_round_trip() {
+        for s in [
+            Status::PendingCommissioningApproval,
+            Status::Released,
+            Status::Decommissioned,
+        ] {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Status::parse("pending"), None);
+    }
+
+    #[test]
+    fn only_pending_allows_aggregation() {
+        assert!(Status::PendingCommissioningApproval.allows_aggregation());
+        assert!(!Status::Released.allows_aggregation());
+        assert!(!Status::Decommissioned.allows_aggregation());
+    }
+
+    #[test]
+    fn decommission_rules() {
+        assert_eq!(
+            decommission_blocker(Status::PendingCommissioningApproval, false),
+            None
+        );
+        assert_eq!(decommission_blocker(Status::Released, true), None);
+        assert!(decommission_blocker(Status::Released, false).is_some());
+        assert!(decommission_blocker(Status::Decommissioned, true).is_some());
+    }
+
+    #[test]
+    fn reasons_parse() {
+        assert_eq!(
+            DecommissionReason::parse("destroyed"),
+            Some(DecommissionReason::Destroyed)
+        );
+        assert_eq!(DecommissionReason::parse("lost"), None);
+        assert_eq!(DecommissionReason::ALL.len(), 6);
+    }
+}

@@ -1,0 +1,60 @@
+//! Which products a caller may produce (commission, aggregate, decommission).
+
+use std::collections::HashMap;
+
+use super::Actor;
+use crate::db::{self, products::ProductRow, DbConn};
+use crate::error::{ApiError, Detail, ErrorType};
+
+/// The products, by GTIN, that the actor may produce among `codes`.
+pub fn producible(
+    conn: &mut DbConn,
+    actor: &Actor,
+    codes: &[&str],
+) -> Result<HashMap<String, ProductRow>, ApiError> {
+    Ok(db::products::owned_by_codes(conn, &actor.tenant_id, codes)?)
+}
+
+/// Resolves every `(path, gtin)`; a GTIN the actor may not produce is a `ProductError` listing
+/// each place it occurs — answered exactly as for a product that does not exist.
+pub fn require_products<'a>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    refs: impl IntoIterator<Item = (String, &'a str)>,
+) -> Result<HashMap<String, ProductRow>, ApiError> {
+    let refs: Vec<(String, &str)> = refs.into_iter().collect();
+    let mut codes: Vec<&str> = refs.iter().map(|(_, c)| *c).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let found = producible(conn, actor, &codes)?;
+    let missing: Vec<Detail> = refs
+        .iter()
+        .filter(|(_, code)| !found.contains_key(*code))
+        .map(|(path, code)| Detail::at(path.clone(), format!("product {code} is not registered")))
+        .collect();
+    if missing.is_empty() {
+        Ok(found)
+    } else {
+        Err(ApiError::new(
+            ErrorType::Product,
+            "The product does not exist; register it first",
+        )
+        .with_details(missing))
+    }
+}
+
+/// The single owner (MAH) of a set of products; goods of different owners never share a parent.
+pub fn single_owner<'a>(
+    products: impl IntoIterator<Item = &'a ProductRow>,
+) -> Result<String, ApiError> {
+    let mut owners: Vec<&str> = products.into_iter().map(|p| p.tenant_id.as_str()).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    match owners.as_slice() {
+        [one] => Ok(one.to_string()),
+        _ => Err(ApiError::state(
+            "Items of different brand owners cannot share a parent",
+            vec![],
+        )),
+    }
+}

@@ -1,0 +1,327 @@
+//! Aggregation: packs onto a container, packs into a bundle pack, containers onto a pallet.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{access, concurrent_change, findings_error, Actor};
+use crate::db::{
+    self,
+    containers::{ContainerRow, NewContainer},
+    items::ItemRow,
+    products::ProductRow,
+    DbConn,
+};
+use crate::domain::aggregation::{self, ChildAction, Finding, Parent};
+use crate::domain::gs1::Sscc;
+use crate::domain::trade_item::TradeItemRef;
+use crate::error::{ApiError, ErrorType};
+
+/// What an aggregation changed (for the audit trail and tests).
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub attached: usize,
+    pub unchanged: usize,
+}
+
+/// Loads the stored packs a request names, keyed by (GTIN, serial).
+pub fn load_packs(
+    conn: &mut DbConn,
+    products: &HashMap<String, ProductRow>,
+    refs: &[&TradeItemRef],
+) -> Result<HashMap<(String, String), ItemRow>, ApiError> {
+    let mut by_product: HashMap<&str, Vec<&str>> = HashMap::new();
+    for r in refs {
+        by_product
+            .entry(r.gtin.as_str())
+            .or_default()
+            .push(r.serial.as_str());
+    }
+    let mut out = HashMap::with_capacity(refs.len());
+    for (gtin, serials) in by_product {
+        let product = &products[gtin];
+        for row in db::items::find_by_serials(conn, &product.id, &serials)? {
+            out.insert((gtin.to_string(), row.serial_number.clone()), row);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks every child against `target`; returns the ids to attach and how many were already there.
+fn decide(
+    children: &[TradeItemRef],
+    packs: &HashMap<(String, String), ItemRow>,
+    target: Parent,
+    findings: &mut Vec<Finding>,
+) -> (Vec<i64>, usize) {
+    let mut attach = Vec::with_capacity(children.len());
+    let mut unchanged = 0;
+    for child in children {
+        let key = (child.gtin.to_string(), child.serial.to_string());
+        let state = packs.get(&key).map(ItemRow::state);
+        match aggregation::check_pack_child(child, state.as_ref(), target) {
+            Ok(ChildAction::Attach(id)) => attach.push(id),
+            Ok(ChildAction::AlreadyThere) => unchanged += 1,
+            Err(f) => findings.extend(f),
+        }
+    }
+    (attach, unchanged)
+}
+
+/// Finds the parent SSCC (locked) or creates it for `owner`; refuses other tenants' and closed ones.
+fn open_parent(
+    conn: &mut DbConn,
+    actor: &Actor,
+    sscc: &Sscc,
+    owner: &str,
+) -> Result<ContainerRow, ApiError> {
+    let existing = db::containers::find_for_update(conn, sscc.as_str())?;
+    let state = existing.as_ref().map(|c| c.state(&actor.tenant_id, true));
+    aggregation::check_parent_container("parent", sscc.as_str(), state.as_ref())
+        .map_err(|f| findings_error(vec![f]))?;
+    if let Some(c) = &existing {
+        if c.owner_tenant_id != owner {
+            return Err(ApiError::state(
+                "Items of different brand owners cannot share a parent",
+                vec![],
+            ));
+        }
+        return Ok(existing.expect("checked"));
+    }
+    let now = db::now();
+    let new = NewContainer {
+        sscc: sscc.as_str(),
+        tenant_id: &actor.tenant_id,
+        owner_tenant_id: owner,
+        status: "pending_commissioning_approval",
+        channel_id: actor.channel_id.as_deref(),
+        created_at: now,
+        updated_at: now,
+    };
+    let row = db::containers::create_or_get(conn, &new)?;
+    if row.tenant_id != actor.tenant_id {
+        // Created by another tenant between our read and our insert.
+        return Err(ApiError::state(
+            format!("SSCC {sscc} belongs to another tenant"),
+            vec![],
+        ));
+    }
+    Ok(row)
+}
+
+fn require_children<T>(children: &[T], field: &str) -> Result<(), ApiError> {
+    if children.is_empty() {
+        return Err(ApiError::validation(
+            format!("{field} must list at least one child"),
+            vec![crate::error::Detail::at(field, "empty list")],
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /aggregate/container`: packs onto an SSCC.
+pub fn packs_on_container(
+    conn: &mut DbConn,
+    actor: &Actor,
+    parent: &Sscc,
+    children: &[TradeItemRef],
+) -> Result<Outcome, ApiError> {
+    require_children(children, "child_trade_items")?;
+    let products = access::require_products(
+        conn,
+        actor,
+        children
+            .iter()
+            .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
+    )?;
+    let owner = access::single_owner(products.values())?;
+    let container = open_parent(conn, actor, parent, &owner)?;
+    let refs: Vec<&TradeItemRef> = children.iter().collect();
+    let packs = load_packs(conn, &products, &refs)?;
+    let mut findings = Vec::new();
+    let (ids, unchanged) = decide(
+        children,
+        &packs,
+        Parent::Container(container.id),
+        &mut findings,
+    );
+    if !findings.is_empty() {
+        return Err(findings_error(findings));
+    }
+    if db::items::attach(conn, &ids, Parent::Container(container.id), db::now())? != ids.len() {
+        return Err(concurrent_change());
+    }
+    Ok(Outcome {
+        attached: ids.len(),
+        unchanged,
+    })
+}
+
+/// `POST /aggregate/trade_item`: packs into a bundle pack.
+pub fn packs_in_pack(
+    conn: &mut DbConn,
+    actor: &Actor,
+    parent: &TradeItemRef,
+    children: &[TradeItemRef],
+) -> Result<Outcome, ApiError> {
+    require_children(children, "child_trade_items")?;
+    if children.iter().any(|c| c.key() == parent.key()) {
+        return Err(ApiError::validation(
+            "A pack cannot contain itself",
+            vec![crate::error::Detail::at("parent", "also listed as a child")],
+        ));
+    }
+    let refs = std::iter::once(("parent.product_code".to_string(), parent.gtin.as_str())).chain(
+        children
+            .iter()
+            .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
+    );
+    let products = access::require_products(conn, actor, refs)?;
+    access::single_owner(products.values())?;
+    lock_nesting(conn, actor)?;
+    let mut all: Vec<&TradeItemRef> = children.iter().collect();
+    all.push(parent);
+    let packs = load_packs(conn, &products, &all)?;
+    let parent_row = packs.get(&(parent.gtin.to_string(), parent.serial.to_string()));
+    let parent_row = match parent_row {
+        None => {
+            return Err(ApiError::state(
+                "The parent pack is not commissioned",
+                vec![crate::error::Detail::at("parent", "not commissioned")],
+            ))
+        }
+        Some(p) if !p.status().allows_aggregation() => {
+            return Err(ApiError::state(
+                format!("The parent pack is {}", p.status),
+                vec![crate::error::Detail::at("parent", p.status.clone())],
+            ))
+        }
+        Some(p) => p.clone(),
+    };
+    let mut findings = Vec::new();
+    let (ids, unchanged) = decide(children, &packs, Parent::Item(parent_row.id), &mut findings);
+    // No cycles: none of the children may hold the parent, at any depth.
+    let ancestors: HashSet<i64> = db::items::item_ancestor_ids(conn, parent_row.id)?
+        .into_iter()
+        .collect();
+    for child in children {
+        if let Some(row) = packs.get(&(child.gtin.to_string(), child.serial.to_string())) {
+            if ancestors.contains(&row.id) {
+                findings.push(Finding::state(
+                    &child.path,
+                    "the parent pack is inside this child: that would be a cycle",
+                ));
+            }
+        }
+    }
+    if !findings.is_empty() {
+        return Err(findings_error(findings));
+    }
+    if db::items::attach(conn, &ids, Parent::Item(parent_row.id), db::now())? != ids.len() {
+        return Err(concurrent_change());
+    }
+    Ok(Outcome {
+        attached: ids.len(),
+        unchanged,
+    })
+}
+
+/// `POST /aggregate/containers`: cases onto a pallet.
+pub fn containers_on_container(
+    conn: &mut DbConn,
+    actor: &Actor,
+    parent: &Sscc,
+    children: &[(String, Sscc)],
+) -> Result<Outcome, ApiError> {
+    require_children(children, "child_containers")?;
+    if let Some((path, _)) = children.iter().find(|(_, s)| s == parent) {
+        return Err(ApiError::validation(
+            "A container cannot contain itself",
+            vec![crate::error::Detail::at(
+                path.clone(),
+                "same SSCC as the parent",
+            )],
+        ));
+    }
+    lock_nesting(conn, actor)?;
+    let codes: Vec<&str> = children.iter().map(|(_, s)| s.as_str()).collect();
+    let rows: HashMap<String, ContainerRow> = db::containers::by_ssccs(conn, &codes)?
+        .into_iter()
+        .map(|c| (c.sscc.clone(), c))
+        .collect();
+    let ids: Vec<i64> = rows.values().map(|c| c.id).collect();
+    let non_empty: HashSet<i64> = db::containers::non_empty(conn, &ids)?.into_iter().collect();
+    let owners: HashSet<&str> = rows
+        .values()
+        .filter(|c| c.tenant_id == actor.tenant_id)
+        .map(|c| c.owner_tenant_id.as_str())
+        .collect();
+    let owner = match owners.len() {
+        0 | 1 => owners
+            .into_iter()
+            .next()
+            .unwrap_or(&actor.tenant_id)
+            .to_string(),
+        _ => {
+            return Err(ApiError::state(
+                "Containers of different brand owners cannot share a parent",
+                vec![],
+            ))
+        }
+    };
+    let container = open_parent(conn, actor, parent, &owner)?;
+    let ancestors: HashSet<i64> = db::containers::ancestor_ids(conn, container.id)?
+        .into_iter()
+        .collect();
+    let mut findings = Vec::new();
+    let mut attach = Vec::new();
+    let mut unchanged = 0;
+    for (path, sscc) in children {
+        let row = rows.get(sscc.as_str());
+        let state = row.map(|c| c.state(&actor.tenant_id, non_empty.contains(&c.id)));
+        match aggregation::check_container_child(
+            path,
+            sscc.as_str(),
+            state.as_ref(),
+            Some(container.id),
+        ) {
+            Ok(ChildAction::Attach(id)) if ancestors.contains(&id) => {
+                findings.push(Finding::state(
+                    path,
+                    format!("SSCC {sscc} holds the parent: that would be a cycle"),
+                ))
+            }
+            Ok(ChildAction::Attach(id)) => attach.push(id),
+            Ok(ChildAction::AlreadyThere) => unchanged += 1,
+            Err(f) => findings.push(f),
+        }
+    }
+    if !findings.is_empty() {
+        return Err(findings_error(findings));
+    }
+    if db::containers::attach(conn, &attach, container.id, db::now())? != attach.len() {
+        return Err(concurrent_change());
+    }
+    Ok(Outcome {
+        attached: attach.len(),
+        unchanged,
+    })
+}
+
+/// Nesting packs in packs or containers in containers could form a cycle if two requests cross
+/// (A into B while B into A). Each tenant's nesting changes are serialised: SQLite's write lock
+/// already does; on PostgreSQL a transaction-scoped advisory lock keyed by the tenant does.
+pub fn lock_nesting(conn: &mut DbConn, actor: &Actor) -> Result<(), ApiError> {
+    use diesel::RunQueryDsl;
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(&actor.tenant_id)
+            .execute(c)
+            .map_err(|e| {
+                tracing::error!(error = %e, "nesting lock failed");
+                ApiError::new(
+                    ErrorType::Internal,
+                    "Unexpected error; it has been logged with the request id",
+                )
+            })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! Commissioning: serials become packs `pending_commissioning_approval`.
+
+use std::collections::HashMap;
+
+use super::{access, map_unique, Actor};
+use crate::db::{self, items::NewItem, DbConn};
+use crate::domain::gs1::{Batch, Expiry, Gtin, SerialNumber};
+use crate::error::{ApiError, Detail};
+
+pub struct Commission {
+    pub gtin: Gtin,
+    pub batch: Batch,
+    pub expiry: Expiry,
+    pub serials: Vec<SerialNumber>,
+}
+
+/// Commissions every serial or none. A serial is unique per product forever, so one that exists
+/// in any status (even decommissioned) is refused.
+pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<usize, ApiError> {
+    let products = access::require_products(
+        conn,
+        actor,
+        [("product_code".to_string(), cmd.gtin.as_str())],
+    )?;
+    let product = &products[cmd.gtin.as_str()];
+    let serials: Vec<&str> = cmd.serials.iter().map(|s| s.as_str()).collect();
+    let existing = db::items::find_by_serials(conn, &product.id, &serials)?;
+    if !existing.is_empty() {
+        let index: HashMap<&str, usize> =
+            serials.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+        let mut details: Vec<(usize, Detail)> = existing
+            .iter()
+            .map(|row| {
+                let i = index[row.serial_number.as_str()];
+                (
+                    i,
+                    Detail::at(
+                        format!("serial_numbers[{i}]"),
+                        format!("serial {} is already commissioned", row.serial_number),
+                    ),
+                )
+            })
+            .collect();
+        details.sort_by_key(|(i, _)| *i);
+        return Err(ApiError::state(
+            "Some serials are already commissioned; serials are unique per product forever",
+            details.into_iter().map(|(_, d)| d).collect(),
+        ));
+    }
+    let now = db::now();
+    let channel = actor.channel_id.as_deref().unwrap_or("");
+    let rows: Vec<NewItem<'_>> = serials
+        .iter()
+        .map(|serial| NewItem {
+            product_id: &product.id,
+            serial_number: serial,
+            batch: cmd.batch.as_str(),
+            expiry_date: cmd.expiry.as_printed(),
+            status: "pending_commissioning_approval",
+            produced_by: &actor.tenant_id,
+            channel_id: channel,
+            commissioned_at: now,
+            updated_at: now,
+        })
+        .collect();
+    db::items::insert_many(conn, &rows).map_err(|e| map_unique(e, "A serial"))
+}

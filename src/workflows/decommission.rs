@@ -1,0 +1,64 @@
+//! Decommissioning: packs leave the supply chain with a reason, and leave their parent.
+
+use std::collections::HashMap;
+
+use super::{access, concurrent_change, Actor};
+use crate::db::{self, DbConn};
+use crate::domain::gs1::{Gtin, SerialNumber};
+use crate::domain::lifecycle::{decommission_blocker, DecommissionReason};
+use crate::error::{ApiError, Detail};
+
+pub struct Decommission {
+    pub gtin: Gtin,
+    pub serials: Vec<SerialNumber>,
+    pub reason: DecommissionReason,
+}
+
+pub fn decommission(
+    conn: &mut DbConn,
+    actor: &Actor,
+    cmd: &Decommission,
+) -> Result<usize, ApiError> {
+    let products = access::require_products(
+        conn,
+        actor,
+        [("product_code".to_string(), cmd.gtin.as_str())],
+    )?;
+    let product = &products[cmd.gtin.as_str()];
+    let by_owner = product.tenant_id == actor.tenant_id;
+    let serials: Vec<&str> = cmd.serials.iter().map(|s| s.as_str()).collect();
+    let rows: HashMap<String, _> = db::items::find_by_serials(conn, &product.id, &serials)?
+        .into_iter()
+        .map(|r| (r.serial_number.clone(), r))
+        .collect();
+    let mut details = Vec::new();
+    let mut ids = Vec::with_capacity(serials.len());
+    for (i, serial) in serials.iter().enumerate() {
+        let path = format!("serial_numbers[{i}]");
+        match rows.get(*serial) {
+            None => details.push(Detail::at(
+                path,
+                format!("serial {serial} is not commissioned"),
+            )),
+            Some(row) => match decommission_blocker(row.status(), by_owner) {
+                Some(why) => details.push(Detail::at(path, format!("serial {serial} {why}"))),
+                None => ids.push(row.id),
+            },
+        }
+    }
+    if !details.is_empty() {
+        return Err(ApiError::state(
+            "Some serials cannot be decommissioned",
+            details,
+        ));
+    }
+    let allowed: &[&str] = if by_owner {
+        &["pending_commissioning_approval", "released"]
+    } else {
+        &["pending_commissioning_approval"]
+    };
+    if db::items::decommission(conn, &ids, allowed, cmd.reason.as_str(), db::now())? != ids.len() {
+        return Err(concurrent_change());
+    }
+    Ok(ids.len())
+}

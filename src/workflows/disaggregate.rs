@@ -1,0 +1,171 @@
+//! Disaggregation: the three `DELETE /aggregate/...` forms. Listed children must sit in the given
+//! parent right now; with no list, everything directly in the parent comes out.
+
+use std::collections::HashMap;
+
+use super::aggregate::{load_packs, lock_nesting};
+use super::{access, concurrent_change, findings_error, Actor};
+use crate::db::{self, containers::ContainerRow, DbConn};
+use crate::domain::aggregation::{self, Finding, Parent};
+use crate::domain::gs1::Sscc;
+use crate::domain::trade_item::TradeItemRef;
+use crate::error::{ApiError, Detail};
+
+/// The parent container of a disaggregation: it must exist (else `NotFoundError`), be the
+/// caller's own and still pending.
+fn parent_container(
+    conn: &mut DbConn,
+    actor: &Actor,
+    sscc: &Sscc,
+) -> Result<ContainerRow, ApiError> {
+    let row = db::containers::find_for_update(conn, sscc.as_str())?
+        .ok_or_else(|| ApiError::not_found("Container"))?;
+    let state = row.state(&actor.tenant_id, true);
+    aggregation::check_parent_container("parent", sscc.as_str(), Some(&state))
+        .map_err(|f| findings_error(vec![f]))?;
+    Ok(row)
+}
+
+/// Removes the listed packs (or all) from `target`; returns how many came out.
+fn remove_packs(
+    conn: &mut DbConn,
+    actor: &Actor,
+    target: Parent,
+    children: Option<&[TradeItemRef]>,
+) -> Result<usize, ApiError> {
+    let ids = match children {
+        None => db::items::children_of(conn, target)?,
+        Some(children) => {
+            let products = access::require_products(
+                conn,
+                actor,
+                children
+                    .iter()
+                    .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
+            )?;
+            let refs: Vec<&TradeItemRef> = children.iter().collect();
+            let packs = load_packs(conn, &products, &refs)?;
+            let mut findings = Vec::new();
+            let mut ids = Vec::with_capacity(children.len());
+            for child in children {
+                let row = packs.get(&(child.gtin.to_string(), child.serial.to_string()));
+                let label = format!("{} / {}", child.gtin, child.serial);
+                match aggregation::check_removal(
+                    &child.path,
+                    &label,
+                    row.map(|r| r.parent()),
+                    target,
+                ) {
+                    Ok(()) => ids.push(row.expect("checked").id),
+                    Err(f) => findings.push(f),
+                }
+                if let Some(r) = row {
+                    if !r.status().allows_aggregation() {
+                        findings.push(Finding::state(
+                            &child.path,
+                            format!("{label} is {}", r.status),
+                        ));
+                    }
+                }
+            }
+            if !findings.is_empty() {
+                return Err(findings_error(findings));
+            }
+            ids
+        }
+    };
+    if db::items::detach(conn, &ids, target, db::now())? != ids.len() {
+        return Err(concurrent_change());
+    }
+    Ok(ids.len())
+}
+
+/// `DELETE /aggregate/container`.
+pub fn packs_from_container(
+    conn: &mut DbConn,
+    actor: &Actor,
+    parent: &Sscc,
+    children: Option<&[TradeItemRef]>,
+) -> Result<usize, ApiError> {
+    let container = parent_container(conn, actor, parent)?;
+    remove_packs(conn, actor, Parent::Container(container.id), children)
+}
+
+/// `DELETE /aggregate/trade_item`.
+pub fn packs_from_pack(
+    conn: &mut DbConn,
+    actor: &Actor,
+    parent: &TradeItemRef,
+    children: Option<&[TradeItemRef]>,
+) -> Result<usize, ApiError> {
+    let products = access::require_products(
+        conn,
+        actor,
+        [("parent.product_code".to_string(), parent.gtin.as_str())],
+    )?;
+    lock_nesting(conn, actor)?;
+    let packs = load_packs(conn, &products, &[parent])?;
+    let row = packs
+        .get(&(parent.gtin.to_string(), parent.serial.to_string()))
+        .ok_or_else(|| ApiError::not_found("Parent pack"))?;
+    if !row.status().allows_aggregation() {
+        return Err(ApiError::state(
+            format!("The parent pack is {}", row.status),
+            vec![Detail::at("parent", row.status.clone())],
+        ));
+    }
+    remove_packs(conn, actor, Parent::Item(row.id), children)
+}
+
+/// `DELETE /aggregate/containers`.
+pub fn containers_from_container(
+    conn: &mut DbConn,
+    actor: &Actor,
+    parent: &Sscc,
+    children: Option<&[(String, Sscc)]>,
+) -> Result<usize, ApiError> {
+    let container = parent_container(conn, actor, parent)?;
+    lock_nesting(conn, actor)?;
+    let ids: Vec<i64> = match children {
+        None => db::containers::children_of(conn, container.id)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect(),
+        Some(children) => {
+            let codes: Vec<&str> = children.iter().map(|(_, s)| s.as_str()).collect();
+            let rows: HashMap<String, ContainerRow> = db::containers::by_ssccs(conn, &codes)?
+                .into_iter()
+                .map(|c| (c.sscc.clone(), c))
+                .collect();
+            let mut findings = Vec::new();
+            let mut ids = Vec::new();
+            for (path, sscc) in children {
+                // Another tenant's SSCC answers like an unknown one.
+                let row = rows
+                    .get(sscc.as_str())
+                    .filter(|c| c.tenant_id == actor.tenant_id);
+                let current = row.map(|c| {
+                    c.parent_container_id
+                        .map_or(Parent::None, Parent::Container)
+                });
+                match aggregation::check_removal(
+                    path,
+                    &format!("SSCC {sscc}"),
+                    current,
+                    Parent::Container(container.id),
+                ) {
+                    Ok(()) => ids.push(row.expect("checked").id),
+                    Err(f) => findings.push(f),
+                }
+            }
+            if !findings.is_empty() {
+                return Err(findings_error(findings));
+            }
+            ids
+        }
+    };
+    if db::containers::detach(conn, &ids, container.id, db::now())? != ids.len() {
+        return Err(concurrent_change());
+    }
+    Ok(ids.len())
+}
