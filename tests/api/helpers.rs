@@ -1,3 +1,4 @@
+#![allow(dead_code)] // Not every test module uses every helper.
 //! Test harness: every test starts the real application on port 0 with its own fresh database —
 //! a temporary SQLite file, or a fresh PostgreSQL database when `SERIALHUB_TEST_POSTGRES_URL` is
 //! set. With `SERIALHUB_TEST_REQUIRE_POSTGRES=1` (as in CI) a missing PostgreSQL fails the tests
