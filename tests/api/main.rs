@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod channels;
 mod cli;
+mod concurrency;
 mod conventions;
 mod idempotency;
 mod ops;
