@@ -27,6 +27,26 @@ pub enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Seed a MAH, a CMO, an active partnership, a product and channels, print the credentials
+    /// and a curl walkthrough, then serve.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "SERIALHUB_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Database for the demo (a separate embedded file by default).
+    #[arg(
+        long,
+        env = "SERIALHUB_DEMO_DATABASE_URL",
+        default_value = "sqlite://serialhub-demo.db"
+    )]
+    pub database_url: String,
+    /// Seed and print, but do not start the service.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use serialhub::cli::{Cli, Command, TenantCommand};
 use serialhub::startup::Application;
-use serialhub::{admin, telemetry};
+use serialhub::{admin, demo, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Tenant(TenantCommand::Create(a)) => admin::connect(&a.db.database_url)
             .and_then(|mut conn| admin::create_tenant(&mut conn, &a.name, &a.gcp, a.gln.as_deref()))
             .map(|created| println!("{}", serde_json::to_string(&created).expect("serialisable"))),
+        Command::Demo(a) => run_demo(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -32,4 +33,21 @@ fn serve(settings: serialhub::config::Settings) -> Result<(), String> {
         tracing::info!(bind = %settings.bind, port = app.port(), "serialhub listening");
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn run_demo(a: serialhub::cli::DemoArgs) -> Result<(), String> {
+    let seeded = demo::seed(&a.database_url)?;
+    println!(
+        "{}",
+        demo::walkthrough(&seeded, &format!("http://{}", a.bind))
+    );
+    if a.no_serve {
+        return Ok(());
+    }
+    let settings = serialhub::config::Settings {
+        bind: a.bind,
+        database_url: a.database_url,
+        ..Default::default()
+    };
+    serve(settings)
 }

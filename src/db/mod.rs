@@ -8,11 +8,14 @@ pub mod schema;
 
 pub mod api_keys;
 pub mod channels;
+pub mod commissioning;
 pub mod containers;
 pub mod hierarchy;
 pub mod idempotency;
 pub mod items;
+pub mod partnerships;
 pub mod products;
+pub mod release;
 pub mod signing_keys;
 pub mod tenants;
 

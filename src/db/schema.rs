@@ -79,6 +79,7 @@ diesel::table! {
         channel_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
     }
 }
 
@@ -97,6 +98,25 @@ diesel::table! {
         parent_item_id -> Nullable<BigInt>,
         commissioned_at -> Timestamp,
         updated_at -> Timestamp,
+        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    partnerships (id) {
+        id -> Text,
+        mah_tenant_id -> Text,
+        cmo_tenant_id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnership_products (partnership_id, product_id) {
+        partnership_id -> Text,
+        product_id -> Text,
     }
 }
 
@@ -104,6 +124,8 @@ diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(channels -> tenants (tenant_id));
 diesel::joinable!(products -> tenants (tenant_id));
 diesel::joinable!(items -> products (product_id));
+diesel::joinable!(partnership_products -> partnerships (partnership_id));
+diesel::joinable!(partnership_products -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -114,4 +136,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     containers,
     items,
+    partnerships,
+    partnership_products,
 );

@@ -4,6 +4,7 @@ use actix_web::web;
 
 pub mod auth;
 pub mod body;
+pub mod commissioning;
 pub mod lookup;
 pub mod manufacturer_v2;
 pub mod ops;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::configure)
             .configure(tenant::configure)
             .configure(lookup::configure)
+            .configure(commissioning::configure)
             .configure(manufacturer_v2::configure),
     );
 }

@@ -1,4 +1,4 @@
-//! Which products a caller may produce (commission, aggregate, decommission).
+//! Which products and packs a caller may produce or change (PRODUCT.md §1.2).
 
 use std::collections::HashMap;
 
@@ -6,13 +6,31 @@ use super::Actor;
 use crate::db::{self, products::ProductRow, DbConn};
 use crate::error::{ApiError, Detail, ErrorType};
 
-/// The products, by GTIN, that the actor may produce among `codes`.
+/// The products, by GTIN, that the actor may produce among `codes`: its own, and those an active
+/// partnership grants it. Its own product wins if both carry the same GTIN.
 pub fn producible(
     conn: &mut DbConn,
     actor: &Actor,
     codes: &[&str],
 ) -> Result<HashMap<String, ProductRow>, ApiError> {
-    Ok(db::products::owned_by_codes(conn, &actor.tenant_id, codes)?)
+    let mut found = db::products::owned_by_codes(conn, &actor.tenant_id, codes)?;
+    if found.len() < codes.len() {
+        let missing: Vec<&str> = codes
+            .iter()
+            .copied()
+            .filter(|c| !found.contains_key(*c))
+            .collect();
+        for p in db::partnerships::granted_by_codes(conn, &actor.tenant_id, &missing)? {
+            found.entry(p.product_code.clone()).or_insert(p);
+        }
+    }
+    Ok(found)
+}
+
+/// Whether the actor may change this pack: the product's owner (MAH) may change any of its
+/// packs; a CMO only the packs it produced itself. To anyone else the pack does not exist.
+pub fn may_touch(actor: &Actor, product: &ProductRow, produced_by: &str) -> bool {
+    product.tenant_id == actor.tenant_id || produced_by == actor.tenant_id
 }
 
 /// Resolves every `(path, gtin)`; a GTIN the actor may not produce is a `ProductError` listing

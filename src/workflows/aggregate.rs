@@ -22,9 +22,11 @@ pub struct Outcome {
     pub unchanged: usize,
 }
 
-/// Loads the stored packs a request names, keyed by (GTIN, serial).
+/// Loads the stored packs a request names that the actor may change, keyed by (GTIN, serial).
+/// Packs it may not change are left out, so they read as "not commissioned" (no oracle).
 pub fn load_packs(
     conn: &mut DbConn,
+    actor: &Actor,
     products: &HashMap<String, ProductRow>,
     refs: &[&TradeItemRef],
 ) -> Result<HashMap<(String, String), ItemRow>, ApiError> {
@@ -39,6 +41,9 @@ pub fn load_packs(
     for (gtin, serials) in by_product {
         let product = &products[gtin];
         for row in db::items::find_by_serials(conn, &product.id, &serials)? {
+            if !access::may_touch(actor, product, &row.produced_by) {
+                continue;
+            }
             out.insert((gtin.to_string(), row.serial_number.clone()), row);
         }
     }
@@ -135,7 +140,7 @@ pub fn packs_on_container(
     let owner = access::single_owner(products.values())?;
     let container = open_parent(conn, actor, parent, &owner)?;
     let refs: Vec<&TradeItemRef> = children.iter().collect();
-    let packs = load_packs(conn, &products, &refs)?;
+    let packs = load_packs(conn, actor, &products, &refs)?;
     let mut findings = Vec::new();
     let (ids, unchanged) = decide(
         children,
@@ -179,7 +184,7 @@ pub fn packs_in_pack(
     lock_nesting(conn, actor)?;
     let mut all: Vec<&TradeItemRef> = children.iter().collect();
     all.push(parent);
-    let packs = load_packs(conn, &products, &all)?;
+    let packs = load_packs(conn, actor, &products, &all)?;
     let parent_row = packs.get(&(parent.gtin.to_string(), parent.serial.to_string()));
     let parent_row = match parent_row {
         None => {

@@ -29,6 +29,7 @@ pub fn decommission(
     let serials: Vec<&str> = cmd.serials.iter().map(|s| s.as_str()).collect();
     let rows: HashMap<String, _> = db::items::find_by_serials(conn, &product.id, &serials)?
         .into_iter()
+        .filter(|r| access::may_touch(actor, product, &r.produced_by))
         .map(|r| (r.serial_number.clone(), r))
         .collect();
     let mut details = Vec::new();

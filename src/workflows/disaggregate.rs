@@ -44,7 +44,7 @@ fn remove_packs(
                     .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
             )?;
             let refs: Vec<&TradeItemRef> = children.iter().collect();
-            let packs = load_packs(conn, &products, &refs)?;
+            let packs = load_packs(conn, actor, &products, &refs)?;
             let mut findings = Vec::new();
             let mut ids = Vec::with_capacity(children.len());
             for child in children {
@@ -104,7 +104,7 @@ pub fn packs_from_pack(
         [("parent.product_code".to_string(), parent.gtin.as_str())],
     )?;
     lock_nesting(conn, actor)?;
-    let packs = load_packs(conn, &products, &[parent])?;
+    let packs = load_packs(conn, actor, &products, &[parent])?;
     let row = packs
         .get(&(parent.gtin.to_string(), parent.serial.to_string()))
         .ok_or_else(|| ApiError::not_found("Parent pack"))?;

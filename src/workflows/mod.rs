@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod commission;
 pub mod decommission;
 pub mod disaggregate;
+pub mod release;
 
 use crate::domain::aggregation::{Finding, FindingKind};
 use crate::error::{ApiError, ErrorType};

@@ -5,6 +5,7 @@ use actix_web::web;
 mod api_keys;
 mod channels;
 mod info;
+mod partnerships;
 mod products;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -27,6 +28,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/channels/{id}", web::patch().to(channels::update))
             .route("/products", web::post().to(products::create))
             .route("/products", web::get().to(products::list))
-            .route("/products/{product_code}", web::get().to(products::show)),
+            .route("/products/{product_code}", web::get().to(products::show))
+            .route("/partnerships", web::post().to(partnerships::create))
+            .route("/partnerships", web::get().to(partnerships::list))
+            .route("/partnerships/{id}", web::patch().to(partnerships::update))
+            .route(
+                "/partnerships/{id}/accept",
+                web::post().to(partnerships::accept),
+            ),
     );
 }

@@ -1,0 +1,112 @@
+//! Read models of the commissioning views: what is pending approval for a brand owner (MAH).
+//! Every query is scoped to products the caller owns, which is exactly the visibility rule: a
+//! CMO's own products appear here, what it produced for a partner does not.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::containers::ContainerRow;
+use super::items::ItemRow;
+use super::schema::{containers, items, products};
+use super::DbConn;
+
+const PENDING: &str = "pending_commissioning_approval";
+
+#[derive(Debug, QueryableByName)]
+pub struct ProductCount {
+    #[diesel(sql_type = Text)]
+    pub product_code: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = BigInt)]
+    pub pending_items: i64,
+}
+
+/// The owner's products with their count of pending packs.
+pub fn product_counts(conn: &mut DbConn, owner: &str) -> QueryResult<Vec<ProductCount>> {
+    diesel::sql_query(
+        "SELECT p.product_code, p.name, \
+                (SELECT COUNT(*) FROM items i WHERE i.product_id = p.id AND i.status = 'pending_commissioning_approval') AS pending_items \
+         FROM products p WHERE p.tenant_id = $1 ORDER BY p.product_code",
+    )
+    .bind::<Text, _>(owner)
+    .load(conn)
+}
+
+/// Pending containers holding the owner's goods, optionally only those directly holding packs of
+/// one product; cursor = container id.
+pub fn pending_containers(
+    conn: &mut DbConn,
+    owner: &str,
+    product_id: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ContainerRow>> {
+    let mut q = containers::table
+        .filter(containers::owner_tenant_id.eq(owner))
+        .filter(containers::status.eq(PENDING))
+        .select(ContainerRow::as_select())
+        .order(containers::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(containers::id.gt(after));
+    }
+    if let Some(pid) = product_id {
+        let holding = items::table
+            .filter(items::product_id.eq(pid.to_string()))
+            .filter(items::parent_container_id.is_not_null())
+            .select(items::parent_container_id.assume_not_null());
+        q = q.filter(containers::id.eq_any(holding));
+    }
+    q.load(conn)
+}
+
+/// (container id, direct children) for the given containers.
+pub fn child_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    use diesel::dsl::count_star;
+    let packs: Vec<(Option<i64>, i64)> = items::table
+        .filter(items::parent_container_id.eq_any(ids))
+        .group_by(items::parent_container_id)
+        .select((items::parent_container_id, count_star()))
+        .load(conn)?;
+    let boxes: Vec<(Option<i64>, i64)> = containers::table
+        .filter(containers::parent_container_id.eq_any(ids))
+        .group_by(containers::parent_container_id)
+        .select((containers::parent_container_id, count_star()))
+        .load(conn)?;
+    Ok(packs
+        .into_iter()
+        .chain(boxes)
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect())
+}
+
+/// Pending packs of the owner's products, optionally one product and batch; cursor = item id.
+pub fn pending_items(
+    conn: &mut DbConn,
+    owner: &str,
+    product_id: Option<&str>,
+    batch: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(ItemRow, String)>> {
+    let mut q = items::table
+        .inner_join(products::table)
+        .filter(products::tenant_id.eq(owner))
+        .filter(items::status.eq(PENDING))
+        .select((ItemRow::as_select(), products::product_code))
+        .order(items::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(pid) = product_id {
+        q = q.filter(items::product_id.eq(pid.to_string()));
+    }
+    if let Some(b) = batch {
+        q = q.filter(items::batch.eq(b.to_string()));
+    }
+    if let Some(after) = after {
+        q = q.filter(items::id.gt(after));
+    }
+    q.load(conn)
+}

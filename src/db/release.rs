@@ -1,0 +1,100 @@
+//! Release to market: whole hierarchies move to `released` in a bounded number of statements
+//! (two conditional updates of the named roots, two recursive updates below them), however many
+//! packs a pallet holds.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Timestamp;
+
+use super::schema::{containers, items};
+use super::DbConn;
+
+const PENDING: &str = "pending_commissioning_approval";
+const RELEASED: &str = "released";
+
+/// Releases the named containers if every one is still pending. The count is the guard against a
+/// concurrent release: on PostgreSQL the second transaction waits on the row locks, then finds
+/// the rows no longer pending and touches fewer.
+pub fn release_containers(
+    conn: &mut DbConn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in ids.chunks(super::items::KEY_CHUNK) {
+        n += diesel::update(
+            containers::table
+                .filter(containers::id.eq_any(chunk))
+                .filter(containers::status.eq(PENDING)),
+        )
+        .set((
+            containers::status.eq(RELEASED),
+            containers::released_at.eq(now),
+            containers::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Releases the named packs if every one is still pending.
+pub fn release_items(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in ids.chunks(super::items::KEY_CHUNK) {
+        n += diesel::update(
+            items::table
+                .filter(items::id.eq_any(chunk))
+                .filter(items::status.eq(PENDING)),
+        )
+        .set((
+            items::status.eq(RELEASED),
+            items::released_at.eq(now),
+            items::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Ids are our own integers from the database, so they are written into the SQL text rather than
+/// bound: a pallet of 10 000 cases would otherwise hit bind limits.
+fn id_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "NULL".into();
+    }
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Releases everything still pending below the given containers and packs (not the roots
+/// themselves): returns (containers released, packs released).
+pub fn release_below(
+    conn: &mut DbConn,
+    container_roots: &[i64],
+    item_roots: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<(usize, usize)> {
+    let roots = id_list(container_roots);
+    let packs = id_list(item_roots);
+    let boxes_cte = format!(
+        "boxes(id) AS (SELECT id FROM containers WHERE id IN ({roots}) \
+         UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id)"
+    );
+    let boxes = diesel::sql_query(format!(
+        "WITH RECURSIVE {boxes_cte} \
+         UPDATE containers SET status = '{RELEASED}', released_at = $1, updated_at = $1 \
+         WHERE status = '{PENDING}' AND id IN (SELECT id FROM boxes)"
+    ))
+    .bind::<Timestamp, _>(now)
+    .execute(conn)?;
+    let packs = diesel::sql_query(format!(
+        "WITH RECURSIVE {boxes_cte}, \
+         packs(id) AS (SELECT i.id FROM items i \
+                       WHERE i.parent_container_id IN (SELECT id FROM boxes) OR i.parent_item_id IN ({packs}) \
+                       UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
+         UPDATE items SET status = '{RELEASED}', released_at = $1, updated_at = $1 \
+         WHERE status = '{PENDING}' AND id IN (SELECT id FROM packs)"
+    ))
+    .bind::<Timestamp, _>(now)
+    .execute(conn)?;
+    Ok((boxes, packs))
+}

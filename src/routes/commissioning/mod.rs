@@ -1,0 +1,22 @@
+//! Commissioning views and release to market (PRODUCT.md §3.4): roles `release` or `admin`;
+//! `audit` may read the views.
+
+use actix_web::web;
+
+use crate::auth::Role;
+
+mod release;
+mod views;
+
+pub const READ_ROLES: [Role; 3] = [Role::Release, Role::Admin, Role::Audit];
+pub const RELEASE_ROLES: [Role; 2] = [Role::Release, Role::Admin];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/commissioning")
+            .route("/products", web::get().to(views::products))
+            .route("/containers", web::get().to(views::containers))
+            .route("/items", web::get().to(views::items))
+            .route("/release_to_market", web::post().to(release::release)),
+    );
+}

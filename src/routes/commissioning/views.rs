@@ -1,0 +1,209 @@
+//! What is pending commissioning approval, as the brand owner sees it.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::READ_ROLES;
+use crate::auth::Identity;
+use crate::db::{self, DbConn};
+use crate::domain::gs1::Gtin;
+use crate::error::{ApiError, Detail};
+use crate::routes::page::page_body;
+use crate::startup::State;
+
+#[derive(Deserialize)]
+pub struct ViewQuery {
+    product_code: Option<String>,
+    batch: Option<String>,
+    limit: Option<i64>,
+    after: Option<String>,
+}
+
+impl ViewQuery {
+    fn page(&self) -> Result<(i64, Option<i64>), ApiError> {
+        let limit = crate::routes::page::PageQuery {
+            limit: self.limit,
+            after: None,
+        }
+        .limit()?;
+        let after = match &self.after {
+            None => None,
+            Some(a) => Some(a.parse::<i64>().map_err(|_| {
+                ApiError::validation(
+                    "Invalid cursor",
+                    vec![Detail::at("after", "not a cursor from this list")],
+                )
+            })?),
+        };
+        Ok((limit, after))
+    }
+
+    fn gtin(&self) -> Result<Option<Gtin>, ApiError> {
+        self.product_code
+            .as_deref()
+            .map(|c| {
+                Gtin::parse(c).map_err(|e| {
+                    ApiError::validation(
+                        "Invalid product_code",
+                        vec![Detail::at("product_code", e.to_string())],
+                    )
+                })
+            })
+            .transpose()
+    }
+}
+
+/// The owner's product id for a GTIN filter; `None` inside = the caller owns no such product,
+/// which simply yields an empty list.
+fn product_filter(
+    conn: &mut DbConn,
+    owner: &str,
+    gtin: Option<&Gtin>,
+) -> Result<Option<Option<String>>, ApiError> {
+    match gtin {
+        None => Ok(None),
+        Some(g) => Ok(Some(
+            db::products::find_owned(conn, owner, g.as_str())?.map(|p| p.id),
+        )),
+    }
+}
+
+fn tenant_names(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = String>,
+) -> Result<HashMap<String, Value>, ApiError> {
+    let mut out = HashMap::new();
+    for id in ids {
+        if !out.contains_key(&id) {
+            let name = db::tenants::find(conn, &id)?.map(|t| t.name);
+            out.insert(id.clone(), json!({"tenant_id": id, "name": name}));
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /v1/commissioning/products`.
+pub async fn products(state: State, id: Identity) -> Result<HttpResponse, ApiError> {
+    id.require_any(&READ_ROLES)?;
+    let owner = id.tenant_id.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(db::commissioning::product_counts(conn, &owner)?)
+    })
+    .await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|r| json!({"product_code": r.product_code, "product_code_schema": "GTIN", "name": r.name, "pending_items": r.pending_items}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"success": true, "items": items, "next": null})))
+}
+
+/// `GET /v1/commissioning/containers?product_code=`.
+pub async fn containers(
+    state: State,
+    id: Identity,
+    q: web::Query<ViewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&READ_ROLES)?;
+    let (limit, after) = q.page()?;
+    let gtin = q.gtin()?;
+    let owner = id.tenant_id.clone();
+    let views = db::run(&state.pool, move |conn| {
+        db::read_tx(conn, |c| {
+            let rows = match product_filter(c, &owner, gtin.as_ref())? {
+                Some(None) => Vec::new(),
+                Some(Some(pid)) => db::commissioning::pending_containers(c, &owner, Some(&pid), after, limit)?,
+                None => db::commissioning::pending_containers(c, &owner, None, after, limit)?,
+            };
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let mut counts: HashMap<i64, i64> = HashMap::new();
+            for (cid, n) in db::commissioning::child_counts(c, &ids)? {
+                *counts.entry(cid).or_default() += n;
+            }
+            let parents: HashMap<i64, String> = {
+                let pids: Vec<i64> = rows.iter().filter_map(|r| r.parent_container_id).collect();
+                let mut m = HashMap::new();
+                for pid in pids {
+                    if let Some(p) = db::containers::by_id(c, pid)? {
+                        m.insert(pid, p.sscc);
+                    }
+                }
+                m
+            };
+            let names = tenant_names(c, rows.iter().map(|r| r.tenant_id.clone()))?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    json!({
+                        "id": r.id,
+                        "sscc": r.sscc,
+                        "status": r.status,
+                        "parent": r.parent_container_id.and_then(|p| parents.get(&p)).map(|s| json!({"sscc": s})),
+                        "child_count": counts.get(&r.id).copied().unwrap_or(0),
+                        "produced_by": names[&r.tenant_id],
+                        "created_at": crate::time::rfc3339(r.created_at),
+                    })
+                })
+                .collect::<Vec<_>>())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| v["id"].to_string())))
+}
+
+/// `GET /v1/commissioning/items?product_code=&batch=`.
+pub async fn items(
+    state: State,
+    id: Identity,
+    q: web::Query<ViewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&READ_ROLES)?;
+    let (limit, after) = q.page()?;
+    let gtin = q.gtin()?;
+    let batch = q.batch.clone();
+    let owner = id.tenant_id.clone();
+    let views = db::run(&state.pool, move |conn| {
+        db::read_tx(conn, |c| {
+            let rows = match product_filter(c, &owner, gtin.as_ref())? {
+                Some(None) => Vec::new(),
+                Some(Some(pid)) => db::commissioning::pending_items(
+                    c,
+                    &owner,
+                    Some(&pid),
+                    batch.as_deref(),
+                    after,
+                    limit,
+                )?,
+                None => db::commissioning::pending_items(
+                    c,
+                    &owner,
+                    None,
+                    batch.as_deref(),
+                    after,
+                    limit,
+                )?,
+            };
+            let names = tenant_names(c, rows.iter().map(|(r, _)| r.produced_by.clone()))?;
+            Ok(rows
+                .into_iter()
+                .map(|(r, code)| {
+                    json!({
+                        "id": r.id,
+                        "product_code": code,
+                        "serial_number": r.serial_number,
+                        "status": r.status,
+                        "batch": r.batch,
+                        "expiry_date": r.expiry_date,
+                        "in_parent": r.parent_container_id.is_some() || r.parent_item_id.is_some(),
+                        "produced_by": names[&r.produced_by],
+                        "commissioned_at": crate::time::rfc3339(r.commissioned_at),
+                    })
+                })
+                .collect::<Vec<_>>())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| v["id"].to_string())))
+}

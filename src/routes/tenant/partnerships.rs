@@ -1,0 +1,258 @@
+//! Partnerships (PRODUCT.md §3.2): the MAH invites a CMO with a list of its products, the CMO
+//! accepts, the MAH changes the list or suspends / ends it.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::{Identity, Role};
+use crate::db::{self, partnerships as store, partnerships::PartnershipRow, DbConn};
+use crate::domain::gs1::Gtin;
+use crate::domain::trade_item::Problems;
+use crate::error::{ApiError, Detail, ErrorType};
+use crate::idempotency::run_write;
+use crate::routes::body::JsonBody;
+use crate::routes::page::{page_body, PageQuery};
+use crate::startup::State;
+
+#[derive(Deserialize)]
+pub struct CreatePartnership {
+    cmo_tenant_id: String,
+    product_codes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub struct UpdatePartnership {
+    product_codes: Option<Vec<String>>,
+    status: Option<String>,
+}
+
+fn view(conn: &mut DbConn, p: &PartnershipRow, caller: &str) -> Result<Value, ApiError> {
+    let role = if p.mah_tenant_id == caller {
+        "mah"
+    } else {
+        "cmo"
+    };
+    Ok(json!({
+        "id": p.id,
+        "status": p.status,
+        "role": role,
+        "mah_tenant_id": p.mah_tenant_id,
+        "cmo_tenant_id": p.cmo_tenant_id,
+        "product_codes": store::product_codes(conn, &p.id)?,
+        "created_at": crate::time::rfc3339(p.created_at),
+        "updated_at": crate::time::rfc3339(p.updated_at),
+    }))
+}
+
+fn success(mut v: Value) -> Value {
+    v["success"] = json!(true);
+    v
+}
+
+fn parse_codes(codes: &[String]) -> Result<Vec<Gtin>, ApiError> {
+    let mut p = Problems::default();
+    let gtins: Vec<Gtin> = codes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| p.check(format!("product_codes[{i}]"), Gtin::parse(c)))
+        .collect();
+    if codes.is_empty() {
+        p.push("product_codes", "must list at least one product");
+    }
+    if p.is_empty() {
+        Ok(gtins)
+    } else {
+        Err(ApiError::validation("Invalid partnership request", p.0))
+    }
+}
+
+/// The ids of the caller's own products among `gtins`; any other is a `ProductError`.
+fn own_product_ids(
+    conn: &mut DbConn,
+    tenant: &str,
+    gtins: &[Gtin],
+) -> Result<Vec<String>, ApiError> {
+    let codes: Vec<&str> = gtins.iter().map(|g| g.as_str()).collect();
+    let owned = db::products::owned_by_codes(conn, tenant, &codes)?;
+    let missing: Vec<Detail> = codes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !owned.contains_key(**c))
+        .map(|(i, c)| {
+            Detail::at(
+                format!("product_codes[{i}]"),
+                format!("product {c} is not registered"),
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(
+            ApiError::new(ErrorType::Product, "The product does not exist").with_details(missing),
+        );
+    }
+    let mut ids: Vec<String> = owned.into_values().map(|p| p.id).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// `POST /v1/tenant/partnerships` (MAH).
+pub async fn create(
+    state: State,
+    req: HttpRequest,
+    id: Identity,
+    body: JsonBody<CreatePartnership>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let gtins = parse_codes(&body.value.product_codes)?;
+    let cmo = body.value.cmo_tenant_id.trim().to_string();
+    if cmo == id.tenant_id {
+        return Err(ApiError::validation(
+            "A tenant cannot partner with itself",
+            vec![Detail::at("cmo_tenant_id", "is the caller's own tenant")],
+        ));
+    }
+    let mah = id.tenant_id.clone();
+    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+        db::tenants::find(conn, &cmo)?.ok_or_else(|| ApiError::not_found("Tenant"))?;
+        let product_ids = own_product_ids(conn, &mah, &gtins)?;
+        let now = db::now();
+        let row = PartnershipRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            mah_tenant_id: mah.clone(),
+            cmo_tenant_id: cmo,
+            status: store::PENDING.into(),
+            created_at: now,
+            updated_at: now,
+        };
+        if !store::insert(conn, &row)? {
+            return Err(ApiError::state(
+                "A partnership with this CMO already exists; change it instead",
+                vec![],
+            ));
+        }
+        let refs: Vec<&str> = product_ids.iter().map(String::as_str).collect();
+        store::set_products(conn, &row.id, &refs)?;
+        Ok((StatusCode::CREATED, success(view(conn, &row, &mah)?)))
+    })
+    .await
+}
+
+/// `POST /v1/tenant/partnerships/{id}/accept` (CMO): `pending` → `active`.
+pub async fn accept(
+    state: State,
+    req: HttpRequest,
+    id: Identity,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let pid = path.into_inner();
+    let caller = id.tenant_id.clone();
+    run_write(&state.pool, &req, &id, b"", move |conn| {
+        let p = store::find_for_party(conn, &pid, &caller)?
+            .ok_or_else(|| ApiError::not_found("Partnership"))?;
+        if p.cmo_tenant_id != caller {
+            return Err(ApiError::forbidden("Only the CMO accepts a partnership"));
+        }
+        if !store::transition(conn, &pid, &[store::PENDING], store::ACTIVE, db::now())? {
+            return Err(ApiError::state(
+                format!("The partnership is {}, not pending", p.status),
+                vec![],
+            ));
+        }
+        let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
+        Ok((StatusCode::OK, success(view(conn, &p, &caller)?)))
+    })
+    .await
+}
+
+/// Allowed status changes by the MAH: suspend and resume an active partnership, end any.
+fn allowed_from(to: &str) -> Option<&'static [&'static str]> {
+    match to {
+        store::SUSPENDED => Some(&[store::ACTIVE, store::SUSPENDED]),
+        store::ACTIVE => Some(&[store::SUSPENDED, store::ACTIVE]),
+        store::ENDED => Some(&[store::PENDING, store::ACTIVE, store::SUSPENDED]),
+        _ => None,
+    }
+}
+
+/// `PATCH /v1/tenant/partnerships/{id}` (MAH): product list and/or status.
+pub async fn update(
+    state: State,
+    req: HttpRequest,
+    id: Identity,
+    path: web::Path<String>,
+    body: JsonBody<UpdatePartnership>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let gtins = body
+        .value
+        .product_codes
+        .as_deref()
+        .map(parse_codes)
+        .transpose()?;
+    let status = body.value.status.clone();
+    if let Some(s) = &status {
+        if allowed_from(s).is_none() {
+            return Err(ApiError::validation(
+                "Invalid status",
+                vec![Detail::at("status", "must be active, suspended or ended")],
+            ));
+        }
+    }
+    let pid = path.into_inner();
+    let caller = id.tenant_id.clone();
+    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+        let p = store::find_for_party(conn, &pid, &caller)?
+            .ok_or_else(|| ApiError::not_found("Partnership"))?;
+        if p.mah_tenant_id != caller {
+            return Err(ApiError::forbidden("Only the MAH changes a partnership"));
+        }
+        if p.status == store::ENDED {
+            return Err(ApiError::state("The partnership has ended", vec![]));
+        }
+        let now = db::now();
+        if let Some(gtins) = &gtins {
+            let ids = own_product_ids(conn, &caller, gtins)?;
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            store::set_products(conn, &pid, &refs)?;
+            store::touch(conn, &pid, now)?;
+        }
+        if let Some(to) = &status {
+            let from = allowed_from(to).expect("validated");
+            if !store::transition(conn, &pid, from, to, now)? {
+                return Err(ApiError::state(
+                    format!("A {} partnership cannot become {to}", p.status),
+                    vec![],
+                ));
+            }
+        }
+        let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
+        Ok((StatusCode::OK, success(view(conn, &p, &caller)?)))
+    })
+    .await
+}
+
+/// `GET /v1/tenant/partnerships`: both sides, each with its role.
+pub async fn list(
+    state: State,
+    id: Identity,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&[Role::Admin])?;
+    let limit = page.limit()?;
+    let after = page.after.clone();
+    let caller = id.tenant_id.clone();
+    let views = db::run(&state.pool, move |conn| {
+        let rows = store::list_for_party(conn, &caller, after.as_deref(), limit)?;
+        rows.iter()
+            .map(|p| view(conn, p, &caller))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| {
+        v["id"].as_str().unwrap_or_default().to_string()
+    })))
+}
