@@ -72,18 +72,27 @@ impl TestDb {
     pub fn fresh(db: Db) -> TestDb {
         match db {
             Db::Sqlite => {
-                let path = std::env::temp_dir().join(format!("serialhub-test-{}.db", uuid::Uuid::new_v4()));
-                TestDb { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::File(path) }
+                let path = std::env::temp_dir()
+                    .join(format!("serialhub-test-{}.db", uuid::Uuid::new_v4()));
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    cleanup: Cleanup::File(path),
+                }
             }
             Db::Postgres => {
                 let admin_url = std::env::var("SERIALHUB_TEST_POSTGRES_URL").expect("postgres url");
                 let name = format!("serialhub_t_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = diesel::PgConnection::establish(&admin_url)
-                    .unwrap_or_else(|e| panic!("PostgreSQL at SERIALHUB_TEST_POSTGRES_URL unreachable: {e}"));
-                conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let mut conn = diesel::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                    panic!("PostgreSQL at SERIALHUB_TEST_POSTGRES_URL unreachable: {e}")
+                });
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
                 let mut url = url::Url::parse(&admin_url).expect("valid postgres url");
                 url.set_path(&name);
-                TestDb { url: url.to_string(), cleanup: Cleanup::PgDatabase { admin_url, name } }
+                TestDb {
+                    url: url.to_string(),
+                    cleanup: Cleanup::PgDatabase { admin_url, name },
+                }
             }
         }
     }
@@ -104,7 +113,8 @@ impl Drop for TestDb {
             }
             Cleanup::PgDatabase { admin_url, name } => {
                 if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
-                    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ =
+                        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
         }
@@ -143,10 +153,24 @@ pub async fn spawn_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Starts the application on an existing database (e.g. a second instance or a restart).
 pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
-    let app = Application::build(settings.clone()).await.expect("application starts");
+    let address = start(settings.clone()).await;
+    TestApp {
+        address,
+        client: Client::new(),
+        db,
+        settings,
+    }
+}
+
+/// Starts one application instance and returns its base address. The caller keeps the database
+/// alive (see [`spawn_on`] for an instance that owns it).
+pub async fn start(settings: Settings) -> String {
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: Client::new(), db, settings }
+    address
 }
 
 /// A tenant with its first (all-roles) key and a dynamic token for it.
@@ -188,7 +212,10 @@ impl TestApp {
     pub async fn token_for(&self, api_key: &str, api_secret: &str) -> String {
         let resp = self.auth(api_key, api_secret).await;
         assert_eq!(resp.status(), 200, "api_auth should succeed");
-        resp.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+        resp.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn tenant(&self, name: &str) -> Tenant {
@@ -198,12 +225,19 @@ impl TestApp {
     pub async fn tenant_with_gcp(&self, name: &str, gcps: &[&str]) -> Tenant {
         let created = self.create_tenant(name, gcps).await;
         let token = self.token_for(&created.api_key, &created.api_secret).await;
-        Tenant { id: created.tenant_id, api_key: created.api_key, api_secret: created.api_secret, token }
+        Tenant {
+            id: created.tenant_id,
+            api_key: created.api_key,
+            api_secret: created.api_secret,
+            token,
+        }
     }
 
     /// A request with the token in `x-access-token`.
     pub fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.client.request(method, self.url(path)).header("x-access-token", token)
+        self.client
+            .request(method, self.url(path))
+            .header("x-access-token", token)
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
@@ -225,16 +259,45 @@ impl TestApp {
     /// Creates an API key with the given roles and returns (key id, token for it).
     pub async fn key_with_roles(&self, admin_token: &str, roles: &[&str]) -> (String, String) {
         let (status, body) = self
-            .post("/v1/tenant/api_keys", admin_token, &json!({"name": "k", "roles": roles}))
+            .post(
+                "/v1/tenant/api_keys",
+                admin_token,
+                &json!({"name": "k", "roles": roles}),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
         let token = self
-            .token_for(body["api_key"].as_str().unwrap(), body["api_secret"].as_str().unwrap())
+            .token_for(
+                body["api_key"].as_str().unwrap(),
+                body["api_secret"].as_str().unwrap(),
+            )
             .await;
         (body["id"].as_str().unwrap().to_string(), token)
     }
 
-    /// Creates an enabled channel and returns its key.
+    /// Channels stored for a tenant, counted straight in the database.
+    pub fn channel_count(&self, tenant_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use serialhub::db::schema::channels;
+        channels::table
+            .filter(channels::tenant_id.eq(tenant_id))
+            .count()
+            .get_result(&mut self.db.conn())
+            .expect("count channels")
+    }
+
+    /// API keys stored for a tenant (revoked ones included), counted straight in the database.
+    pub fn api_key_count(&self, tenant_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use serialhub::db::schema::api_keys;
+        api_keys::table
+            .filter(api_keys::tenant_id.eq(tenant_id))
+            .count()
+            .get_result(&mut self.db.conn())
+            .expect("count api keys")
+    }
+
+    /// Creates an enabled channel and returns (its id, its key).
     pub async fn channel(&self, admin_token: &str, source: &str) -> (String, String) {
         let (status, body) = self
             .post(
@@ -244,8 +307,30 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, 201, "{body}");
-        (body["id"].as_str().unwrap().to_string(), body["channel_key"].as_str().unwrap().to_string())
+        (
+            body["id"].as_str().unwrap().to_string(),
+            body["channel_key"].as_str().unwrap().to_string(),
+        )
     }
+}
+
+/// Sends and returns (status, raw body text), for byte-for-byte comparisons and leak scans.
+pub async fn send_text(rb: RequestBuilder) -> (u16, String) {
+    let resp = rb.send().await.expect("request sent");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap_or_default())
+}
+
+/// The `path` of every entry of an error body's `details`.
+pub fn detail_paths(body: &Value) -> Vec<String> {
+    body["details"]
+        .as_array()
+        .map(|ds| {
+            ds.iter()
+                .filter_map(|d| d["path"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Sends and returns (status, JSON body or Null).
@@ -262,6 +347,9 @@ pub fn assert_error(status: u16, body: &Value, want_status: u16, want_type: &str
     assert_eq!(status, want_status, "unexpected status; body: {body}");
     assert_eq!(body["success"], json!(false), "{body}");
     assert_eq!(body["error"], json!(want_type), "{body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     assert!(body["details"].is_array(), "{body}");
 }

@@ -17,9 +17,22 @@ async fn request_id_is_generated_or_echoed(db: Db) {
     let app = spawn(db).await;
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
     let generated = resp.headers()["x-request-id"].to_str().unwrap().to_string();
-    assert!(uuid::Uuid::parse_str(&generated).is_ok(), "generated id is a UUID: {generated}");
-    let resp = app.client.get(app.url("/v1/nowhere")).header("x-request-id", "line-7-req-42").send().await.unwrap();
-    assert_eq!(resp.headers()["x-request-id"], "line-7-req-42", "echoed, on errors too");
+    assert!(
+        uuid::Uuid::parse_str(&generated).is_ok(),
+        "generated id is a UUID: {generated}"
+    );
+    let resp = app
+        .client
+        .get(app.url("/v1/nowhere"))
+        .header("x-request-id", "line-7-req-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["x-request-id"],
+        "line-7-req-42",
+        "echoed, on errors too"
+    );
 }
 
 async fn unknown_route_is_not_found_error(db: Db) {
@@ -28,4 +41,8 @@ async fn unknown_route_is_not_found_error(db: Db) {
     assert_error(status, &body, 404, "NotFoundError");
 }
 
-db_tests!(healthz_and_readyz_answer, request_id_is_generated_or_echoed, unknown_route_is_not_found_error);
+db_tests!(
+    healthz_and_readyz_answer,
+    request_id_is_generated_or_echoed,
+    unknown_route_is_not_found_error
+);
