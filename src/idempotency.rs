@@ -117,31 +117,34 @@ fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim
             return Ok(Claim::Fresh);
         }
         let existing = store::find(c, tenant, key)?.ok_or_else(ApiError::internal)?;
+        if existing.state != store::DONE {
+            // The first request's effect commits together with `done`, so a `running` claim means
+            // nothing of it is committed yet: while it may still run, any request with this key is
+            // 409 (whatever its body); once stale (a crashed process), the key is taken over.
+            let stale_before = db::now() - chrono::Duration::minutes(STALE_MINUTES);
+            if store::reclaim_stale(c, tenant, key, hash, stale_before)? {
+                return Ok(Claim::Fresh);
+            }
+            return Err(ApiError::new(
+                ErrorType::IdempotencyInFlight,
+                "A request with this Idempotency-Key is still being processed",
+            ));
+        }
         if existing.request_hash != hash {
             return Err(ApiError::new(
                 ErrorType::IdempotencyMismatch,
                 "This Idempotency-Key was already used with a different request",
             ));
         }
-        if existing.state == store::DONE {
-            let status = existing
-                .response_status
-                .and_then(|s| StatusCode::from_u16(s as u16).ok())
-                .unwrap_or(StatusCode::OK);
-            let body = existing
-                .response_body
-                .and_then(|b| serde_json::from_str(&b).ok())
-                .unwrap_or(Value::Null);
-            return Ok(Claim::Replay(status, body));
-        }
-        let stale_before = db::now() - chrono::Duration::minutes(STALE_MINUTES);
-        if store::reclaim_stale(c, tenant, key, hash, stale_before)? {
-            return Ok(Claim::Fresh);
-        }
-        Err(ApiError::new(
-            ErrorType::IdempotencyInFlight,
-            "A request with this Idempotency-Key is still being processed",
-        ))
+        let status = existing
+            .response_status
+            .and_then(|s| StatusCode::from_u16(s as u16).ok())
+            .unwrap_or(StatusCode::OK);
+        let body = existing
+            .response_body
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or(Value::Null);
+        Ok(Claim::Replay(status, body))
     })
 }
 

@@ -3,14 +3,16 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::rate_limit::RateLimiter;
 use crate::auth::tokens::KeyRing;
 use crate::config::Settings;
 use crate::db::{self, DbPool};
-use crate::error::ApiError;
+use crate::error::{ApiError, Detail};
 use crate::{request_id, routes};
 
 /// Shared by every request.
@@ -57,6 +59,7 @@ impl Application {
                     web::QueryConfig::default().error_handler(|e, _| bad_input(e.to_string())),
                 )
                 .app_data(web::PathConfig::default().error_handler(|e, _| bad_input(e.to_string())))
+                .wrap(actix_web::middleware::from_fn(reject_nul_in_url))
                 .wrap(actix_web::middleware::from_fn(request_id::middleware))
                 .configure(routes::configure)
                 .default_service(web::to(|| async {
@@ -77,6 +80,26 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// No identifier or cursor contains U+0000, and PostgreSQL cannot even compare text with it: a
+/// `%00` anywhere in the URL is refused up front (400) rather than failing inside a query (500).
+async fn reject_nul_in_url(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let nul = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|pq| pq.as_str().contains("%00"));
+    if nul {
+        let e = ApiError::validation(
+            "Invalid request: the URL must not contain NUL (%00) characters",
+            vec![Detail::at("url", "contains %00")],
+        );
+        return Ok(req.error_response(e).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 fn bad_input(problem: String) -> actix_web::Error {

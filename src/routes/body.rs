@@ -10,6 +10,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::{ApiError, Detail, ErrorType};
 use crate::startup::AppState;
@@ -82,7 +83,57 @@ fn is_json(req: &HttpRequest) -> bool {
 }
 
 /// Deserialises with the path of the failing field, e.g. `child_trade_items[2].serial_number`.
+/// Strings containing U+0000 are refused too (PostgreSQL cannot store them; both backends must
+/// answer alike), each named by its path.
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    let value = deserialize(raw)?;
+    // JSON can only carry NUL as the escape `\u0000`; look closer only when it appears.
+    if raw.windows(6).any(|w| w == b"\\u0000") {
+        let mut details = Vec::new();
+        if let Ok(tree) = serde_json::from_slice::<Value>(raw) {
+            nul_paths(&tree, "", &mut details);
+        }
+        if !details.is_empty() {
+            return Err(ApiError::validation(
+                "Invalid request body: text must not contain NUL (U+0000) characters",
+                details,
+            ));
+        }
+    }
+    Ok(value)
+}
+
+/// Adds a detail for every string (or object key) under `v` that contains U+0000.
+fn nul_paths(v: &Value, path: &str, out: &mut Vec<Detail>) {
+    let problem = "must not contain NUL (U+0000) characters";
+    match v {
+        Value::String(s) if s.contains('\0') => {
+            let at = if path.is_empty() { "$" } else { path };
+            out.push(Detail::at(at, problem));
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                nul_paths(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                let at = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.contains('\0') {
+                    out.push(Detail::at(at.clone(), problem));
+                }
+                nul_paths(item, &at, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn deserialize<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(raw);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();

@@ -154,17 +154,24 @@ pub async fn spawn_with(db: Db, tweak: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Starts the application on an existing database (e.g. a second instance or a restart).
 pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
-    let app = Application::build(settings.clone())
-        .await
-        .expect("application starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let address = start(settings.clone()).await;
     TestApp {
         address,
         client: Client::new(),
         db,
         settings,
     }
+}
+
+/// Starts one application instance and returns its base address. The caller keeps the database
+/// alive (see [`spawn_on`] for an instance that owns it).
+pub async fn start(settings: Settings) -> String {
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    address
 }
 
 /// A tenant with its first (all-roles) key and a dynamic token for it.
@@ -269,7 +276,29 @@ impl TestApp {
         (body["id"].as_str().unwrap().to_string(), token)
     }
 
-    /// Creates an enabled channel and returns its key.
+    /// Channels stored for a tenant, counted straight in the database.
+    pub fn channel_count(&self, tenant_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use serialhub::db::schema::channels;
+        channels::table
+            .filter(channels::tenant_id.eq(tenant_id))
+            .count()
+            .get_result(&mut self.db.conn())
+            .expect("count channels")
+    }
+
+    /// API keys stored for a tenant (revoked ones included), counted straight in the database.
+    pub fn api_key_count(&self, tenant_id: &str) -> i64 {
+        use diesel::prelude::*;
+        use serialhub::db::schema::api_keys;
+        api_keys::table
+            .filter(api_keys::tenant_id.eq(tenant_id))
+            .count()
+            .get_result(&mut self.db.conn())
+            .expect("count api keys")
+    }
+
+    /// Creates an enabled channel and returns (its id, its key).
     pub async fn channel(&self, admin_token: &str, source: &str) -> (String, String) {
         let (status, body) = self
             .post(
@@ -284,6 +313,25 @@ impl TestApp {
             body["channel_key"].as_str().unwrap().to_string(),
         )
     }
+}
+
+/// Sends and returns (status, raw body text), for byte-for-byte comparisons and leak scans.
+pub async fn send_text(rb: RequestBuilder) -> (u16, String) {
+    let resp = rb.send().await.expect("request sent");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap_or_default())
+}
+
+/// The `path` of every entry of an error body's `details`.
+pub fn detail_paths(body: &Value) -> Vec<String> {
+    body["details"]
+        .as_array()
+        .map(|ds| {
+            ds.iter()
+                .filter_map(|d| d["path"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Sends and returns (status, JSON body or Null).
