@@ -75,13 +75,9 @@ pub fn create_tenant(
 
 /// Opens one connection and applies migrations (for CLI commands).
 pub fn connect(url: &str) -> Result<DbConn, String> {
-    use diesel::Connection;
-    let (backend, conn_str) = db::Backend::from_url(url)?;
-    let mut conn = match backend {
-        db::Backend::Sqlite => diesel::SqliteConnection::establish(&conn_str).map(DbConn::Sqlite),
-        db::Backend::Postgres => diesel::PgConnection::establish(&conn_str).map(DbConn::Pg),
-    }
-    .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut conn = db::pool::Manager::new(url)?
+        .establish()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
     if let DbConn::Sqlite(c) = &mut conn {
         use diesel::connection::SimpleConnection;
         c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")

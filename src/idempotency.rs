@@ -6,6 +6,8 @@
 //! success response is stored in the work's own transaction, so "done" and the effect commit
 //! together. A 4xx answer is stored too (the same request replays the same answer); a 5xx releases
 //! the claim so the client may retry. A claim left by a crashed process goes stale after 10 minutes.
+//! Credentials in a response (a generated `api_secret`, a static `token`) are not stored: a replay
+//! answers without them. Keys are kept for 48 hours (see [`purge_expired`]).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -86,13 +88,8 @@ where
     }
     let outcome: WriteResult = db::write_tx(conn, |c| {
         let (status, body) = work(c)?;
-        store::complete(
-            c,
-            tenant,
-            key,
-            i32::from(status.as_u16()),
-            &body.to_string(),
-        )?;
+        let stored = redact(&body).to_string();
+        store::complete(c, tenant, key, i32::from(status.as_u16()), &stored)?;
         Ok((status, body))
     });
     if let Err(err) = &outcome {
@@ -148,6 +145,25 @@ fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim
     })
 }
 
+/// Response fields that carry a credential shown once. They are never written to the idempotency
+/// store: a replay answers without them (secrets live only as argon2id hashes, tokens not at all).
+const SECRET_FIELDS: [&str; 2] = ["api_secret", "token"];
+
+fn redact(body: &Value) -> Value {
+    let mut stored = body.clone();
+    if let Some(map) = stored.as_object_mut() {
+        for field in SECRET_FIELDS {
+            if map.remove(field).is_some() {
+                map.insert(
+                    format!("{field}_note"),
+                    Value::String(format!("{field} was shown once, in the original response")),
+                );
+            }
+        }
+    }
+    stored
+}
+
 fn error_body(err: &ApiError) -> Value {
     serde_json::json!({
         "success": false,
@@ -155,4 +171,13 @@ fn error_body(err: &ApiError) -> Value {
         "message": err.message,
         "details": err.details,
     })
+}
+
+/// How long completed keys are kept (the contract asks for at least 24 h).
+pub const RETENTION_HOURS: i64 = 48;
+
+/// Deletes keys older than the retention; run hourly by the server.
+pub fn purge_expired(conn: &mut DbConn) -> Result<usize, ApiError> {
+    let before = db::now() - chrono::Duration::hours(RETENTION_HOURS);
+    Ok(store::purge(conn, before)?)
 }

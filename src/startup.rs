@@ -46,6 +46,7 @@ impl Application {
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let workers = settings.workers;
+        let purge_pool = pool.clone();
         let state = web::Data::new(AppState {
             pool,
             keys,
@@ -70,6 +71,7 @@ impl Application {
             server = server.workers(n);
         }
         let server = server.listen(listener).map_err(|e| e.to_string())?.run();
+        spawn_housekeeping(purge_pool);
         Ok(Application { port, server })
     }
 
@@ -100,6 +102,28 @@ async fn reject_nul_in_url(
         return Ok(req.error_response(e).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// Hourly: forget idempotency keys past their retention. A plain thread, so it needs no async
+/// runtime; it holds a pooled connection only while purging.
+fn spawn_housekeeping(pool: DbPool) {
+    let spawned = std::thread::Builder::new()
+        .name("housekeeping".into())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+            let result = pool
+                .get()
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| crate::idempotency::purge_expired(&mut c).map_err(|e| e.message));
+            match result {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "housekeeping thread not started");
+    }
 }
 
 fn bad_input(problem: String) -> actix_web::Error {

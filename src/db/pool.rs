@@ -1,14 +1,15 @@
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::Connection;
 use diesel::RunQueryDsl;
 
 use super::DbConn;
 use crate::error::ApiError;
 
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
-pub type Pooled = PooledConnection<ConnectionManager<DbConn>>;
+pub type DbPool = Pool<Manager>;
+pub type Pooled = PooledConnection<Manager>;
 
 /// Which database a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,54 @@ impl Backend {
     }
 }
 
+/// Opens connections of the backend the URL chose. (diesel's generic `ConnectionManager` would try
+/// every backend in turn, opening a PostgreSQL URL as a SQLite file first and hiding libpq's error.)
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+    conn_str: String,
+}
+
+impl Manager {
+    pub fn new(url: &str) -> Result<Manager, String> {
+        let (backend, conn_str) = Backend::from_url(url)?;
+        Ok(Manager { backend, conn_str })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// One connection, outside any pool.
+    pub fn establish(&self) -> diesel::ConnectionResult<DbConn> {
+        match self.backend {
+            Backend::Sqlite => {
+                diesel::SqliteConnection::establish(&self.conn_str).map(DbConn::Sqlite)
+            }
+            Backend::Postgres => diesel::PgConnection::establish(&self.conn_str).map(DbConn::Pg),
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        self.establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        ping(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    /// A connection dropped mid-panic or with a broken transaction is discarded, not reused.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
 /// Per-connection SQLite settings. WAL is persistent and set once by the migrator; these are not.
 #[derive(Debug)]
 struct SqlitePragmas;
@@ -55,8 +104,8 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
 
 /// Builds the pool for a database URL (`sqlite://path` or `postgres://...`).
 pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, String> {
-    let (backend, conn_str) = Backend::from_url(url)?;
-    let manager = ConnectionManager::<DbConn>::new(conn_str);
+    let manager = Manager::new(url)?;
+    let backend = manager.backend();
     let builder = Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))

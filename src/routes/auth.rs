@@ -8,7 +8,7 @@ use crate::auth::password;
 use crate::auth::tokens::{Claims, TokenKind};
 use crate::db;
 use crate::error::{ApiError, ErrorType};
-use crate::routes::body::JsonBody;
+use crate::routes::body::read_json;
 use crate::startup::State;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,10 +21,13 @@ struct AuthRequest {
     api_secret: String,
 }
 
+/// Credentials are small; a large body here is only ever an attack on the argon2 endpoint.
+const AUTH_BODY_LIMIT: usize = 4 * 1024;
+
 async fn api_auth(
     state: State,
     req: HttpRequest,
-    body: JsonBody<AuthRequest>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
         if let Err(wait) = state.auth_limiter.check(ip) {
@@ -36,6 +39,8 @@ async fn api_auth(
             return Err(e);
         }
     }
+    // The rate limit is checked above, before the body is even read.
+    let body = read_json::<AuthRequest>(&req, payload.into_inner(), AUTH_BODY_LIMIT).await?;
     let AuthRequest {
         api_key,
         api_secret,

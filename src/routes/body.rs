@@ -30,42 +30,49 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .app_data::<web::Data<AppState>>()
             .map(|s| s.settings.body_limit)
             .unwrap_or(16 << 20);
-        let content_type_ok = is_json(req);
-        let declared_len = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if !content_type_ok {
-                return Err(ApiError::new(
-                    ErrorType::UnsupportedMediaType,
-                    "Content-Type must be application/json",
-                )
-                .with_details(vec![Detail::at(
-                    "Content-Type",
-                    "expected application/json",
-                )]));
-            }
-            if declared_len.is_some_and(|n| n > limit) {
-                return Err(too_large(limit));
-            }
-            let mut buf = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| {
-                    ApiError::validation("The request body could not be read", vec![])
-                })?;
-                if buf.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            let raw = buf.freeze();
-            let value = parse_json(&raw)?;
-            Ok(JsonBody { value, raw })
-        })
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move { read_json(&req, payload, limit).await })
     }
+}
+
+/// Reads and parses a JSON body of at most `limit` bytes (for handlers that must check something,
+/// like a rate limit, before reading the body at all).
+pub async fn read_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<JsonBody<T>, ApiError> {
+    if !is_json(req) {
+        return Err(ApiError::new(
+            ErrorType::UnsupportedMediaType,
+            "Content-Type must be application/json",
+        )
+        .with_details(vec![Detail::at(
+            "Content-Type",
+            "expected application/json",
+        )]));
+    }
+    let declared_len = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared_len.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let mut buf = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|_| ApiError::validation("The request body could not be read", vec![]))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    let raw = buf.freeze();
+    let value = parse_json(&raw)?;
+    Ok(JsonBody { value, raw })
 }
 
 fn too_large(limit: usize) -> ApiError {

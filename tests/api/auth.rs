@@ -204,7 +204,21 @@ async fn revoked_key_cannot_authenticate(db: Db) {
     assert_error(status, &body, 401, "AuthenticationError");
 }
 
+async fn oversized_credentials_are_refused_before_any_work(db: Db) {
+    let app = spawn(db).await;
+    let created = app.create_tenant("Acme", &["4012345"]).await;
+    let padding = "x".repeat(8 * 1024);
+
+    let (status, body) = send(app.client.post(app.url("/v1/api_auth")).json(
+        &json!({"api_key": created.api_key, "api_secret": created.api_secret, "pad": padding}),
+    ))
+    .await;
+
+    assert_error(status, &body, 413, "PayloadTooLargeError");
+}
+
 db_tests!(
+    oversized_credentials_are_refused_before_any_work,
     valid_credentials_get_a_24h_token,
     configured_token_lifetime_is_reported,
     wrong_secret_and_unknown_key_get_the_same_401,

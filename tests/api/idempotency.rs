@@ -254,7 +254,47 @@ async fn invalid_idempotency_key_is_refused(db: Db) {
     assert_eq!(app.channel_count(&acme.id), 0);
 }
 
+async fn secrets_are_never_stored_for_replay(db: Db) {
+    let app = spawn(db).await;
+    let acme = app.tenant("Acme").await;
+    let body = json!({"name": "line key", "roles": ["shopfloor"]});
+    let send_once = || {
+        send(
+            app.req(Method::POST, "/v1/tenant/api_keys", &acme.token)
+                .header("Idempotency-Key", "key-1")
+                .json(&body),
+        )
+    };
+
+    let (status, first) = send_once().await;
+    let (replay_status, replay) = send_once().await;
+
+    assert_eq!(status, 201, "{first}");
+    let secret = first["api_secret"]
+        .as_str()
+        .expect("generated secret shown once")
+        .to_string();
+    assert_eq!(replay_status, 201);
+    assert_eq!(
+        replay["id"], first["id"],
+        "the replay describes the same key"
+    );
+    assert!(
+        replay.get("api_secret").is_none(),
+        "replay must not carry the secret: {replay}"
+    );
+    let stored: Vec<Option<String>> = ik::table
+        .select(ik::response_body)
+        .load(&mut app.db.conn())
+        .unwrap();
+    assert!(
+        stored.iter().flatten().all(|b| !b.contains(&secret)),
+        "the secret reached the idempotency store"
+    );
+}
+
 db_tests!(
+    secrets_are_never_stored_for_replay,
     same_key_and_body_replay_the_response_and_write_once,
     same_key_with_different_body_is_422,
     same_key_on_another_endpoint_is_422,
