@@ -14,7 +14,6 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Identity;
 use crate::db::{self, idempotency as store, DbConn, DbPool};
 use crate::error::{ApiError, ErrorType};
 
@@ -33,7 +32,7 @@ enum Claim {
 pub async fn run_write<F>(
     pool: &DbPool,
     req: &HttpRequest,
-    identity: &Identity,
+    tenant_id: &str,
     body: &[u8],
     work: F,
 ) -> Result<HttpResponse, ApiError>
@@ -41,7 +40,7 @@ where
     F: FnOnce(&mut DbConn) -> WriteResult + Send + 'static,
 {
     let key = idempotency_key(req)?;
-    let tenant = identity.tenant_id.clone();
+    let tenant = tenant_id.to_string();
     let hash = request_hash(req, body);
     let (status, body) = db::run(pool, move |conn| match key {
         None => db::write_tx(conn, work),

@@ -4,6 +4,7 @@
 //! See docs/architecture.md.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

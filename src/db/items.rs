@@ -105,6 +105,24 @@ pub fn find_by_serials(
     Ok(out)
 }
 
+/// Ids of the packs of one product among `serials` (e.g. just commissioned), chunked.
+pub fn ids_by_serials(
+    conn: &mut DbConn,
+    product_id: &str,
+    serials: &[&str],
+) -> QueryResult<Vec<i64>> {
+    let mut out = Vec::with_capacity(serials.len());
+    for chunk in serials.chunks(KEY_CHUNK) {
+        let ids: Vec<i64> = items::table
+            .filter(items::product_id.eq(product_id))
+            .filter(items::serial_number.eq_any(chunk))
+            .select(items::id)
+            .load(conn)?;
+        out.extend(ids);
+    }
+    Ok(out)
+}
+
 pub fn find_one(conn: &mut DbConn, product_id: &str, serial: &str) -> QueryResult<Option<ItemRow>> {
     items::table
         .filter(items::product_id.eq(product_id))

@@ -7,6 +7,7 @@ pub mod pool;
 pub mod schema;
 
 pub mod api_keys;
+pub mod audit;
 pub mod channels;
 pub mod commissioning;
 pub mod containers;
@@ -27,4 +28,14 @@ pub use pool::{build_pool, ping, run, Backend, DbPool};
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// An SQL list of row ids, written into the statement text: ids are our own integers from the
+/// database (never client input), and a pallet of 10 000 cases would otherwise hit bind limits.
+/// Empty becomes `-1`, which matches no row (ids are positive) and keeps `NOT IN` meaningful.
+pub fn id_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "-1".into();
+    }
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }

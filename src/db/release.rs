@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Timestamp;
 
 use super::schema::{containers, items};
-use super::DbConn;
+use super::{id_list, DbConn};
 
 const PENDING: &str = "pending_commissioning_approval";
 const RELEASED: &str = "released";
@@ -54,15 +54,6 @@ pub fn release_items(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> Quer
         .execute(conn)?;
     }
     Ok(n)
-}
-
-/// Ids are our own integers from the database, so they are written into the SQL text rather than
-/// bound: a pallet of 10 000 cases would otherwise hit bind limits.
-fn id_list(ids: &[i64]) -> String {
-    if ids.is_empty() {
-        return "NULL".into();
-    }
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Releases everything still pending below the given containers and packs (not the roots

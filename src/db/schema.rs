@@ -120,6 +120,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        chain_tenant_id -> Text,
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        action -> Text,
+        actor_tenant_id -> Text,
+        api_key_id -> Nullable<Text>,
+        channel_id -> Nullable<Text>,
+        owner_tenant_id -> Text,
+        request_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        payload -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_heads (chain_tenant_id) {
+        chain_tenant_id -> Text,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_items (item_id, event_id) {
+        item_id -> BigInt,
+        event_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_containers (container_id, event_id) {
+        container_id -> BigInt,
+        event_id -> BigInt,
+    }
+}
+
+diesel::joinable!(audit_items -> audit_events (event_id));
+diesel::joinable!(audit_containers -> audit_events (event_id));
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(channels -> tenants (tenant_id));
 diesel::joinable!(products -> tenants (tenant_id));
@@ -138,4 +181,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     items,
     partnerships,
     partnership_products,
+    audit_events,
+    audit_heads,
+    audit_items,
+    audit_containers,
 );

@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O, no database, no HTTP.
 
 pub mod aggregation;
+pub mod audit;
 pub mod gs1;
 pub mod lifecycle;
 pub mod trade_item;

@@ -2,7 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde_json::{json, Value};
+
 use super::{access, concurrent_change, findings_error, Actor};
+use crate::audit::{self, action, Event};
 use crate::db::{
     self,
     containers::{ContainerRow, NewContainer},
@@ -154,6 +157,16 @@ pub fn packs_on_container(
     if db::items::attach(conn, &ids, Parent::Container(container.id), db::now())? != ids.len() {
         return Err(concurrent_change());
     }
+    let parent_json = json!({"sscc": container.sscc});
+    record_packing(
+        conn,
+        actor,
+        &owner,
+        parent_json,
+        pack_refs(&packs, &ids),
+        &ids,
+        &[container.id],
+    )?;
     Ok(Outcome {
         attached: ids.len(),
         unchanged,
@@ -180,7 +193,7 @@ pub fn packs_in_pack(
             .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
     );
     let products = access::require_products(conn, actor, refs)?;
-    access::single_owner(products.values())?;
+    let owner = access::single_owner(products.values())?;
     lock_nesting(conn, actor)?;
     let mut all: Vec<&TradeItemRef> = children.iter().collect();
     all.push(parent);
@@ -223,6 +236,18 @@ pub fn packs_in_pack(
     if db::items::attach(conn, &ids, Parent::Item(parent_row.id), db::now())? != ids.len() {
         return Err(concurrent_change());
     }
+    let parent_json = json!({"product_code": parent.gtin, "serial_number": parent.serial});
+    let mut touched = ids.clone();
+    touched.push(parent_row.id);
+    record_packing(
+        conn,
+        actor,
+        &owner,
+        parent_json,
+        pack_refs(&packs, &ids),
+        &touched,
+        &[],
+    )?;
     Ok(Outcome {
         attached: ids.len(),
         unchanged,
@@ -305,10 +330,70 @@ pub fn containers_on_container(
     if db::containers::attach(conn, &attach, container.id, db::now())? != attach.len() {
         return Err(concurrent_change());
     }
+    let by_id: HashMap<i64, &str> = rows.values().map(|c| (c.id, c.sscc.as_str())).collect();
+    let children_json: Vec<Value> = attach.iter().map(|id| json!({"sscc": by_id[id]})).collect();
+    let mut touched = attach.clone();
+    touched.push(container.id);
+    record_packing(
+        conn,
+        actor,
+        &owner,
+        json!({"sscc": container.sscc}),
+        children_json,
+        &[],
+        &touched,
+    )?;
     Ok(Outcome {
         attached: attach.len(),
         unchanged,
     })
+}
+
+/// `{"product_code", "serial_number"}` of the given packs, in id order.
+fn pack_refs(packs: &HashMap<(String, String), ItemRow>, ids: &[i64]) -> Vec<Value> {
+    let wanted: HashSet<i64> = ids.iter().copied().collect();
+    let mut refs: Vec<(i64, Value)> = packs
+        .iter()
+        .filter(|(_, row)| wanted.contains(&row.id))
+        .map(|((gtin, serial), row)| {
+            (
+                row.id,
+                json!({"product_code": gtin, "serial_number": serial}),
+            )
+        })
+        .collect();
+    refs.sort_by_key(|(id, _)| *id);
+    refs.into_iter().map(|(_, v)| v).collect()
+}
+
+/// Records an aggregation; re-aggregating only what was already there changes nothing and
+/// records nothing.
+fn record_packing(
+    conn: &mut DbConn,
+    actor: &Actor,
+    owner: &str,
+    parent: Value,
+    children: Vec<Value>,
+    items: &[i64],
+    containers: &[i64],
+) -> Result<(), ApiError> {
+    if children.is_empty() {
+        return Ok(());
+    }
+    let payload = json!({"parent": parent, "children": children});
+    audit::record(
+        conn,
+        actor,
+        Event {
+            action: action::AGGREGATE,
+            owner_tenant_id: owner,
+            reason: None,
+            payload,
+            items,
+            containers,
+        },
+    )?;
+    Ok(())
 }
 
 /// Nesting packs in packs or containers in containers could form a cycle if two requests cross

@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 
+use serde_json::json;
+
 use super::{access, map_unique, Actor};
+use crate::audit::{self, action, Event};
 use crate::db::{self, items::NewItem, DbConn};
 use crate::domain::gs1::{Batch, Expiry, Gtin, SerialNumber};
 use crate::error::{ApiError, Detail};
@@ -63,5 +66,25 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
             updated_at: now,
         })
         .collect();
-    db::items::insert_many(conn, &rows).map_err(|e| map_unique(e, "A serial"))
+    let count = db::items::insert_many(conn, &rows).map_err(|e| map_unique(e, "A serial"))?;
+    let ids = db::items::ids_by_serials(conn, &product.id, &serials)?;
+    audit::record(
+        conn,
+        actor,
+        Event {
+            action: action::COMMISSION,
+            owner_tenant_id: &product.tenant_id,
+            reason: None,
+            payload: json!({
+                "product_code": cmd.gtin,
+                "batch": cmd.batch,
+                "expiry_date": cmd.expiry.as_printed(),
+                "serial_numbers": serials,
+                "status": {"from": null, "to": "pending_commissioning_approval"},
+            }),
+            items: &ids,
+            containers: &[],
+        },
+    )?;
+    Ok(count)
 }

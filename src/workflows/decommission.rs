@@ -2,7 +2,10 @@
 
 use std::collections::HashMap;
 
+use serde_json::json;
+
 use super::{access, concurrent_change, Actor};
+use crate::audit::{self, action, Event};
 use crate::db::{self, DbConn};
 use crate::domain::gs1::{Gtin, SerialNumber};
 use crate::domain::lifecycle::{decommission_blocker, DecommissionReason};
@@ -61,5 +64,23 @@ pub fn decommission(
     if db::items::decommission(conn, &ids, allowed, cmd.reason.as_str(), db::now())? != ids.len() {
         return Err(concurrent_change());
     }
+    // Old → new status of every pack, in request order.
+    let from: Vec<&str> = serials.iter().map(|s| rows[*s].status.as_str()).collect();
+    audit::record(
+        conn,
+        actor,
+        Event {
+            action: action::DECOMMISSION,
+            owner_tenant_id: &product.tenant_id,
+            reason: Some(cmd.reason.as_str()),
+            payload: json!({
+                "product_code": cmd.gtin,
+                "serial_numbers": serials,
+                "status": {"from": from, "to": "decommissioned"},
+            }),
+            items: &ids,
+            containers: &[],
+        },
+    )?;
     Ok(ids.len())
 }

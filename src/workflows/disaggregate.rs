@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use super::aggregate::{load_packs, lock_nesting};
+use serde_json::{json, Value};
+
 use super::{access, concurrent_change, findings_error, Actor};
+use crate::audit::{self, action, Event};
 use crate::db::{self, containers::ContainerRow, DbConn};
 use crate::domain::aggregation::{self, Finding, Parent};
 use crate::domain::gs1::Sscc;
@@ -32,7 +35,7 @@ fn remove_packs(
     actor: &Actor,
     target: Parent,
     children: Option<&[TradeItemRef]>,
-) -> Result<usize, ApiError> {
+) -> Result<Vec<i64>, ApiError> {
     let ids = match children {
         None => db::items::children_of(conn, target)?,
         Some(children) => {
@@ -77,7 +80,7 @@ fn remove_packs(
     if db::items::detach(conn, &ids, target, db::now())? != ids.len() {
         return Err(concurrent_change());
     }
-    Ok(ids.len())
+    Ok(ids)
 }
 
 /// `DELETE /aggregate/container`.
@@ -88,7 +91,19 @@ pub fn packs_from_container(
     children: Option<&[TradeItemRef]>,
 ) -> Result<usize, ApiError> {
     let container = parent_container(conn, actor, parent)?;
-    remove_packs(conn, actor, Parent::Container(container.id), children)
+    let ids = remove_packs(conn, actor, Parent::Container(container.id), children)?;
+    let listed = children.map(|c| c.iter().map(pack_json).collect());
+    let parent_json = json!({"sscc": container.sscc});
+    record_unpacking(
+        conn,
+        actor,
+        &container.owner_tenant_id,
+        parent_json,
+        listed,
+        &ids,
+        &[container.id],
+    )?;
+    Ok(ids.len())
 }
 
 /// `DELETE /aggregate/trade_item`.
@@ -114,7 +129,21 @@ pub fn packs_from_pack(
             vec![Detail::at("parent", row.status.clone())],
         ));
     }
-    remove_packs(conn, actor, Parent::Item(row.id), children)
+    let (row_id, owner) = (row.id, products[parent.gtin.as_str()].tenant_id.clone());
+    let ids = remove_packs(conn, actor, Parent::Item(row_id), children)?;
+    let listed = children.map(|c| c.iter().map(pack_json).collect());
+    let mut touched = ids.clone();
+    touched.push(row_id);
+    record_unpacking(
+        conn,
+        actor,
+        &owner,
+        pack_json(parent),
+        listed,
+        &touched,
+        &[],
+    )?;
+    Ok(ids.len())
 }
 
 /// `DELETE /aggregate/containers`.
@@ -167,5 +196,54 @@ pub fn containers_from_container(
     if db::containers::detach(conn, &ids, container.id, db::now())? != ids.len() {
         return Err(concurrent_change());
     }
+    let listed = children.map(|c| c.iter().map(|(_, s)| json!({"sscc": s})).collect());
+    let mut touched = ids.clone();
+    touched.push(container.id);
+    let parent_json = json!({"sscc": container.sscc});
+    record_unpacking(
+        conn,
+        actor,
+        &container.owner_tenant_id,
+        parent_json,
+        listed,
+        &[],
+        &touched,
+    )?;
     Ok(ids.len())
+}
+
+fn pack_json(p: &TradeItemRef) -> Value {
+    json!({"product_code": p.gtin, "serial_number": p.serial})
+}
+
+/// Records a disaggregation: the listed children, or `null` for "all" (EPCIS: no childEPCs).
+/// Removing nothing changes nothing and records nothing.
+fn record_unpacking(
+    conn: &mut DbConn,
+    actor: &Actor,
+    owner: &str,
+    parent: Value,
+    listed: Option<Vec<Value>>,
+    items: &[i64],
+    containers: &[i64],
+) -> Result<(), ApiError> {
+    let removed = items.len() + containers.len();
+    if removed <= 1 {
+        // Only the parent itself was touched: nothing came out.
+        return Ok(());
+    }
+    let payload = json!({"parent": parent, "children": listed, "count": removed - 1});
+    audit::record(
+        conn,
+        actor,
+        Event {
+            action: action::DISAGGREGATE,
+            owner_tenant_id: owner,
+            reason: None,
+            payload,
+            items,
+            containers,
+        },
+    )?;
+    Ok(())
 }

@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
+use serde_json::json;
+
 use super::{access, concurrent_change, Actor};
+use crate::audit::{self, action, Event};
 use crate::db::{self, DbConn};
 use crate::domain::lifecycle::Status;
 use crate::domain::trade_item::{SsccAt, TradeItemRef};
@@ -97,10 +100,35 @@ pub fn release(
         return Err(concurrent_change());
     }
     let (boxes, below) = db::release::release_below(conn, &container_ids, &item_ids, now)?;
-    Ok(Released {
+    let released = Released {
         packs: item_ids.len() + below,
         containers: container_ids.len() + boxes,
-    })
+    };
+    let payload = json!({
+        "ssccs": ssccs.iter().map(|(_, s)| s).collect::<Vec<_>>(),
+        "trade_items": packs.iter().map(|p| json!({"product_code": p.gtin, "serial_number": p.serial})).collect::<Vec<_>>(),
+        "released_packs": released.packs,
+        "released_containers": released.containers,
+        "status": {"from": "pending_commissioning_approval", "to": "released"},
+    });
+    let owner = actor.tenant_id.clone();
+    let event = audit::record(
+        conn,
+        actor,
+        Event {
+            action: action::RELEASE,
+            owner_tenant_id: &owner,
+            reason: None,
+            payload,
+            items: &item_ids,
+            containers: &container_ids,
+        },
+    )?;
+    // Everything released below the named roots joins their history, SQL-side.
+    let (roots, named) = (db::id_list(&container_ids), db::id_list(&item_ids));
+    db::audit::index_released_below(conn, event, &roots, &named, now)?;
+    db::audit::index_released_containers_below(conn, event, &roots, now)?;
+    Ok(released)
 }
 
 fn resolve_packs(

@@ -45,12 +45,8 @@ pub async fn release(
     if !p.is_empty() {
         return Err(ApiError::validation("Invalid release request", p.0));
     }
-    let actor = Actor {
-        tenant_id: id.tenant_id.clone(),
-        api_key_id: id.api_key_id.clone(),
-        channel_id: None,
-    };
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         let r = release::release(conn, &actor, &ssccs, &packs)?;
         Ok((
             StatusCode::OK,

@@ -133,8 +133,8 @@ pub async fn on_container(
 ) -> Result<HttpResponse, ApiError> {
     let (parent, children) = parse_container_body(&body.value, state.settings.max_items, true)?;
     let children = children.unwrap_or_default();
-    let actor = actor(&id, &ch);
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = actor(&req, &id, &ch);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         aggregate::packs_on_container(conn, &actor, &parent, &children)?;
         Ok((
             StatusCode::OK,
@@ -153,8 +153,8 @@ pub async fn off_container(
     body: JsonBody<ContainerBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (parent, children) = parse_container_body(&body.value, state.settings.max_items, false)?;
-    let actor = actor(&id, &ch);
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = actor(&req, &id, &ch);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         let n = disaggregate::packs_from_container(conn, &actor, &parent, children.as_deref())?;
         done("Disaggregated from container", n)
     })
@@ -171,8 +171,8 @@ pub async fn on_trade_item(
 ) -> Result<HttpResponse, ApiError> {
     let (parent, children) = parse_trade_item_body(&body.value, state.settings.max_items, true)?;
     let children = children.unwrap_or_default();
-    let actor = actor(&id, &ch);
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = actor(&req, &id, &ch);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         aggregate::packs_in_pack(conn, &actor, &parent, &children)?;
         Ok((
             StatusCode::OK,
@@ -191,8 +191,8 @@ pub async fn off_trade_item(
     body: JsonBody<TradeItemBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (parent, children) = parse_trade_item_body(&body.value, state.settings.max_items, false)?;
-    let actor = actor(&id, &ch);
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = actor(&req, &id, &ch);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         let n = disaggregate::packs_from_pack(conn, &actor, &parent, children.as_deref())?;
         done("Disaggregated from trade item", n)
     })
@@ -209,8 +209,8 @@ pub async fn containers_on(
 ) -> Result<HttpResponse, ApiError> {
     let (parent, children) = parse_containers_body(&body.value, state.settings.max_items, true)?;
     let children = children.unwrap_or_default();
-    let actor = actor(&id, &ch);
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = actor(&req, &id, &ch);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         aggregate::containers_on_container(conn, &actor, &parent, &children)?;
         Ok((
             StatusCode::OK,
@@ -229,8 +229,8 @@ pub async fn containers_off(
     body: JsonBody<ContainersBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (parent, children) = parse_containers_body(&body.value, state.settings.max_items, false)?;
-    let actor = actor(&id, &ch);
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = actor(&req, &id, &ch);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         let n =
             disaggregate::containers_from_container(conn, &actor, &parent, children.as_deref())?;
         done("Disaggregated from container", n)

@@ -76,12 +76,8 @@ async fn channel_guard(
 }
 
 /// The acting identity of a Manufacturer V2 request (token and channel already checked).
-pub fn actor(id: &Identity, channel: &ChannelCtx) -> Actor {
-    Actor {
-        tenant_id: id.tenant_id.clone(),
-        api_key_id: id.api_key_id.clone(),
-        channel_id: Some(channel.channel_id.clone()),
-    }
+pub fn actor(req: &actix_web::HttpRequest, id: &Identity, channel: &ChannelCtx) -> Actor {
+    Actor::new(req, id, Some(channel))
 }
 
 /// More items than the configured maximum in one request: 413, nothing written.

@@ -62,8 +62,8 @@ pub async fn commission(
         "serial_numbers",
     )?;
     let cmd = parse_commission(&body.value)?;
-    let actor = actor(&id, &channel);
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = actor(&req, &id, &channel);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         let count = commission::commission(conn, &actor, &cmd)?;
         Ok((
             StatusCode::OK,
@@ -117,8 +117,8 @@ pub async fn decommission(
         "serial_numbers",
     )?;
     let cmd = parse_decommission(&body.value)?;
-    let actor = actor(&id, &channel);
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = actor(&req, &id, &channel);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         let count = decommission::decommission(conn, &actor, &cmd)?;
         Ok((
             StatusCode::OK,

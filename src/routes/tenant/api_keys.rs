@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit::{self, action};
 use crate::auth::password;
 use crate::auth::tokens::{Claims, TokenKind};
 use crate::auth::{Identity, Role, Roles};
@@ -14,6 +15,7 @@ use crate::idempotency::run_write;
 use crate::routes::body::JsonBody;
 use crate::routes::page::{page_body, PageQuery};
 use crate::startup::State;
+use crate::workflows::Actor;
 
 pub const MIN_SECRET_LEN: usize = 12;
 
@@ -114,8 +116,11 @@ pub async fn create(
         created_at: db::now(),
         revoked_at: None,
     };
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         db::api_keys::insert(conn, &row)?;
+        let payload = json!({"api_key_id": row.id, "name": row.name, "roles": Roles::from_stored(&row.roles).names()});
+        audit::record_admin(conn, &actor, action::API_KEY_CREATE, payload)?;
         let mut view =
             serde_json::to_value(KeyView::from(row)).map_err(|_| ApiError::internal())?;
         view["success"] = json!(true);
@@ -155,10 +160,17 @@ pub async fn revoke(
     id.require_any(&[Role::Admin])?;
     let key_id = path.into_inner();
     let tenant = id.tenant_id.clone();
-    run_write(&state.pool, &req, &id, b"", move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
         if !db::api_keys::revoke(conn, &tenant, &key_id, db::now())? {
             return Err(ApiError::not_found("API key"));
         }
+        audit::record_admin(
+            conn,
+            &actor,
+            action::API_KEY_REVOKE,
+            json!({"api_key_id": key_id}),
+        )?;
         Ok((
             StatusCode::OK,
             json!({"success": true, "message": "API key revoked", "id": key_id}),
@@ -187,10 +199,14 @@ pub async fn issue_static(
         exp: None,
     };
     let token = state.keys.sign(&claims);
-    run_write(&state.pool, &req, &id, b"", move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
         if !db::api_keys::set_static_token(conn, &tenant, &key_id, Some(&jti))? {
             return Err(ApiError::not_found("API key"));
         }
+        // The token id is recorded, never the token.
+        let payload = json!({"api_key_id": key_id, "token_id": jti});
+        audit::record_admin(conn, &actor, action::STATIC_TOKEN_ISSUE, payload)?;
         Ok((
             StatusCode::OK,
             json!({"success": true, "message": "Static token generated", "token": token}),
@@ -209,10 +225,17 @@ pub async fn revoke_static(
     id.require_any(&[Role::Admin])?;
     let key_id = path.into_inner();
     let tenant = id.tenant_id.clone();
-    run_write(&state.pool, &req, &id, b"", move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
         if !db::api_keys::set_static_token(conn, &tenant, &key_id, None)? {
             return Err(ApiError::not_found("API key"));
         }
+        audit::record_admin(
+            conn,
+            &actor,
+            action::STATIC_TOKEN_REVOKE,
+            json!({"api_key_id": key_id}),
+        )?;
         Ok((
             StatusCode::OK,
             json!({"success": true, "message": "Static token revoked"}),

@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit::{self, action};
 use crate::auth::password::random_token;
 use crate::auth::{Identity, Role};
 use crate::db::{self, channels::ChannelRow};
@@ -13,6 +14,7 @@ use crate::idempotency::run_write;
 use crate::routes::body::JsonBody;
 use crate::routes::page::{page_body, PageQuery};
 use crate::startup::State;
+use crate::workflows::Actor;
 
 /// Channel types and sources serialhub knows. Only `manufacturer_v2_api` channels may call the
 /// Manufacturer V2 API; `manual` is for people entering data through the console.
@@ -107,8 +109,12 @@ pub async fn create(
         enabled: true,
         created_at: db::now(),
     };
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         db::channels::insert(conn, &row)?;
+        let payload =
+            json!({"channel_id": row.id, "name": row.name, "type": row.kind, "source": row.source});
+        audit::record_admin(conn, &actor, action::CHANNEL_CREATE, payload)?;
         Ok((StatusCode::CREATED, view_body(row)?))
     })
     .await
@@ -144,9 +150,12 @@ pub async fn update(
     let channel_id = path.into_inner();
     let tenant = id.tenant_id.clone();
     let enabled = body.value.enabled;
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         let row = db::channels::set_enabled(conn, &tenant, &channel_id, enabled)?
             .ok_or_else(|| ApiError::not_found("Channel"))?;
+        let payload = json!({"channel_id": row.id, "enabled": row.enabled});
+        audit::record_admin(conn, &actor, action::CHANNEL_UPDATE, payload)?;
         Ok((StatusCode::OK, view_body(row)?))
     })
     .await

@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::audit::{self, action};
 use crate::auth::{Identity, Role};
 use crate::db::{self, partnerships as store, partnerships::PartnershipRow, DbConn};
 use crate::domain::gs1::Gtin;
@@ -15,6 +16,7 @@ use crate::idempotency::run_write;
 use crate::routes::body::JsonBody;
 use crate::routes::page::{page_body, PageQuery};
 use crate::startup::State;
+use crate::workflows::Actor;
 
 #[derive(Deserialize)]
 pub struct CreatePartnership {
@@ -44,6 +46,27 @@ fn view(conn: &mut DbConn, p: &PartnershipRow, caller: &str) -> Result<Value, Ap
         "created_at": crate::time::rfc3339(p.created_at),
         "updated_at": crate::time::rfc3339(p.updated_at),
     }))
+}
+
+/// Partnership changes are recorded on behalf of the MAH, whichever side acted.
+fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: &str,
+    p: &PartnershipRow,
+    view: &Value,
+) -> Result<(), ApiError> {
+    let payload = json!({"partnership_id": p.id, "cmo_tenant_id": p.cmo_tenant_id, "status": p.status, "product_codes": view["product_codes"]});
+    let event = audit::Event {
+        action,
+        owner_tenant_id: &p.mah_tenant_id,
+        reason: None,
+        payload,
+        items: &[],
+        containers: &[],
+    };
+    audit::record(conn, actor, event)?;
+    Ok(())
 }
 
 fn success(mut v: Value) -> Value {
@@ -115,7 +138,8 @@ pub async fn create(
         ));
     }
     let mah = id.tenant_id.clone();
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         db::tenants::find(conn, &cmo)?.ok_or_else(|| ApiError::not_found("Tenant"))?;
         let product_ids = own_product_ids(conn, &mah, &gtins)?;
         let now = db::now();
@@ -135,7 +159,9 @@ pub async fn create(
         }
         let refs: Vec<&str> = product_ids.iter().map(String::as_str).collect();
         store::set_products(conn, &row.id, &refs)?;
-        Ok((StatusCode::CREATED, success(view(conn, &row, &mah)?)))
+        let v = view(conn, &row, &mah)?;
+        record(conn, &actor, action::PARTNERSHIP_CREATE, &row, &v)?;
+        Ok((StatusCode::CREATED, success(v)))
     })
     .await
 }
@@ -150,7 +176,8 @@ pub async fn accept(
     id.require_any(&[Role::Admin])?;
     let pid = path.into_inner();
     let caller = id.tenant_id.clone();
-    run_write(&state.pool, &req, &id, b"", move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
         let p = store::find_for_party(conn, &pid, &caller)?
             .ok_or_else(|| ApiError::not_found("Partnership"))?;
         if p.cmo_tenant_id != caller {
@@ -163,7 +190,9 @@ pub async fn accept(
             ));
         }
         let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
-        Ok((StatusCode::OK, success(view(conn, &p, &caller)?)))
+        let v = view(conn, &p, &caller)?;
+        record(conn, &actor, action::PARTNERSHIP_ACCEPT, &p, &v)?;
+        Ok((StatusCode::OK, success(v)))
     })
     .await
 }
@@ -204,7 +233,8 @@ pub async fn update(
     }
     let pid = path.into_inner();
     let caller = id.tenant_id.clone();
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         let p = store::find_for_party(conn, &pid, &caller)?
             .ok_or_else(|| ApiError::not_found("Partnership"))?;
         if p.mah_tenant_id != caller {
@@ -230,7 +260,9 @@ pub async fn update(
             }
         }
         let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
-        Ok((StatusCode::OK, success(view(conn, &p, &caller)?)))
+        let v = view(conn, &p, &caller)?;
+        record(conn, &actor, action::PARTNERSHIP_UPDATE, &p, &v)?;
+        Ok((StatusCode::OK, success(v)))
     })
     .await
 }

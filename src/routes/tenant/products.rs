@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::audit::{self, action};
 use crate::auth::{Identity, Role};
 use crate::db::{self, products::ProductRow};
 use crate::domain::gs1::Gtin;
@@ -14,6 +15,7 @@ use crate::idempotency::run_write;
 use crate::routes::body::JsonBody;
 use crate::routes::page::{page_body, PageQuery};
 use crate::startup::State;
+use crate::workflows::Actor;
 
 #[derive(Deserialize)]
 pub struct CreateProduct {
@@ -85,13 +87,16 @@ pub async fn create(
         name,
         created_at: db::now(),
     };
-    run_write(&state.pool, &req, &id, &body.raw, move |conn| {
+    let actor = Actor::new(&req, &id, None);
+    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
         if !db::products::insert(conn, &row)? {
             return Err(ApiError::state(
                 format!("Product {} is already registered", row.product_code),
                 vec![],
             ));
         }
+        let payload = json!({"product_code": row.product_code, "name": row.name});
+        audit::record_admin(conn, &actor, action::PRODUCT_REGISTER, payload)?;
         Ok((StatusCode::CREATED, view_body(row)))
     })
     .await

@@ -1,0 +1,4 @@
+DROP TABLE audit_containers;
+DROP TABLE audit_items;
+DROP TABLE audit_heads;
+DROP TABLE audit_events;

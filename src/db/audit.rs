@@ -1,0 +1,261 @@
+//! Storage of the audit trail: chain heads, events, per-object index rows, and the reads behind
+//! `/v1/audit/*`, history and EPCIS export. Nothing here updates or deletes an event.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{audit_containers, audit_events as ev, audit_heads, audit_items};
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ev)]
+pub struct EventRow {
+    pub id: i64,
+    pub chain_tenant_id: String,
+    pub seq: i64,
+    pub occurred_at: NaiveDateTime,
+    pub action: String,
+    pub actor_tenant_id: String,
+    pub api_key_id: Option<String>,
+    pub channel_id: Option<String>,
+    pub owner_tenant_id: String,
+    pub request_id: Option<String>,
+    pub reason: Option<String>,
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ev)]
+pub struct NewEventRow<'a> {
+    pub chain_tenant_id: &'a str,
+    pub seq: i64,
+    pub occurred_at: NaiveDateTime,
+    pub action: &'a str,
+    pub actor_tenant_id: &'a str,
+    pub api_key_id: Option<&'a str>,
+    pub channel_id: Option<&'a str>,
+    pub owner_tenant_id: &'a str,
+    pub request_id: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub payload: &'a str,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+/// Returns the chain's head (seq, hash), locked for this transaction: concurrent writers of one
+/// chain queue here, so every event gets the next seq and its predecessor's hash (no forks, no
+/// gaps). SQLite's write lock already serialises; PostgreSQL takes the row lock.
+pub fn lock_head(conn: &mut DbConn, chain: &str, genesis: &str) -> QueryResult<(i64, String)> {
+    let insert = diesel::insert_into(audit_heads::table)
+        .values((
+            audit_heads::chain_tenant_id.eq(chain),
+            audit_heads::seq.eq(0i64),
+            audit_heads::hash.eq(genesis),
+        ))
+        .on_conflict_do_nothing();
+    let head = audit_heads::table
+        .find(chain)
+        .select((audit_heads::seq, audit_heads::hash));
+    match conn {
+        DbConn::Sqlite(c) => {
+            insert.execute(c)?;
+            head.first(c)
+        }
+        DbConn::Pg(c) => {
+            insert.execute(c)?;
+            head.for_update().first(c)
+        }
+    }
+}
+
+/// Appends the event and moves the head; returns the event's id.
+pub fn append(conn: &mut DbConn, row: &NewEventRow<'_>) -> QueryResult<i64> {
+    diesel::insert_into(ev::table).values(row).execute(conn)?;
+    diesel::update(audit_heads::table.find(row.chain_tenant_id))
+        .set((audit_heads::seq.eq(row.seq), audit_heads::hash.eq(row.hash)))
+        .execute(conn)?;
+    ev::table
+        .filter(ev::chain_tenant_id.eq(row.chain_tenant_id))
+        .filter(ev::seq.eq(row.seq))
+        .select(ev::id)
+        .first(conn)
+}
+
+/// Rows per multi-row insert of index pairs (2 binds each).
+const INDEX_CHUNK: usize = 10_000;
+
+pub fn index_items(conn: &mut DbConn, event_id: i64, item_ids: &[i64]) -> QueryResult<()> {
+    for chunk in item_ids.chunks(INDEX_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|id| {
+                (
+                    audit_items::item_id.eq(*id),
+                    audit_items::event_id.eq(event_id),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(audit_items::table).values(&rows);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Pg(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+pub fn index_containers(
+    conn: &mut DbConn,
+    event_id: i64,
+    container_ids: &[i64],
+) -> QueryResult<()> {
+    for chunk in container_ids.chunks(INDEX_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|id| {
+                (
+                    audit_containers::container_id.eq(*id),
+                    audit_containers::event_id.eq(event_id),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(audit_containers::table).values(&rows);
+        match conn {
+            DbConn::Sqlite(c) => insert.execute(c)?,
+            DbConn::Pg(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Indexes every pack released at `at` below the given roots (one statement, SQL-side).
+pub fn index_released_below(
+    conn: &mut DbConn,
+    event_id: i64,
+    roots_sql: &str,
+    packs_sql: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::sql_query(format!(
+        "INSERT INTO audit_items (item_id, event_id) \
+         WITH RECURSIVE boxes(id) AS (SELECT id FROM containers WHERE id IN ({roots_sql}) \
+             UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id), \
+         packs(id) AS (SELECT i.id FROM items i \
+             WHERE i.parent_container_id IN (SELECT id FROM boxes) OR i.parent_item_id IN ({packs_sql}) \
+             UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
+         SELECT i.id, {event_id} FROM packs JOIN items i ON i.id = packs.id \
+         WHERE i.released_at = $1 AND i.id NOT IN ({packs_sql})"
+    ))
+    .bind::<diesel::sql_types::Timestamp, _>(at)
+    .execute(conn)
+}
+
+/// Containers released at `at` below the given roots.
+pub fn index_released_containers_below(
+    conn: &mut DbConn,
+    event_id: i64,
+    roots_sql: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::sql_query(format!(
+        "INSERT INTO audit_containers (container_id, event_id) \
+         WITH RECURSIVE boxes(id) AS (SELECT id FROM containers WHERE id IN ({roots_sql}) \
+             UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id) \
+         SELECT c.id, {event_id} FROM boxes JOIN containers c ON c.id = boxes.id \
+         WHERE c.released_at = $1 AND c.id NOT IN ({roots_sql})"
+    ))
+    .bind::<diesel::sql_types::Timestamp, _>(at)
+    .execute(conn)
+}
+
+/// A page of one chain in seq order, for verification.
+pub fn chain_page(
+    conn: &mut DbConn,
+    chain: &str,
+    after_seq: i64,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
+    ev::table
+        .filter(ev::chain_tenant_id.eq(chain))
+        .filter(ev::seq.gt(after_seq))
+        .order(ev::seq)
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+pub fn head(conn: &mut DbConn, chain: &str) -> QueryResult<Option<(i64, String)>> {
+    audit_heads::table
+        .find(chain)
+        .select((audit_heads::seq, audit_heads::hash))
+        .first(conn)
+        .optional()
+}
+
+pub fn chains(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    ev::table
+        .select(ev::chain_tenant_id)
+        .distinct()
+        .order(ev::chain_tenant_id)
+        .load(conn)
+}
+
+/// Filters of the event list; every query is limited to events the caller may see: those it
+/// performed and those on its own goods (as brand owner).
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    pub viewer: String,
+    pub action: Option<String>,
+    pub item_id: Option<i64>,
+    pub container_id: Option<i64>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+pub fn visible_events(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<EventRow>> {
+    let mut q = ev::table
+        .filter(
+            ev::owner_tenant_id
+                .eq(&f.viewer)
+                .or(ev::actor_tenant_id.eq(&f.viewer)),
+        )
+        .select(EventRow::as_select())
+        .order(ev::id)
+        .limit(f.limit)
+        .into_boxed();
+    if let Some(a) = &f.action {
+        q = q.filter(ev::action.eq(a.clone()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(ev::occurred_at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(ev::occurred_at.lt(to));
+    }
+    if let Some(after) = f.after_id {
+        q = q.filter(ev::id.gt(after));
+    }
+    if let Some(item) = f.item_id {
+        q = q.filter(
+            ev::id.eq_any(
+                audit_items::table
+                    .filter(audit_items::item_id.eq(item))
+                    .select(audit_items::event_id),
+            ),
+        );
+    }
+    if let Some(c) = f.container_id {
+        q = q.filter(
+            ev::id.eq_any(
+                audit_containers::table
+                    .filter(audit_containers::container_id.eq(c))
+                    .select(audit_containers::event_id),
+            ),
+        );
+    }
+    q.load(conn)
+}

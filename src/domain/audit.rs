@@ -1,0 +1,230 @@
+//! The audit hash chain, as pure functions: the canonical encoding of an event and its hash.
+//! docs/audit.md states this recipe so that a third party can re-implement verification.
+//!
+//! canonical(event) = JSON of the event's fields with object keys sorted by byte order at every
+//! level, no insignificant whitespace, strings escaped as serde_json does (RFC 8259, non-ASCII
+//! kept as UTF-8), integers in decimal.
+//! hash = lowercase hex of SHA-256( prev_hash (64 ASCII hex chars) || canonical(event) ).
+//! The first event of a chain has prev_hash = 64 × "0".
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The hashed fields of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventContent<'a> {
+    pub chain_tenant_id: &'a str,
+    pub seq: i64,
+    /// RFC 3339 UTC with microseconds, e.g. `2026-11-25T10:00:00.123456Z`.
+    pub occurred_at: &'a str,
+    pub action: &'a str,
+    pub actor_tenant_id: &'a str,
+    pub api_key_id: Option<&'a str>,
+    pub channel_id: Option<&'a str>,
+    pub owner_tenant_id: &'a str,
+    pub request_id: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub payload: &'a Value,
+}
+
+impl EventContent<'_> {
+    pub fn to_value(&self) -> Value {
+        let opt = |v: Option<&str>| v.map_or(Value::Null, |s| Value::String(s.to_string()));
+        let mut m = Map::new();
+        m.insert("action".into(), self.action.into());
+        m.insert("actor_tenant_id".into(), self.actor_tenant_id.into());
+        m.insert("api_key_id".into(), opt(self.api_key_id));
+        m.insert("chain_tenant_id".into(), self.chain_tenant_id.into());
+        m.insert("channel_id".into(), opt(self.channel_id));
+        m.insert("occurred_at".into(), self.occurred_at.into());
+        m.insert("owner_tenant_id".into(), self.owner_tenant_id.into());
+        m.insert("payload".into(), self.payload.clone());
+        m.insert("reason".into(), opt(self.reason));
+        m.insert("request_id".into(), opt(self.request_id));
+        m.insert("seq".into(), self.seq.into());
+        Value::Object(m)
+    }
+}
+
+/// Canonical JSON text of a value: keys sorted at every level, compact.
+pub fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&m[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// The hash of an event given its predecessor's hash.
+pub fn event_hash(prev_hash: &str, event: &EventContent<'_>) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(canonical_json(&event.to_value()).as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// One stored event as the verifier sees it.
+#[derive(Debug, Clone)]
+pub struct StoredLink {
+    pub seq: i64,
+    pub prev_hash: String,
+    pub hash: String,
+    /// The hash recomputed from the stored content and the stored `prev_hash`.
+    pub recomputed: String,
+}
+
+/// Walks a chain in `seq` order: the first link whose seq is not the next number, whose
+/// `prev_hash` is not its predecessor's hash, or whose content does not hash to its `hash`.
+/// `expected_prev` / `expected_seq` carry the state over from the previous batch.
+pub fn first_broken(
+    links: &[StoredLink],
+    expected_prev: &mut String,
+    expected_seq: &mut i64,
+) -> Option<i64> {
+    for link in links {
+        let broken = link.seq != *expected_seq
+            || link.prev_hash != *expected_prev
+            || link.recomputed != link.hash;
+        if broken {
+            return Some(link.seq.min(*expected_seq));
+        }
+        *expected_prev = link.hash.clone();
+        *expected_seq += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(payload: &Value, seq: i64) -> EventContent<'_> {
+        EventContent {
+            chain_tenant_id: "t",
+            seq,
+            occurred_at: "2026-11-25T10:00:00.000000Z",
+            action: "commission",
+            actor_tenant_id: "t",
+            api_key_id: Some("k"),
+            channel_id: None,
+            owner_tenant_id: "t",
+            request_id: Some("r"),
+            reason: None,
+            payload,
+        }
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level_and_is_compact() {
+        let v = json!({"b": 1, "a": {"d": [true, null, "x"], "c": "é\"q"}});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":"é\"q","d":[true,null,"x"]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn hash_matches_an_independent_sha256_of_the_recipe() {
+        let payload = json!({"n": 1});
+        let e = event(&payload, 1);
+        let text = format!("{GENESIS}{}", canonical_json(&e.to_value()));
+        let expected = hex::encode(Sha256::digest(text.as_bytes()));
+        assert_eq!(event_hash(GENESIS, &e), expected);
+        assert_eq!(expected.len(), 64);
+    }
+
+    #[test]
+    fn any_change_changes_the_hash() {
+        let p1 = json!({"serial_numbers": ["A", "B"]});
+        let p2 = json!({"serial_numbers": ["A", "C"]});
+        assert_ne!(
+            event_hash(GENESIS, &event(&p1, 1)),
+            event_hash(GENESIS, &event(&p2, 1))
+        );
+        assert_ne!(
+            event_hash(GENESIS, &event(&p1, 1)),
+            event_hash(GENESIS, &event(&p1, 2))
+        );
+        assert_ne!(
+            event_hash(GENESIS, &event(&p1, 1)),
+            event_hash(&"1".repeat(64), &event(&p1, 1))
+        );
+    }
+
+    fn chain(n: i64) -> Vec<StoredLink> {
+        let payload = json!({});
+        let mut prev = GENESIS.to_string();
+        (1..=n)
+            .map(|seq| {
+                let hash = event_hash(&prev, &event(&payload, seq));
+                let link = StoredLink {
+                    seq,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                    recomputed: hash.clone(),
+                };
+                prev = hash;
+                link
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_intact_chain_verifies_and_each_kind_of_break_is_found() {
+        let (mut prev, mut seq) = (GENESIS.to_string(), 1);
+        assert_eq!(first_broken(&chain(5), &mut prev, &mut seq), None);
+        assert_eq!(seq, 6);
+
+        let mut edited = chain(5);
+        edited[2].recomputed = "f".repeat(64);
+        assert_eq!(
+            first_broken(&edited, &mut GENESIS.to_string(), &mut 1),
+            Some(3)
+        );
+
+        let mut gap = chain(5);
+        gap.remove(1);
+        assert_eq!(
+            first_broken(&gap, &mut GENESIS.to_string(), &mut 1),
+            Some(2)
+        );
+
+        let mut relinked = chain(5);
+        relinked[3].prev_hash = "a".repeat(64);
+        assert_eq!(
+            first_broken(&relinked, &mut GENESIS.to_string(), &mut 1),
+            Some(4)
+        );
+    }
+}
