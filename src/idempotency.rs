@@ -112,37 +112,63 @@ where
 }
 
 fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
+    // Look first without the write lock. On SQLite a write transaction waits for the one writer,
+    // which would make a duplicate wait for the running original (then replay it) instead of
+    // getting 409 at once; a read sees the committed claim without waiting.
+    if let Some(existing) = db::read_tx(conn, |c| store::find(c, tenant, key))? {
+        if let Some(claim) = known_key(existing, hash)? {
+            return Ok(claim);
+        }
+    }
     db::write_tx(conn, |c| {
         if store::claim(c, tenant, key, hash)? {
             return Ok(Claim::Fresh);
         }
         let existing = store::find(c, tenant, key)?.ok_or_else(ApiError::internal)?;
-        if existing.request_hash != hash {
-            return Err(ApiError::new(
-                ErrorType::IdempotencyMismatch,
-                "This Idempotency-Key was already used with a different request",
-            ));
-        }
-        if existing.state == store::DONE {
-            let status = existing
-                .response_status
-                .and_then(|s| StatusCode::from_u16(s as u16).ok())
-                .unwrap_or(StatusCode::OK);
-            let body = existing
-                .response_body
-                .and_then(|b| serde_json::from_str(&b).ok())
-                .unwrap_or(Value::Null);
-            return Ok(Claim::Replay(status, body));
+        if let Some(claim) = known_key(existing, hash)? {
+            return Ok(claim);
         }
         let stale_before = db::now() - chrono::Duration::minutes(STALE_MINUTES);
         if store::reclaim_stale(c, tenant, key, hash, stale_before)? {
             return Ok(Claim::Fresh);
         }
-        Err(ApiError::new(
-            ErrorType::IdempotencyInFlight,
-            "A request with this Idempotency-Key is still being processed",
-        ))
+        Err(in_flight())
     })
+}
+
+/// What an already stored key means for this request: 422 for another request, the stored
+/// response when done, 409 while a fresh claim is running; `None` for a stale claim (a crashed
+/// request), which the caller may take over.
+fn known_key(existing: store::IdempotencyRow, hash: &str) -> Result<Option<Claim>, ApiError> {
+    if existing.request_hash != hash {
+        return Err(ApiError::new(
+            ErrorType::IdempotencyMismatch,
+            "This Idempotency-Key was already used with a different request",
+        ));
+    }
+    if existing.state == store::DONE {
+        let status = existing
+            .response_status
+            .and_then(|s| StatusCode::from_u16(s as u16).ok())
+            .unwrap_or(StatusCode::OK);
+        let body = existing
+            .response_body
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or(Value::Null);
+        return Ok(Some(Claim::Replay(status, body)));
+    }
+    let stale_before = db::now() - chrono::Duration::minutes(STALE_MINUTES);
+    if existing.created_at < stale_before {
+        return Ok(None);
+    }
+    Err(in_flight())
+}
+
+fn in_flight() -> ApiError {
+    ApiError::new(
+        ErrorType::IdempotencyInFlight,
+        "A request with this Idempotency-Key is still being processed",
+    )
 }
 
 fn error_body(err: &ApiError) -> Value {
