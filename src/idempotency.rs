@@ -108,40 +108,64 @@ where
 }
 
 fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
+    // Look first without the write lock. On SQLite a write transaction waits for the one writer,
+    // which would make a duplicate wait for the running original (then replay it) instead of
+    // getting 409 at once; a read sees the committed claim without waiting.
+    if let Some(existing) = db::read_tx(conn, |c| store::find(c, tenant, key))? {
+        if let Some(claim) = known_key(existing, hash)? {
+            return Ok(claim);
+        }
+    }
     db::write_tx(conn, |c| {
         if store::claim(c, tenant, key, hash)? {
             return Ok(Claim::Fresh);
         }
         let existing = store::find(c, tenant, key)?.ok_or_else(ApiError::internal)?;
-        if existing.state != store::DONE {
-            // The first request's effect commits together with `done`, so a `running` claim means
-            // nothing of it is committed yet: while it may still run, any request with this key is
-            // 409 (whatever its body); once stale (a crashed process), the key is taken over.
-            let stale_before = db::now() - chrono::Duration::minutes(STALE_MINUTES);
-            if store::reclaim_stale(c, tenant, key, hash, stale_before)? {
-                return Ok(Claim::Fresh);
-            }
-            return Err(ApiError::new(
-                ErrorType::IdempotencyInFlight,
-                "A request with this Idempotency-Key is still being processed",
-            ));
+        if let Some(claim) = known_key(existing, hash)? {
+            return Ok(claim);
         }
-        if existing.request_hash != hash {
-            return Err(ApiError::new(
-                ErrorType::IdempotencyMismatch,
-                "This Idempotency-Key was already used with a different request",
-            ));
+        let stale_before = db::now() - chrono::Duration::minutes(STALE_MINUTES);
+        if store::reclaim_stale(c, tenant, key, hash, stale_before)? {
+            return Ok(Claim::Fresh);
         }
-        let status = existing
-            .response_status
-            .and_then(|s| StatusCode::from_u16(s as u16).ok())
-            .unwrap_or(StatusCode::OK);
-        let body = existing
-            .response_body
-            .and_then(|b| serde_json::from_str(&b).ok())
-            .unwrap_or(Value::Null);
-        Ok(Claim::Replay(status, body))
+        Err(in_flight())
     })
+}
+
+/// What an already stored key means for this request. A `running` claim comes first: the first
+/// request's effect commits together with `done`, so while it may still run any request with this
+/// key is 409 (whatever its body), and once stale (a crashed process) `None` lets the caller take
+/// it over. A done key answers 422 for another request, else the stored response.
+fn known_key(existing: store::IdempotencyRow, hash: &str) -> Result<Option<Claim>, ApiError> {
+    if existing.state != store::DONE {
+        let stale_before = db::now() - chrono::Duration::minutes(STALE_MINUTES);
+        if existing.created_at < stale_before {
+            return Ok(None);
+        }
+        return Err(in_flight());
+    }
+    if existing.request_hash != hash {
+        return Err(ApiError::new(
+            ErrorType::IdempotencyMismatch,
+            "This Idempotency-Key was already used with a different request",
+        ));
+    }
+    let status = existing
+        .response_status
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+        .unwrap_or(StatusCode::OK);
+    let body = existing
+        .response_body
+        .and_then(|b| serde_json::from_str(&b).ok())
+        .unwrap_or(Value::Null);
+    Ok(Some(Claim::Replay(status, body)))
+}
+
+fn in_flight() -> ApiError {
+    ApiError::new(
+        ErrorType::IdempotencyInFlight,
+        "A request with this Idempotency-Key is still being processed",
+    )
 }
 
 /// Response fields that carry a credential shown once. They are never written to the idempotency

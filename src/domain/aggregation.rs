@@ -73,6 +73,35 @@ pub fn check_pack_child(
             format!("{} / {} is not commissioned", item.gtin, item.serial),
         )]);
     };
+    let mut findings = check_asserted(item, state);
+    if !state.status.allows_aggregation() {
+        findings.push(Finding::state(
+            &item.path,
+            format!("{} / {} is {}", item.gtin, item.serial, state.status),
+        ));
+    } else if state.parent == target {
+        if findings.is_empty() {
+            return Ok(ChildAction::AlreadyThere);
+        }
+    } else if state.parent != Parent::None {
+        findings.push(Finding::state(
+            &item.path,
+            format!(
+                "{} / {} is already aggregated in another parent",
+                item.gtin, item.serial
+            ),
+        ));
+    }
+    if findings.is_empty() {
+        Ok(ChildAction::Attach(state.id))
+    } else {
+        Err(findings)
+    }
+}
+
+/// The `batch` / `expiry_date` a request asserts for a pack (child or bundle parent) must equal
+/// the commissioned values; the expiry is compared as printed (`281231` is not `281200`).
+pub fn check_asserted(item: &TradeItemRef, state: &PackState) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(batch) = &item.batch {
         if batch.as_str() != state.batch {
@@ -97,29 +126,7 @@ pub fn check_pack_child(
             ));
         }
     }
-    if !state.status.allows_aggregation() {
-        findings.push(Finding::state(
-            &item.path,
-            format!("{} / {} is {}", item.gtin, item.serial, state.status),
-        ));
-    } else if state.parent == target {
-        if findings.is_empty() {
-            return Ok(ChildAction::AlreadyThere);
-        }
-    } else if state.parent != Parent::None {
-        findings.push(Finding::state(
-            &item.path,
-            format!(
-                "{} / {} is already aggregated in another parent",
-                item.gtin, item.serial
-            ),
-        ));
-    }
-    if findings.is_empty() {
-        Ok(ChildAction::Attach(state.id))
-    } else {
-        Err(findings)
-    }
+    findings
 }
 
 /// What the database knows about a container named as a child or parent.

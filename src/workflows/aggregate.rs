@@ -206,15 +206,16 @@ pub fn packs_in_pack(
                 vec![crate::error::Detail::at("parent", "not commissioned")],
             ))
         }
-        Some(p) if !p.status().allows_aggregation() => {
-            return Err(ApiError::state(
-                format!("The parent pack is {}", p.status),
-                vec![crate::error::Detail::at("parent", p.status.clone())],
-            ))
-        }
         Some(p) => p.clone(),
     };
-    let mut findings = Vec::new();
+    // The parent pack is checked like a child: asserted batch/expiry, then status.
+    let mut findings = aggregation::check_asserted(parent, &parent_row.state());
+    if !parent_row.status().allows_aggregation() {
+        findings.push(Finding::state(
+            "parent",
+            format!("the parent pack is {}", parent_row.status),
+        ));
+    }
     let (ids, unchanged) = decide(children, &packs, Parent::Item(parent_row.id), &mut findings);
     // No cycles: none of the children may hold the parent, at any depth.
     let ancestors: HashSet<i64> = db::items::item_ancestor_ids(conn, parent_row.id)?

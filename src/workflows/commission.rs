@@ -52,7 +52,12 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
     }
     let now = db::now();
     let channel = actor.channel_id.as_deref().unwrap_or("");
-    let rows: Vec<NewItem<'_>> = serials
+    // Rows go in sorted by serial: two requests racing for overlapping serials then take their
+    // unique-index locks in the same order, so on PostgreSQL the later one waits and fails with a
+    // unique violation (a StateError) instead of deadlocking (an InternalError).
+    let mut sorted = serials.clone();
+    sorted.sort_unstable();
+    let rows: Vec<NewItem<'_>> = sorted
         .iter()
         .map(|serial| NewItem {
             product_id: &product.id,

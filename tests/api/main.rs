@@ -1,13 +1,22 @@
 //! Black-box tests of the HTTP API and CLI, compiled as one test binary.
 
 mod helpers;
+mod mv2;
 
+mod aggregation;
 mod auth;
 mod channels;
 mod cli;
+mod commission;
 mod concurrency;
 mod conventions;
+mod decommission;
+mod disaggregation;
+mod hierarchy;
 mod idempotency;
+mod lookups;
+mod mv2_idempotency;
 mod ops;
+mod products;
 mod tenant_keys;
 mod tokens;
