@@ -27,6 +27,9 @@ pub enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Audit trail tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Seed a MAH, a CMO, an active partnership, a product and channels, print the credentials
     /// and a curl walkthrough, then serve.
     Demo(DemoArgs),
@@ -116,6 +119,22 @@ pub struct TenantCreateArgs {
     /// Global Location Number (13 digits).
     #[arg(long)]
     pub gln: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chains offline, straight from the database; exits 0 only if every chain
+    /// is intact, else names the first broken seq of each broken chain.
+    Verify(AuditVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// Verify only this tenant's chain (default: every chain).
+    #[arg(long)]
+    pub tenant: Option<String>,
     #[command(flatten)]
     pub db: DbArgs,
 }

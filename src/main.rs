@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use serialhub::cli::{Cli, Command, TenantCommand};
+use serialhub::cli::{AuditCommand, Cli, Command, TenantCommand};
 use serialhub::startup::Application;
 use serialhub::{admin, demo, telemetry};
 
@@ -17,6 +17,7 @@ fn main() -> ExitCode {
             .and_then(|mut conn| admin::create_tenant(&mut conn, &a.name, &a.gcp, a.gln.as_deref()))
             .map(|created| println!("{}", serde_json::to_string(&created).expect("serialisable"))),
         Command::Demo(a) => run_demo(a),
+        Command::Audit(AuditCommand::Verify(a)) => audit_verify(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -50,4 +51,31 @@ fn run_demo(a: serialhub::cli::DemoArgs) -> Result<(), String> {
         ..Default::default()
     };
     serve(settings)
+}
+
+/// Prints one JSON line per chain; fails if any chain is broken.
+fn audit_verify(a: serialhub::cli::AuditVerifyArgs) -> Result<(), String> {
+    let mut conn = admin::connect(&a.db.database_url)?;
+    let reports = serialhub::audit::verify::verify_all(&mut conn, a.tenant.as_deref())
+        .map_err(|e| e.to_string())?;
+    let broken: Vec<String> = reports
+        .iter()
+        .filter(|r| !r.valid)
+        .map(|r| {
+            format!(
+                "chain of tenant {} is broken at seq {}",
+                r.tenant_id,
+                r.first_broken.unwrap_or_default()
+            )
+        })
+        .collect();
+    for r in &reports {
+        println!("{}", serde_json::to_string(r).expect("serialisable"));
+    }
+    if broken.is_empty() {
+        eprintln!("{} chain(s) verified intact", reports.len());
+        Ok(())
+    } else {
+        Err(broken.join("; "))
+    }
 }

@@ -208,8 +208,9 @@ pub fn chains(conn: &mut DbConn) -> QueryResult<Vec<String>> {
 pub struct EventFilter {
     pub viewer: String,
     pub action: Option<String>,
-    pub item_id: Option<i64>,
-    pub container_id: Option<i64>,
+    /// Only events that touched one of these packs / containers (`Some(empty)` matches nothing).
+    pub item_ids: Option<Vec<i64>>,
+    pub container_ids: Option<Vec<i64>>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub after_id: Option<i64>,
@@ -239,23 +240,17 @@ pub fn visible_events(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<Eve
     if let Some(after) = f.after_id {
         q = q.filter(ev::id.gt(after));
     }
-    if let Some(item) = f.item_id {
-        q = q.filter(
-            ev::id.eq_any(
-                audit_items::table
-                    .filter(audit_items::item_id.eq(item))
-                    .select(audit_items::event_id),
-            ),
-        );
+    if let Some(ids) = &f.item_ids {
+        let touching = audit_items::table
+            .filter(audit_items::item_id.eq_any(ids.clone()))
+            .select(audit_items::event_id);
+        q = q.filter(ev::id.eq_any(touching));
     }
-    if let Some(c) = f.container_id {
-        q = q.filter(
-            ev::id.eq_any(
-                audit_containers::table
-                    .filter(audit_containers::container_id.eq(c))
-                    .select(audit_containers::event_id),
-            ),
-        );
+    if let Some(ids) = &f.container_ids {
+        let touching = audit_containers::table
+            .filter(audit_containers::container_id.eq_any(ids.clone()))
+            .select(audit_containers::event_id);
+        q = q.filter(ev::id.eq_any(touching));
     }
     q.load(conn)
 }

@@ -8,6 +8,7 @@ pub mod schema;
 
 pub mod api_keys;
 pub mod audit;
+pub mod audit_lookup;
 pub mod channels;
 pub mod commissioning;
 pub mod containers;
@@ -17,6 +18,7 @@ pub mod items;
 pub mod partnerships;
 pub mod products;
 pub mod release;
+pub mod reports;
 pub mod signing_keys;
 pub mod tenants;
 

@@ -2,6 +2,7 @@
 
 pub mod aggregation;
 pub mod audit;
+pub mod epcis;
 pub mod gs1;
 pub mod lifecycle;
 pub mod trade_item;

@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod commissioning;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tenant::configure)
             .configure(lookup::configure)
             .configure(commissioning::configure)
+            .configure(audit::configure)
             .configure(manufacturer_v2::configure),
     );
 }

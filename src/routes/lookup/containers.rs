@@ -39,6 +39,7 @@ pub async fn show(
                 "produced_by": produced_by(c, &root.tenant_id)?,
                 "created_at": crate::time::rfc3339(root.created_at),
                 "pack_count": tree.packs.len(),
+                "history": crate::routes::audit::history(c, &tenant, None, Some(root.id))?,
                 "children": tree.container_children(root.id),
             }))
         })

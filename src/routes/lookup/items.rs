@@ -25,14 +25,19 @@ pub async fn show(
                 .ok_or_else(|| ApiError::not_found("Item"))?;
             let item = db::items::find_one(c, &product.id, &serial)?
                 .ok_or_else(|| ApiError::not_found("Item"))?;
-            pack_body(c, &product.product_code, &item)
+            pack_body(c, &tenant, &product.product_code, &item)
         })
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-fn pack_body(conn: &mut DbConn, product_code: &str, item: &ItemRow) -> Result<Value, ApiError> {
+fn pack_body(
+    conn: &mut DbConn,
+    viewer: &str,
+    product_code: &str,
+    item: &ItemRow,
+) -> Result<Value, ApiError> {
     let ancestors = ancestors(conn, item)?;
     Ok(json!({
         "success": true,
@@ -47,6 +52,7 @@ fn pack_body(conn: &mut DbConn, product_code: &str, item: &ItemRow) -> Result<Va
         "ancestors": ancestors,
         "produced_by": produced_by(conn, &item.produced_by)?,
         "commissioned_at": crate::time::rfc3339(item.commissioned_at),
+        "history": crate::routes::audit::history(conn, viewer, Some(item.id), None)?,
     }))
 }
 

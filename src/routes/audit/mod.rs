@@ -1,0 +1,161 @@
+//! Audit, history and exchange (PRODUCT.md §3.5): roles `audit`, `release`, `admin`.
+
+use actix_web::web;
+use chrono::{DateTime, NaiveDateTime};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Role;
+use crate::db::{self, audit::EventFilter, audit::EventRow, DbConn};
+use crate::domain::gs1::{Gtin, Sscc};
+use crate::error::{ApiError, Detail};
+use crate::routes::page::PageQuery;
+
+mod epcis;
+mod events;
+mod reports;
+
+pub const READ_ROLES: [Role; 3] = [Role::Audit, Role::Release, Role::Admin];
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/audit/events", web::get().to(events::list))
+        .route("/audit/verify", web::get().to(events::verify))
+        .route("/epcis/events", web::get().to(epcis::export))
+        .route("/reports/batch", web::get().to(reports::batch));
+}
+
+/// Query parameters shared by the event list and the EPCIS export.
+#[derive(Debug, Deserialize)]
+pub struct EventQuery {
+    pub after: Option<String>,
+    pub limit: Option<i64>,
+    /// `<GTIN>/<serial>` for a pack, `<SSCC>` for a container.
+    pub object: Option<String>,
+    pub action: Option<String>,
+    /// RFC 3339; inclusive.
+    pub from: Option<String>,
+    /// RFC 3339; exclusive.
+    pub to: Option<String>,
+}
+
+fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
+    raw.map(|s| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.naive_utc())
+            .map_err(|_| {
+                ApiError::validation(
+                    format!("{name} must be an RFC 3339 time"),
+                    vec![Detail::at(name, "not RFC 3339")],
+                )
+            })
+    })
+    .transpose()
+}
+
+impl EventQuery {
+    /// Checks the parameters and resolves `object` to row ids (inside the caller's transaction).
+    pub fn filter(&self, conn: &mut DbConn, viewer: &str) -> Result<EventFilter, ApiError> {
+        let limit = PageQuery {
+            limit: self.limit,
+            after: None,
+        }
+        .limit()?;
+        let after_id = self
+            .after
+            .as_deref()
+            .map(|a| {
+                a.parse::<i64>().map_err(|_| {
+                    ApiError::validation(
+                        "Invalid cursor",
+                        vec![Detail::at("after", "not a cursor from this list")],
+                    )
+                })
+            })
+            .transpose()?;
+        let mut f = EventFilter {
+            viewer: viewer.to_string(),
+            action: self.action.clone(),
+            from: time_param("from", self.from.as_deref())?,
+            to: time_param("to", self.to.as_deref())?,
+            after_id,
+            limit,
+            ..Default::default()
+        };
+        if let Some(object) = &self.object {
+            let bad =
+                |e: String| ApiError::validation("Invalid object", vec![Detail::at("object", e)]);
+            match object.split_once('/') {
+                Some((gtin, serial)) => {
+                    let gtin = Gtin::parse(gtin).map_err(|e| bad(e.to_string()))?;
+                    f.item_ids = Some(db::audit_lookup::item_ids(conn, gtin.as_str(), serial)?);
+                }
+                None => {
+                    let sscc = Sscc::parse(object)
+                        .map_err(|e| bad(format!("neither <GTIN>/<serial> nor an SSCC: {e}")))?;
+                    f.container_ids = Some(
+                        db::audit_lookup::container_id(conn, sscc.as_str())?
+                            .into_iter()
+                            .collect(),
+                    );
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// The public shape of one audit event.
+pub fn event_view(e: &EventRow) -> Value {
+    json!({
+        "id": e.id,
+        "seq": e.seq,
+        "chain_tenant_id": e.chain_tenant_id,
+        "occurred_at": crate::time::rfc3339(e.occurred_at),
+        "action": e.action,
+        "actor": {"tenant_id": e.actor_tenant_id, "api_key_id": e.api_key_id, "channel_id": e.channel_id},
+        "owner_tenant_id": e.owner_tenant_id,
+        "request_id": e.request_id,
+        "reason": e.reason,
+        "payload": serde_json::from_str::<Value>(&e.payload).unwrap_or(Value::Null),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    })
+}
+
+/// History of one object for the lookups: its events in order, as far as the viewer may see.
+pub fn history(
+    conn: &mut DbConn,
+    viewer: &str,
+    item: Option<i64>,
+    container: Option<i64>,
+) -> Result<Vec<Value>, ApiError> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let f = EventFilter {
+            viewer: viewer.to_string(),
+            item_ids: item.map(|i| vec![i]),
+            container_ids: container.map(|c| vec![c]),
+            after_id: after,
+            limit: 1000,
+            ..Default::default()
+        };
+        let page = db::audit::visible_events(conn, &f)?;
+        let full = page.len() == 1000;
+        after = page.last().map(|e| e.id);
+        out.extend(page.iter().map(|e| {
+            json!({
+                "seq": e.seq,
+                "action": e.action,
+                "occurred_at": crate::time::rfc3339(e.occurred_at),
+                "actor": {"tenant_id": e.actor_tenant_id, "api_key_id": e.api_key_id, "channel_id": e.channel_id},
+                "reason": e.reason,
+                "request_id": e.request_id,
+                "hash": e.hash,
+            })
+        }));
+        if !full {
+            return Ok(out);
+        }
+    }
+}

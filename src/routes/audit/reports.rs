@@ -1,0 +1,61 @@
+//! `GET /v1/reports/batch?product_code=&batch=`: batch reconciliation for the brand owner.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::READ_ROLES;
+use crate::auth::Identity;
+use crate::db;
+use crate::domain::gs1::{Batch, Gtin};
+use crate::error::{ApiError, Detail, ErrorType};
+use crate::startup::State;
+
+#[derive(Deserialize)]
+pub struct BatchQuery {
+    product_code: String,
+    batch: String,
+}
+
+pub async fn batch(
+    state: State,
+    id: Identity,
+    q: web::Query<BatchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    id.require_any(&READ_ROLES)?;
+    let gtin = Gtin::parse(&q.product_code).map_err(|e| {
+        ApiError::validation(
+            "Invalid product_code",
+            vec![Detail::at("product_code", e.to_string())],
+        )
+    })?;
+    let batch = Batch::parse(&q.batch).map_err(|e| {
+        ApiError::validation("Invalid batch", vec![Detail::at("batch", e.to_string())])
+    })?;
+    let owner = id.tenant_id.clone();
+    let (code, b) = (gtin.to_string(), batch.to_string());
+    let counts = db::run(&state.pool, move |conn| {
+        db::read_tx(conn, |c| {
+            let product = db::products::find_owned(c, &owner, &code)?.ok_or_else(|| {
+                ApiError::new(ErrorType::Product, format!("Product {code} does not exist"))
+            })?;
+            Ok(db::reports::batch_counts(c, &product.id, &b)?)
+        })
+    })
+    .await?;
+    let decommissioned: i64 = counts.by_reason.values().sum();
+    let commissioned = counts.pending + counts.released + decommissioned;
+    Ok(HttpResponse::Ok().json(json!({
+        "success": true,
+        "product_code": gtin,
+        "batch": batch,
+        "commissioned": commissioned,
+        "pending": counts.pending,
+        "aggregated": counts.aggregated,
+        "released": counts.released,
+        "decommissioned": {"total": decommissioned, "by_reason": counts.by_reason},
+        // Every pack commissioned in the batch has reached an end: released or decommissioned.
+        "accounted_for": counts.pending == 0,
+        "unaccounted": counts.pending,
+    })))
+}
