@@ -11,19 +11,41 @@ use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::TradeItemRef;
 use crate::error::{ApiError, Detail};
 
-/// The parent container of a disaggregation: it must exist (else `NotFoundError`), be the
-/// caller's own and still pending.
+/// The parent container of a disaggregation: it must exist and be visible to the caller (else
+/// `NotFoundError`, the same answer for both), be the caller's own and still pending, and a CMO
+/// must still be allowed to produce the goods inside.
 fn parent_container(
     conn: &mut DbConn,
     actor: &Actor,
     sscc: &Sscc,
 ) -> Result<ContainerRow, ApiError> {
     let row = db::containers::find_for_update(conn, sscc.as_str())?
+        .filter(|c| access::may_see_container(actor, c))
         .ok_or_else(|| ApiError::not_found("Container"))?;
     let state = row.state(&actor.tenant_id, true);
     aggregation::check_parent_container("parent", sscc.as_str(), Some(&state))
         .map_err(|f| findings_error(vec![f]))?;
+    access::require_container_rights(conn, actor, &row.owner_tenant_id, &[row.id])?;
     Ok(row)
+}
+
+/// Listed children name their products: one the caller may not produce is a `ProductError`,
+/// answered before anything about the parent is revealed.
+fn require_child_products(
+    conn: &mut DbConn,
+    actor: &Actor,
+    children: Option<&[TradeItemRef]>,
+) -> Result<(), ApiError> {
+    if let Some(children) = children {
+        access::require_products(
+            conn,
+            actor,
+            children
+                .iter()
+                .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
+        )?;
+    }
+    Ok(())
 }
 
 /// Removes the listed packs (or all) from `target`; returns how many came out.
@@ -87,6 +109,7 @@ pub fn packs_from_container(
     parent: &Sscc,
     children: Option<&[TradeItemRef]>,
 ) -> Result<usize, ApiError> {
+    require_child_products(conn, actor, children)?;
     let container = parent_container(conn, actor, parent)?;
     remove_packs(conn, actor, Parent::Container(container.id), children)
 }

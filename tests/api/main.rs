@@ -9,5 +9,8 @@ mod concurrency;
 mod conventions;
 mod idempotency;
 mod ops;
+mod partners_support;
+mod partnerships;
 mod tenant_keys;
 mod tokens;
+mod visibility_matrix;
