@@ -56,7 +56,24 @@ fn remove_packs(
     children: Option<&[TradeItemRef]>,
 ) -> Result<usize, ApiError> {
     let ids = match children {
-        None => db::items::children_of(conn, target)?,
+        None => {
+            // Everything in the parent must still be pending: a pack released on its own (it may
+            // be released while its container is pending) cannot come out any more.
+            let ids = db::items::children_of(conn, target)?;
+            let stuck = db::items::not_pending(conn, &ids)?;
+            if !stuck.is_empty() {
+                return Err(ApiError::state(
+                    "Some packs in this parent are not pending commissioning approval",
+                    stuck
+                        .into_iter()
+                        .map(|(serial, status)| {
+                            Detail::at("parent", format!("serial {serial} in it is {status}"))
+                        })
+                        .collect(),
+                ));
+            }
+            ids
+        }
         Some(children) => {
             let products = access::require_products(
                 conn,
@@ -150,10 +167,21 @@ pub fn containers_from_container(
     let container = parent_container(conn, actor, parent)?;
     lock_nesting(conn, actor)?;
     let ids: Vec<i64> = match children {
-        None => db::containers::children_of(conn, container.id)?
-            .into_iter()
-            .map(|c| c.id)
-            .collect(),
+        None => {
+            let rows = db::containers::children_of(conn, container.id)?;
+            let stuck: Vec<Detail> = rows
+                .iter()
+                .filter(|c| !c.status().allows_aggregation())
+                .map(|c| Detail::at("parent", format!("SSCC {} in it is {}", c.sscc, c.status)))
+                .collect();
+            if !stuck.is_empty() {
+                return Err(ApiError::state(
+                    "Some containers in this parent are not pending commissioning approval",
+                    stuck,
+                ));
+            }
+            rows.into_iter().map(|c| c.id).collect()
+        }
         Some(children) => {
             let codes: Vec<&str> = children.iter().map(|(_, s)| s.as_str()).collect();
             let rows: HashMap<String, ContainerRow> = db::containers::by_ssccs(conn, &codes)?
@@ -179,6 +207,9 @@ pub fn containers_from_container(
                 ) {
                     Ok(()) => ids.push(row.expect("checked").id),
                     Err(f) => findings.push(f),
+                }
+                if let Some(c) = row.filter(|c| !c.status().allows_aggregation()) {
+                    findings.push(Finding::state(path, format!("SSCC {sscc} is {}", c.status)));
                 }
             }
             if !findings.is_empty() {

@@ -194,6 +194,53 @@ async fn a_case_inside_a_pending_pallet_may_be_released_first(db: Db) {
     assert_eq!(released_counts(&app), (8, 3));
 }
 
+/// Something released inside a pending parent cannot come out: the answer says which and why
+/// (not "changed by a concurrent request, retry"), and nothing moves.
+async fn released_children_of_a_pending_parent_stay_put(db: Db) {
+    let app = spawn(db).await;
+    let Cast { m, c1, p } = cast(&app).await;
+    let pal = pallet(&app, &c1, &p).await;
+    let (status, body) = release(
+        &app,
+        &m,
+        &json!({"ssccs": [sscc(&c1, 2)], "trade_items": items_of(&p, &["A1"])}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let before = fingerprint(&app);
+    for (what, path, body) in [
+        (
+            "all packs off case 1",
+            "/aggregate/container",
+            json!({"parent": sscc(&c1, 1)}),
+        ),
+        (
+            "released pack off case 1",
+            "/aggregate/container",
+            json!({"parent": sscc(&c1, 1), "child_trade_items": items_of(&p, &["A1"])}),
+        ),
+        (
+            "all cases off the pallet",
+            "/aggregate/containers",
+            json!({"parent": pal}),
+        ),
+        (
+            "released case off the pallet",
+            "/aggregate/containers",
+            json!({"parent": pal, "child_containers": [sscc(&c1, 2)]}),
+        ),
+    ] {
+        let (status, answer) = mv2(&app, &c1, Method::DELETE, path, &body).await;
+        assert_error(status, &answer, 409, "StateError");
+        let text = answer.to_string();
+        assert!(
+            text.contains("released") && !text.contains("concurrent"),
+            "{what}: {answer}"
+        );
+    }
+    assert_eq!(fingerprint(&app), before);
+}
+
 async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
     let app = spawn(db).await;
     let Cast { m, c1, p } = cast(&app).await;
@@ -382,6 +429,7 @@ db_tests!(
     loose_packs_release_and_everything_is_all_or_nothing,
     a_case_inside_a_pending_pallet_may_be_released_first,
     released_goods_no_longer_move_and_only_the_mah_decommissions,
+    released_children_of_a_pending_parent_stay_put,
     concurrent_releases_of_one_sscc_have_exactly_one_winner,
     roles_release_needs_release_or_admin_and_audit_only_reads,
     a_thousand_pack_pallet_releases_in_one_request,
