@@ -56,3 +56,31 @@ pub fn below(conn: &mut DbConn, root: i64) -> QueryResult<(Vec<ContainerRow>, Ve
     .load(conn)?;
     Ok((boxes, packs))
 }
+
+/// Distinct product ids of every pack below the given containers (at any depth of containers and
+/// bundles): one statement whatever the size of the hierarchy.
+pub fn product_ids_below(conn: &mut DbConn, roots: &[i64]) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = Text)]
+        product_id: String,
+    }
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Our own integer ids, written into the SQL text (no bind limit for large pallets).
+    let ids = roots
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows: Vec<Pid> = diesel::sql_query(format!(
+        "WITH RECURSIVE boxes(id) AS ( \
+             SELECT id FROM containers WHERE id IN ({ids}) \
+             UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id), \
+         {PACKS_CTE} \
+         SELECT DISTINCT i.product_id FROM packs JOIN items i ON i.id = packs.id"
+    ))
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.product_id).collect())
+}

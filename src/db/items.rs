@@ -264,3 +264,18 @@ pub fn item_ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
+
+/// (serial, status) of those of `ids` that are no longer pending, e.g. released on their own.
+pub fn not_pending(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(KEY_CHUNK) {
+        let rows: Vec<(String, String)> = items::table
+            .filter(items::id.eq_any(chunk))
+            .filter(items::status.ne(PENDING))
+            .select((items::serial_number, items::status))
+            .order(items::serial_number)
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

@@ -139,3 +139,19 @@ pub fn granted_by_codes(
         .select(ProductRow::as_select())
         .load(conn)
 }
+
+/// Which of `product_ids` an active partnership grants to `cmo` now.
+pub fn granted_product_ids(
+    conn: &mut DbConn,
+    cmo: &str,
+    product_ids: &[String],
+) -> QueryResult<Vec<String>> {
+    pp::table
+        .inner_join(partnerships::table)
+        .filter(partnerships::cmo_tenant_id.eq(cmo))
+        .filter(partnerships::status.eq(ACTIVE))
+        .filter(pp::product_id.eq_any(product_ids))
+        .select(pp::product_id)
+        .distinct()
+        .load(conn)
+}

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::Actor;
-use crate::db::{self, products::ProductRow, DbConn};
+use crate::db::{self, containers::ContainerRow, products::ProductRow, DbConn};
 use crate::error::{ApiError, Detail, ErrorType};
 
 /// The products, by GTIN, that the actor may produce among `codes`: its own, and those an active
@@ -74,5 +74,36 @@ pub fn single_owner<'a>(
             "Items of different brand owners cannot share a parent",
             vec![],
         )),
+    }
+}
+
+/// Whether the actor may see this container at all: the tenant that packed it, or the brand
+/// owner of the goods inside. To anyone else it does not exist.
+pub fn may_see_container(actor: &Actor, c: &ContainerRow) -> bool {
+    c.tenant_id == actor.tenant_id || c.owner_tenant_id == actor.tenant_id
+}
+
+/// A CMO changes containers holding its partner's goods only while it may still produce every
+/// product below them: suspending or ending the partnership, or taking a product off its list,
+/// stops these writes at once. The owner's own containers need no check. Refused containers
+/// answer as if they did not exist.
+pub fn require_container_rights(
+    conn: &mut DbConn,
+    actor: &Actor,
+    owner: &str,
+    ids: &[i64],
+) -> Result<(), ApiError> {
+    if owner == actor.tenant_id {
+        return Ok(());
+    }
+    let below = db::hierarchy::product_ids_below(conn, ids)?;
+    if below.is_empty() {
+        return Ok(());
+    }
+    let granted = db::partnerships::granted_product_ids(conn, &actor.tenant_id, &below)?;
+    if below.iter().all(|p| granted.contains(p)) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("Container"))
     }
 }

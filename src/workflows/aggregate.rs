@@ -306,7 +306,10 @@ pub fn containers_on_container(
     let mut attach = Vec::new();
     let mut unchanged = 0;
     for (path, sscc) in children {
-        let row = rows.get(sscc.as_str());
+        // A container the caller may not see reads exactly like one that does not exist.
+        let row = rows
+            .get(sscc.as_str())
+            .filter(|c| access::may_see_container(actor, c));
         let state = row.map(|c| c.state(&actor.tenant_id, non_empty.contains(&c.id)));
         match aggregation::check_container_child(
             path,
@@ -328,6 +331,9 @@ pub fn containers_on_container(
     if !findings.is_empty() {
         return Err(findings_error(findings));
     }
+    let mut touched = attach.clone();
+    touched.push(container.id);
+    access::require_container_rights(conn, actor, &owner, &touched)?;
     if db::containers::attach(conn, &attach, container.id, db::now())? != attach.len() {
         return Err(concurrent_change());
     }

@@ -14,19 +14,41 @@ use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::TradeItemRef;
 use crate::error::{ApiError, Detail};
 
-/// The parent container of a disaggregation: it must exist (else `NotFoundError`), be the
-/// caller's own and still pending.
+/// The parent container of a disaggregation: it must exist and be visible to the caller (else
+/// `NotFoundError`, the same answer for both), be the caller's own and still pending, and a CMO
+/// must still be allowed to produce the goods inside.
 fn parent_container(
     conn: &mut DbConn,
     actor: &Actor,
     sscc: &Sscc,
 ) -> Result<ContainerRow, ApiError> {
     let row = db::containers::find_for_update(conn, sscc.as_str())?
+        .filter(|c| access::may_see_container(actor, c))
         .ok_or_else(|| ApiError::not_found("Container"))?;
     let state = row.state(&actor.tenant_id, true);
     aggregation::check_parent_container("parent", sscc.as_str(), Some(&state))
         .map_err(|f| findings_error(vec![f]))?;
+    access::require_container_rights(conn, actor, &row.owner_tenant_id, &[row.id])?;
     Ok(row)
+}
+
+/// Listed children name their products: one the caller may not produce is a `ProductError`,
+/// answered before anything about the parent is revealed.
+fn require_child_products(
+    conn: &mut DbConn,
+    actor: &Actor,
+    children: Option<&[TradeItemRef]>,
+) -> Result<(), ApiError> {
+    if let Some(children) = children {
+        access::require_products(
+            conn,
+            actor,
+            children
+                .iter()
+                .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
+        )?;
+    }
+    Ok(())
 }
 
 /// Removes the listed packs (or all) from `target`; returns how many came out.
@@ -37,7 +59,24 @@ fn remove_packs(
     children: Option<&[TradeItemRef]>,
 ) -> Result<Vec<i64>, ApiError> {
     let ids = match children {
-        None => db::items::children_of(conn, target)?,
+        None => {
+            // Everything in the parent must still be pending: a pack released on its own (it may
+            // be released while its container is pending) cannot come out any more.
+            let ids = db::items::children_of(conn, target)?;
+            let stuck = db::items::not_pending(conn, &ids)?;
+            if !stuck.is_empty() {
+                return Err(ApiError::state(
+                    "Some packs in this parent are not pending commissioning approval",
+                    stuck
+                        .into_iter()
+                        .map(|(serial, status)| {
+                            Detail::at("parent", format!("serial {serial} in it is {status}"))
+                        })
+                        .collect(),
+                ));
+            }
+            ids
+        }
         Some(children) => {
             let products = access::require_products(
                 conn,
@@ -90,6 +129,7 @@ pub fn packs_from_container(
     parent: &Sscc,
     children: Option<&[TradeItemRef]>,
 ) -> Result<usize, ApiError> {
+    require_child_products(conn, actor, children)?;
     let container = parent_container(conn, actor, parent)?;
     let ids = remove_packs(conn, actor, Parent::Container(container.id), children)?;
     let listed = children.map(|c| c.iter().map(pack_json).collect());
@@ -156,10 +196,21 @@ pub fn containers_from_container(
     let container = parent_container(conn, actor, parent)?;
     lock_nesting(conn, actor)?;
     let ids: Vec<i64> = match children {
-        None => db::containers::children_of(conn, container.id)?
-            .into_iter()
-            .map(|c| c.id)
-            .collect(),
+        None => {
+            let rows = db::containers::children_of(conn, container.id)?;
+            let stuck: Vec<Detail> = rows
+                .iter()
+                .filter(|c| !c.status().allows_aggregation())
+                .map(|c| Detail::at("parent", format!("SSCC {} in it is {}", c.sscc, c.status)))
+                .collect();
+            if !stuck.is_empty() {
+                return Err(ApiError::state(
+                    "Some containers in this parent are not pending commissioning approval",
+                    stuck,
+                ));
+            }
+            rows.into_iter().map(|c| c.id).collect()
+        }
         Some(children) => {
             let codes: Vec<&str> = children.iter().map(|(_, s)| s.as_str()).collect();
             let rows: HashMap<String, ContainerRow> = db::containers::by_ssccs(conn, &codes)?
@@ -185,6 +236,9 @@ pub fn containers_from_container(
                 ) {
                     Ok(()) => ids.push(row.expect("checked").id),
                     Err(f) => findings.push(f),
+                }
+                if let Some(c) = row.filter(|c| !c.status().allows_aggregation()) {
+                    findings.push(Finding::state(path, format!("SSCC {sscc} is {}", c.status)));
                 }
             }
             if !findings.is_empty() {

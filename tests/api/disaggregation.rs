@@ -272,11 +272,12 @@ async fn another_tenants_parent_cannot_be_emptied(db: Db) {
     let (status, body) = acme
         .delete(&app, "/aggregate/container", &json!({"parent": theirs}))
         .await;
-    assert_error(status, &body, 409, "StateError");
+    // Answered like an unknown SSCC: no existence oracle.
+    assert_error(status, &body, 404, "NotFoundError");
     let (status, body) = acme
         .delete(&app, "/aggregate/containers", &json!({"parent": theirs}))
         .await;
-    assert_error(status, &body, 409, "StateError");
+    assert_error(status, &body, 404, "NotFoundError");
     assert_eq!(items_in(&mut app.db.conn(), &theirs), 2);
 }
 

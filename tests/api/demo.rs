@@ -1,0 +1,243 @@
+//! `serialhub demo`: the printed credentials work, and the printed walkthrough tells the story
+//! (CMO commissions and aggregates, its view stays empty, the MAH sees the SSCC produced by the
+//! CMO, the CMO may not release, the MAH does).
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::db_tests;
+use crate::helpers::{assert_error, send, spawn_on, test_settings, Db, TestApp, TestDb};
+
+fn run(program: &str, args: &[String]) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .env_remove("SERIALHUB_BIND")
+        .env_remove("SERIALHUB_DEMO_DATABASE_URL")
+        .env_remove("SERIALHUB_LOG_JSON")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("command runs");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{program} {args:?} did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// What the demo printed: (tenant id, api_key, api_secret) of the MAH and the CMO, the CMO's
+/// channel key, and the SSCC of the walkthrough.
+struct Printed {
+    mah: (String, String, String),
+    cmo: (String, String, String),
+    channel: String,
+    sscc: String,
+}
+
+fn after<'a>(words: &[&'a str], label: &str) -> &'a str {
+    let i = words
+        .iter()
+        .position(|w| *w == label)
+        .unwrap_or_else(|| panic!("{label} in {words:?}"));
+    words[i + 1]
+}
+
+fn parse(text: &str) -> Printed {
+    let creds = |who: &str| {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(who) && l.contains("api_key"))
+            .unwrap_or_else(|| panic!("a credentials line for {who} in:\n{text}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        (
+            after(&words, "tenant").to_string(),
+            after(&words, "api_key").to_string(),
+            after(&words, "api_secret").to_string(),
+        )
+    };
+    let channel = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("CMO channel key:"))
+        .expect("the channel key")
+        .trim()
+        .to_string();
+    let sscc = text
+        .split_whitespace()
+        .find(|w| w.len() == 19 && w.ends_with(':') && w[..18].bytes().all(|b| b.is_ascii_digit()))
+        .map(|w| w[..18].to_string())
+        .expect("the SSCC of the walkthrough");
+    Printed {
+        mah: creds("MAH"),
+        cmo: creds("CMO"),
+        channel,
+        sscc,
+    }
+}
+
+async fn token(app: &TestApp, (_, key, secret): &(String, String, String)) -> String {
+    app.token_for(key, secret).await
+}
+
+async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
+    let test_db = TestDb::fresh(db);
+    let url = test_db.url.clone();
+    let args: Vec<String> = ["demo", "--no-serve", "--database-url", &url]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = tokio::task::spawn_blocking(move || run(env!("CARGO_BIN_EXE_serialhub"), &args))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "demo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = parse(&text);
+    let product = serialhub::demo::PRODUCT;
+
+    let app = spawn_on(test_db, test_settings(&url)).await;
+    let cmo = token(&app, &printed.cmo).await;
+    let mah = token(&app, &printed.mah).await;
+    let mv2 = |path: &str, body: Value| {
+        app.req(
+            reqwest::Method::POST,
+            &format!("/v1/manufacturer/v2/api{path}"),
+            &cmo,
+        )
+        .header("x-channel-key", &printed.channel)
+        .json(&body)
+    };
+
+    // The CMO commissions and aggregates the MAH's product over its own channel.
+    let (status, body) = send(mv2(
+        "/serials/commission",
+        json!({"product_code": product, "product_code_schema": "GTIN", "batch": "DEMO1",
+               "expiry_date": "301200", "serial_numbers": ["DEMO0001", "DEMO0002", "DEMO0003"]}),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let children: Vec<Value> = ["DEMO0001", "DEMO0002"]
+        .iter()
+        .map(
+            |s| json!({"product_code": product, "product_code_schema": "GTIN", "serial_number": s}),
+        )
+        .collect();
+    let (status, body) = send(mv2(
+        "/aggregate/container",
+        json!({"parent": printed.sscc, "child_trade_items": children}),
+    ))
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The CMO's view stays empty; the MAH sees the SSCC, produced by the CMO.
+    let (status, body) = app.get("/v1/commissioning/containers", &cmo).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"], json!([]), "{body}");
+    let (status, body) = app.get("/v1/commissioning/containers", &mah).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"][0]["sscc"], json!(printed.sscc), "{body}");
+    assert_eq!(
+        body["items"][0]["produced_by"]["tenant_id"],
+        json!(printed.cmo.0)
+    );
+    assert_eq!(
+        body["items"][0]["produced_by"]["name"],
+        "Demo Contract Packer (CMO)"
+    );
+
+    // Only the MAH releases.
+    let release = json!({"ssccs": [printed.sscc]});
+    let (status, body) = app
+        .post("/v1/commissioning/release_to_market", &cmo, &release)
+        .await;
+    assert_error(status, &body, 403, "ForbiddenError");
+    let (status, body) = app
+        .post("/v1/commissioning/release_to_market", &mah, &release)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["released"].clone(), body["containers"].clone()),
+        (json!(2), json!(1))
+    );
+    let (status, body) = app
+        .get(&format!("/v1/containers/{}", printed.sscc), &mah)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "released");
+    assert_eq!(body["produced_by"]["tenant_id"], json!(printed.cmo.0));
+    let (_, tenant) = app.get("/v1/tenant", &mah).await;
+    assert_eq!(tenant["id"], json!(printed.mah.0));
+}
+
+/// The curl commands of a walkthrough, each as one shell command (continuation lines joined).
+fn commands(walkthrough: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut continuing = false;
+    for line in walkthrough.lines() {
+        if continuing {
+            out.last_mut().unwrap().push_str(&format!("\n{line}"));
+        } else if line.starts_with("curl ") {
+            out.push(line.to_string());
+        } else {
+            continue;
+        }
+        continuing = line.ends_with('\\');
+    }
+    out
+}
+
+async fn the_printed_walkthrough_runs_as_written(db: Db) {
+    let test_db = TestDb::fresh(db);
+    let url = test_db.url.clone();
+    let seeded = tokio::task::spawn_blocking(move || serialhub::demo::seed(&url))
+        .await
+        .unwrap()
+        .expect("demo seeds");
+    let url = test_db.url.clone();
+    let app = spawn_on(test_db, test_settings(&url)).await;
+    // Token files of this run only, so parallel runs do not share them.
+    let dir = std::env::temp_dir().join(format!("serialhub-demo-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = serialhub::demo::walkthrough(&seeded, &app.address)
+        .replace("/tmp/", &format!("{}/", dir.display()));
+    let cmds = commands(&script);
+    assert_eq!(cmds.len(), 9, "{script}");
+    let mut outputs = Vec::new();
+    for cmd in cmds {
+        let args = vec!["-c".to_string(), format!("set -o pipefail; {cmd}")];
+        let out = tokio::task::spawn_blocking(move || run("bash", &args))
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{cmd}");
+        outputs.push(String::from_utf8_lossy(&out.stdout).to_string());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let json_of = |i: usize| -> Value {
+        serde_json::from_str(&outputs[i]).unwrap_or_else(|_| panic!("step {i}: {}", outputs[i]))
+    };
+    assert_eq!(json_of(1)["message"], "Serials commissioned");
+    assert_eq!(json_of(2)["message"], "Aggregated on container");
+    assert_eq!(json_of(3)["items"], json!([]), "the CMO's view is empty");
+    assert_eq!(json_of(5)["items"][0]["sscc"], json!(seeded.sscc));
+    assert_eq!(
+        json_of(5)["items"][0]["produced_by"]["tenant_id"],
+        json!(seeded.cmo.tenant_id)
+    );
+    assert_eq!(json_of(6)["error"], "ForbiddenError");
+    assert_eq!(json_of(7)["released"], 2);
+    assert_eq!(json_of(8)["status"], "released");
+}
+
+db_tests!(
+    demo_command_prints_credentials_that_tell_the_whole_story,
+    the_printed_walkthrough_runs_as_written,
+);
