@@ -13,6 +13,7 @@ mod conventions;
 mod decommission;
 mod demo;
 mod disaggregation;
+mod epcis_conformance;
 mod hierarchy;
 mod idempotency;
 mod lookups;
