@@ -4,6 +4,7 @@ mod helpers;
 mod mv2;
 
 mod aggregation;
+mod audit_trail;
 mod auth;
 mod channels;
 mod cli;
