@@ -24,6 +24,7 @@ mod partners_support;
 mod partnerships;
 mod products;
 mod release;
+mod reports;
 mod tenant_keys;
 mod tokens;
 mod visibility_matrix;
