@@ -207,6 +207,22 @@ async fn every_state_change_records_exactly_one_event(db: Db) {
     assert_eq!(e.action, "static_token.issue");
     admin(&e);
     assert_eq!(payload(&e)["api_key_id"], json!(key2));
+    assert_eq!(payload(&e)["replaced_token_id"], Value::Null);
+    let first_token_id = payload(&e)["token_id"].clone();
+    assert!(first_token_id.is_string(), "{e:?}");
+
+    // A second static token replaces the first: the event names both (old -> new).
+    let n = event_count(&app);
+    let (status, body, rid) = tagged(app.req(Method::POST, &path, m.token())).await;
+    assert_eq!(status, 200, "{body}");
+    let second = body["token"].as_str().unwrap().to_string();
+    secrets.push(second.rsplit('.').next().unwrap().to_string());
+    secrets.push(second);
+    let e = one_new_event(&app, n, &rid);
+    assert_eq!(e.action, "static_token.issue");
+    assert_eq!(payload(&e)["replaced_token_id"], first_token_id);
+    let second_token_id = payload(&e)["token_id"].clone();
+    assert_ne!(second_token_id, first_token_id);
 
     let n = event_count(&app);
     let (status, body, rid) = tagged(app.req(Method::DELETE, &path, m.token())).await;
@@ -214,6 +230,12 @@ async fn every_state_change_records_exactly_one_event(db: Db) {
     let e = one_new_event(&app, n, &rid);
     assert_eq!(e.action, "static_token.revoke");
     admin(&e);
+    assert_eq!(payload(&e)["token_id"], second_token_id);
+    // Revoking again changes nothing and records nothing.
+    let n = event_count(&app);
+    let (status, body) = app.delete(&path, m.token()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(event_count(&app), n, "a no-op revocation records nothing");
 
     let n = event_count(&app);
     let (status, body, rid) = tagged(app.req(
@@ -491,6 +513,29 @@ async fn refused_or_failed_requests_record_nothing(db: Db) {
         "no pack without its event"
     );
     assert_eq!(event_count(&app), n);
+}
+
+/// A replay of an idempotent request returns the stored response and records nothing more.
+async fn idempotent_replays_record_nothing(db: Db) {
+    let app = spawn(db).await;
+    let m = Line::new(&app, "M").await;
+    m.register(&app, GTIN).await;
+    let body = json!({"product_code": GTIN, "product_code_schema": "GTIN", "batch": "L1",
+                      "expiry_date": "281231", "serial_numbers": ["I0", "I1"]});
+    let n = event_count(&app);
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let (status, resp, _) = tagged(
+            mv2_req(&app, &m, Method::POST, "/serials/commission")
+                .header("idempotency-key", "commission-I")
+                .json(&body),
+        )
+        .await;
+        assert_eq!(status, 200, "{resp}");
+        answers.push(resp);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    assert_eq!(event_count(&app), n + 1, "one event for one change");
 }
 
 // --- 2. Append-only --------------------------------------------------------------------------
@@ -944,6 +989,7 @@ async fn lookups_carry_each_objects_history_in_order(db: Db) {
 db_tests!(
     every_state_change_records_exactly_one_event,
     refused_or_failed_requests_record_nothing,
+    idempotent_replays_record_nothing,
     the_database_refuses_to_update_or_delete_audit_rows,
     the_chain_verifies_and_catches_edits_behind_the_services_back,
     concurrent_writers_keep_the_chain_gap_free_and_unforked,

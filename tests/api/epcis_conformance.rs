@@ -281,7 +281,68 @@ async fn broken_documents_fail_validation(db: Db) {
     );
 }
 
+/// A CMO's bundle and case for its MAH: the CMO's export and the MAH's both carry them and
+/// validate; an unrelated tenant's export is an empty, valid document.
+async fn partner_exports_with_bundles_validate_and_respect_visibility(db: Db) {
+    let v = validator();
+    let app = spawn(db).await;
+    let m = Line::new(&app, "M").await;
+    let c1 = Line::with_gcp(&app, "C1", "9521234").await;
+    let x = Line::with_gcp(&app, "X", "4000001").await;
+    m.register(&app, GTIN).await;
+    let (status, body) = app
+        .post(
+            "/v1/tenant/partnerships",
+            m.token(),
+            &json!({"cmo_tenant_id": c1.tenant.id, "product_codes": [GTIN]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let pid = body["id"].as_str().unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/v1/tenant/partnerships/{pid}/accept"),
+            c1.token(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let s: Vec<String> = ["B0", "B1", "B2"].iter().map(|s| s.to_string()).collect();
+    c1.commission_ok(&app, GTIN, &s).await;
+    let (status, body) = c1
+        .bundle(
+            &app,
+            child(GTIN, "B0"),
+            &[child(GTIN, "B1"), child(GTIN, "B2")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let case = crate::mv2::sscc_other(9);
+    c1.aggregate_ok(&app, &case, &[child(GTIN, "B0")]).await;
+
+    let steps = |doc: &Value| -> Vec<String> {
+        doc["epcisBody"]["eventList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["bizStep"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for who in [&m, &c1] {
+        let doc = export(&app, who.token(), "").await;
+        assert_valid(&v, &doc);
+        assert_eq!(steps(&doc), ["commissioning", "packing", "packing"]);
+        let bundle = &doc["epcisBody"]["eventList"][1];
+        assert_eq!(bundle["parentID"], json!(uri("B0")));
+        assert_eq!(bundle["childEPCs"], json!([uri("B1"), uri("B2")]));
+    }
+    let doc = export(&app, x.token(), "").await;
+    assert_valid(&v, &doc);
+    assert_eq!(doc["epcisBody"]["eventList"], json!([]));
+}
+
 db_tests!(
+    partner_exports_with_bundles_validate_and_respect_visibility,
     a_realistic_export_validates_against_the_gs1_schema,
     broken_documents_fail_validation,
 );
