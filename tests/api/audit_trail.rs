@@ -17,7 +17,7 @@ use serialhub::db::DbConn;
 
 use crate::db_tests;
 use crate::helpers::{send, spawn, Db, TestApp};
-use crate::mv2::{child, item_count, serials, sscc, Line, GTIN};
+use crate::mv2::{child, item_count, serials, sscc, Line, GTIN, PREFIX};
 
 // --- Direct database reads -------------------------------------------------------------------
 
@@ -743,6 +743,70 @@ async fn concurrent_writers_keep_the_chain_gap_free_and_unforked(db: Db) {
     assert_eq!(body["head"], json!(stored.last().unwrap().hash));
 }
 
+/// The offline verifier run against a live database while the service keeps writing: each run
+/// must see a consistent snapshot (events and head together), never a false break.
+async fn offline_verify_is_consistent_under_concurrent_writes(db: Db) {
+    let app = spawn(db).await;
+    let m = Line::new(&app, "M").await;
+    m.register(&app, GTIN).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..3 {
+        let (client, url, token, key) = (
+            app.client.clone(),
+            app.url(&format!("{PREFIX}/serials/commission")),
+            m.tenant.token.clone(),
+            m.channel_key.clone(),
+        );
+        let stop = stop.clone();
+        writers.push(tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let resp = client
+                    .post(&url)
+                    .header("x-access-token", &token)
+                    .header("x-channel-key", &key)
+                    .json(&json!({"product_code": GTIN, "product_code_schema": "GTIN",
+                        "batch": "L1", "expiry_date": "281231",
+                        "serial_numbers": [format!("W{w}-{i}")]}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                i += 1;
+            }
+        }));
+    }
+    let url = app.db.url.clone();
+    let runs = tokio::task::spawn_blocking(move || {
+        (0..15)
+            .map(|_| {
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_serialhub"))
+                    .args(["audit", "verify", "--database-url", &url])
+                    .output()
+                    .expect("run serialhub audit verify");
+                (
+                    out.status.success(),
+                    String::from_utf8_lossy(&out.stdout).to_string()
+                        + &String::from_utf8_lossy(&out.stderr),
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.await.unwrap();
+    }
+    for (ok, out) in &runs {
+        assert!(ok, "a false break under concurrent writes: {out}");
+    }
+    assert!(chain(&app, &m.tenant.id).len() > 10, "the writers wrote");
+    let body = verify(&app, m.token()).await;
+    assert_eq!(body["valid"], json!(true), "{body}");
+}
+
 // --- 4. Visibility, filters, pagination ------------------------------------------------------
 
 async fn list_all(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
@@ -993,6 +1057,7 @@ db_tests!(
     the_database_refuses_to_update_or_delete_audit_rows,
     the_chain_verifies_and_catches_edits_behind_the_services_back,
     concurrent_writers_keep_the_chain_gap_free_and_unforked,
+    offline_verify_is_consistent_under_concurrent_writes,
     visibility_filters_and_pagination,
     lookups_carry_each_objects_history_in_order,
 );
