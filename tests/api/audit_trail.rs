@@ -178,6 +178,21 @@ async fn every_state_change_records_exactly_one_event(db: Db) {
         json!({"from": true, "to": false}),
         "old and new value"
     );
+    // Setting the value it already has changes nothing and records nothing.
+    let n = event_count(&app);
+    let (status, body) = app
+        .patch(
+            &format!("/v1/tenant/channels/{channel}"),
+            m.token(),
+            &json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        event_count(&app),
+        n,
+        "a no-op channel update records nothing"
+    );
 
     // API key create, static token issue / revoke, key revoke.
     let n = event_count(&app);
@@ -416,6 +431,21 @@ async fn every_state_change_records_exactly_one_event(db: Db) {
     assert_eq!(
         payload(&e)["status"],
         json!({"from": "active", "to": "suspended"})
+    );
+    // Granting the products it already has changes nothing and records nothing.
+    let n = event_count(&app);
+    let (status, body) = app
+        .patch(
+            &format!("/v1/tenant/partnerships/{pid}"),
+            m.token(),
+            &json!({"product_codes": [GTIN]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        event_count(&app),
+        n,
+        "a no-op partnership update records nothing"
     );
 
     // No token, secret or channel key anywhere in any event.

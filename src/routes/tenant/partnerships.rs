@@ -276,8 +276,11 @@ pub async fn update(
         }
         let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
         let v = view(conn, &p, &caller)?;
-        let before = Some((status_before.as_str(), codes_before.as_slice()));
-        record(conn, &actor, action::PARTNERSHIP_UPDATE, before, &p, &v)?;
+        // A PATCH that leaves status and products as they were changes nothing: no event.
+        if p.status != status_before || v["product_codes"] != json!(codes_before) {
+            let before = Some((status_before.as_str(), codes_before.as_slice()));
+            record(conn, &actor, action::PARTNERSHIP_UPDATE, before, &p, &v)?;
+        }
         Ok((StatusCode::OK, success(v)))
     })
     .await
