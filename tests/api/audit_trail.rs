@@ -1078,6 +1078,96 @@ async fn lookups_carry_each_objects_history_in_order(db: Db) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(history_actions(&body), ["aggregate", "release"]);
     assert_eq!(body["children"].as_array().unwrap().len(), 2, "{body}");
+
+    // A bundle released by name: the packs inside it get the release in their history too.
+    m.commission_ok(&app, GTIN, &serials("B", 3)).await;
+    let (status, body) = m
+        .bundle(
+            &app,
+            child(GTIN, "B0"),
+            &[child(GTIN, "B1"), child(GTIN, "B2")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .post(
+            "/v1/commissioning/release_to_market",
+            m.token(),
+            &json!({"trade_items": [child(GTIN, "B0")]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for s in ["B0", "B1", "B2"] {
+        let (_, body) = app.get(&format!("/v1/items/{GTIN}/{s}"), m.token()).await;
+        assert_eq!(
+            history_actions(&body),
+            ["commission", "aggregate", "release"],
+            "{s}"
+        );
+    }
+}
+
+/// A MAH's lookup of a pack its CMO produced shows the CMO's actions in the history.
+async fn history_shows_the_cmos_actions_to_the_mah(db: Db) {
+    let app = spawn(db).await;
+    let m = Line::new(&app, "M").await;
+    let c1 = Line::with_gcp(&app, "C1", "9521234").await;
+    m.register(&app, GTIN).await;
+    let (status, body) = app
+        .post(
+            "/v1/tenant/partnerships",
+            m.token(),
+            &json!({"cmo_tenant_id": c1.tenant.id, "product_codes": [GTIN]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let pid = body["id"].as_str().unwrap();
+    let (status, body) = app
+        .post(
+            &format!("/v1/tenant/partnerships/{pid}/accept"),
+            c1.token(),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    c1.commission_ok(&app, GTIN, &serials("C", 2)).await;
+    let case = crate::mv2::sscc_other(3);
+    c1.aggregate_ok(&app, &case, &[child(GTIN, "C0")]).await;
+    let (status, body) = app
+        .post(
+            "/v1/commissioning/release_to_market",
+            m.token(),
+            &json!({"ssccs": [case]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.get(&format!("/v1/items/{GTIN}/C0"), m.token()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        history_actions(&body),
+        ["commission", "aggregate", "release"]
+    );
+    let actors: Vec<&Value> = body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["actor"]["tenant_id"])
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            &json!(c1.tenant.id),
+            &json!(c1.tenant.id),
+            &json!(m.tenant.id)
+        ]
+    );
+    assert_eq!(
+        body["history"][0]["actor"]["channel_id"],
+        json!(c1.channel_id)
+    );
+    let (status, body) = app.get(&format!("/v1/containers/{case}"), m.token()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(history_actions(&body), ["aggregate", "release"]);
 }
 
 db_tests!(
@@ -1090,4 +1180,5 @@ db_tests!(
     offline_verify_is_consistent_under_concurrent_writes,
     visibility_filters_and_pagination,
     lookups_carry_each_objects_history_in_order,
+    history_shows_the_cmos_actions_to_the_mah,
 );
