@@ -83,7 +83,9 @@ pub fn verify_chain(conn: &mut DbConn, tenant_id: &str) -> diesel::QueryResult<C
     })
 }
 
-/// Every chain in the database, or one tenant's.
+/// Every chain in the database, or one tenant's. Each chain is read in its own read transaction:
+/// against a live database, its events and its head must come from one snapshot, or an event
+/// committed between reading the last page and reading the head looks like a broken chain.
 pub fn verify_all(
     conn: &mut DbConn,
     tenant: Option<&str>,
@@ -92,5 +94,8 @@ pub fn verify_all(
         Some(t) => vec![t.to_string()],
         None => db::audit::chains(conn)?,
     };
-    chains.iter().map(|t| verify_chain(conn, t)).collect()
+    chains
+        .iter()
+        .map(|t| db::read_tx(conn, |c| verify_chain(c, t)))
+        .collect()
 }

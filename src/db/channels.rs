@@ -49,6 +49,16 @@ pub fn list(
     q.load(conn)
 }
 
+/// A channel of this tenant; `None` when the tenant has no such channel.
+pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> QueryResult<Option<ChannelRow>> {
+    channels::table
+        .filter(channels::id.eq(id))
+        .filter(channels::tenant_id.eq(tenant_id))
+        .select(ChannelRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Enables or disables a channel of this tenant; `None` when the tenant has no such channel.
 pub fn set_enabled(
     conn: &mut DbConn,

@@ -179,6 +179,17 @@ pub async fn revoke(
     .await
 }
 
+/// The id of the current static token of an active key of this tenant, if any.
+fn static_token_of(
+    conn: &mut db::DbConn,
+    tenant: &str,
+    key_id: &str,
+) -> Result<Option<String>, ApiError> {
+    Ok(db::api_keys::find_active(conn, key_id)?
+        .filter(|k| k.tenant_id == tenant)
+        .and_then(|k| k.static_token_id))
+}
+
 /// `POST /v1/tenant/api_keys/{id}/static_token`: a non-expiring token; replaces any earlier one.
 pub async fn issue_static(
     state: State,
@@ -201,11 +212,12 @@ pub async fn issue_static(
     let token = state.keys.sign(&claims);
     let actor = Actor::new(&req, &id, None);
     run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
+        let replaced = static_token_of(conn, &tenant, &key_id)?;
         if !db::api_keys::set_static_token(conn, &tenant, &key_id, Some(&jti))? {
             return Err(ApiError::not_found("API key"));
         }
-        // The token id is recorded, never the token.
-        let payload = json!({"api_key_id": key_id, "token_id": jti});
+        // The token id is recorded, never the token; so is the id of the token it replaces.
+        let payload = json!({"api_key_id": key_id, "token_id": jti, "replaced_token_id": replaced});
         audit::record_admin(conn, &actor, action::STATIC_TOKEN_ISSUE, payload)?;
         Ok((
             StatusCode::OK,
@@ -227,15 +239,19 @@ pub async fn revoke_static(
     let tenant = id.tenant_id.clone();
     let actor = Actor::new(&req, &id, None);
     run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
+        let revoked = static_token_of(conn, &tenant, &key_id)?;
         if !db::api_keys::set_static_token(conn, &tenant, &key_id, None)? {
             return Err(ApiError::not_found("API key"));
         }
-        audit::record_admin(
-            conn,
-            &actor,
-            action::STATIC_TOKEN_REVOKE,
-            json!({"api_key_id": key_id}),
-        )?;
+        // Revoking when there is no static token changes nothing and records nothing.
+        if let Some(token_id) = revoked {
+            audit::record_admin(
+                conn,
+                &actor,
+                action::STATIC_TOKEN_REVOKE,
+                json!({"api_key_id": key_id, "token_id": token_id}),
+            )?;
+        }
         Ok((
             StatusCode::OK,
             json!({"success": true, "message": "Static token revoked"}),

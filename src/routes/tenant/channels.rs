@@ -152,10 +152,17 @@ pub async fn update(
     let enabled = body.value.enabled;
     let actor = Actor::new(&req, &id, None);
     run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
+        let before = db::channels::find(conn, &tenant, &channel_id)?
+            .ok_or_else(|| ApiError::not_found("Channel"))?;
         let row = db::channels::set_enabled(conn, &tenant, &channel_id, enabled)?
             .ok_or_else(|| ApiError::not_found("Channel"))?;
-        let payload = json!({"channel_id": row.id, "enabled": row.enabled});
-        audit::record_admin(conn, &actor, action::CHANNEL_UPDATE, payload)?;
+        // Old and new value (21 CFR Part 11 §11.10(e)); setting the current value changes
+        // nothing and records nothing.
+        if before.enabled != row.enabled {
+            let payload = json!({"channel_id": row.id,
+                                 "enabled": {"from": before.enabled, "to": row.enabled}});
+            audit::record_admin(conn, &actor, action::CHANNEL_UPDATE, payload)?;
+        }
         Ok((StatusCode::OK, view_body(row)?))
     })
     .await

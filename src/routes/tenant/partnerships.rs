@@ -48,15 +48,26 @@ fn view(conn: &mut DbConn, p: &PartnershipRow, caller: &str) -> Result<Value, Ap
     }))
 }
 
-/// Partnership changes are recorded on behalf of the MAH, whichever side acted.
+/// Partnership changes are recorded on behalf of the MAH, whichever side acted, with old → new
+/// status and product codes (`before` is `None` for a new partnership).
 fn record(
     conn: &mut DbConn,
     actor: &Actor,
     action: &str,
+    before: Option<(&str, &[String])>,
     p: &PartnershipRow,
     view: &Value,
 ) -> Result<(), ApiError> {
-    let payload = json!({"partnership_id": p.id, "cmo_tenant_id": p.cmo_tenant_id, "status": p.status, "product_codes": view["product_codes"]});
+    let (old_status, old_codes) = match before {
+        Some((s, c)) => (json!(s), json!(c)),
+        None => (Value::Null, Value::Null),
+    };
+    let payload = json!({
+        "partnership_id": p.id,
+        "cmo_tenant_id": p.cmo_tenant_id,
+        "status": {"from": old_status, "to": p.status},
+        "product_codes": {"from": old_codes, "to": view["product_codes"]},
+    });
     let event = audit::Event {
         action,
         owner_tenant_id: &p.mah_tenant_id,
@@ -160,7 +171,7 @@ pub async fn create(
         let refs: Vec<&str> = product_ids.iter().map(String::as_str).collect();
         store::set_products(conn, &row.id, &refs)?;
         let v = view(conn, &row, &mah)?;
-        record(conn, &actor, action::PARTNERSHIP_CREATE, &row, &v)?;
+        record(conn, &actor, action::PARTNERSHIP_CREATE, None, &row, &v)?;
         Ok((StatusCode::CREATED, success(v)))
     })
     .await
@@ -183,15 +194,18 @@ pub async fn accept(
         if p.cmo_tenant_id != caller {
             return Err(ApiError::forbidden("Only the CMO accepts a partnership"));
         }
+        let codes_before = store::product_codes(conn, &pid)?;
         if !store::transition(conn, &pid, &[store::PENDING], store::ACTIVE, db::now())? {
             return Err(ApiError::state(
                 format!("The partnership is {}, not pending", p.status),
                 vec![],
             ));
         }
+        let before = (p.status.clone(), codes_before);
         let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
         let v = view(conn, &p, &caller)?;
-        record(conn, &actor, action::PARTNERSHIP_ACCEPT, &p, &v)?;
+        let before = Some((before.0.as_str(), before.1.as_slice()));
+        record(conn, &actor, action::PARTNERSHIP_ACCEPT, before, &p, &v)?;
         Ok((StatusCode::OK, success(v)))
     })
     .await
@@ -244,6 +258,7 @@ pub async fn update(
             return Err(ApiError::state("The partnership has ended", vec![]));
         }
         let now = db::now();
+        let (status_before, codes_before) = (p.status.clone(), store::product_codes(conn, &pid)?);
         if let Some(gtins) = &gtins {
             let ids = own_product_ids(conn, &caller, gtins)?;
             let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -261,7 +276,11 @@ pub async fn update(
         }
         let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
         let v = view(conn, &p, &caller)?;
-        record(conn, &actor, action::PARTNERSHIP_UPDATE, &p, &v)?;
+        // A PATCH that leaves status and products as they were changes nothing: no event.
+        if p.status != status_before || v["product_codes"] != json!(codes_before) {
+            let before = Some((status_before.as_str(), codes_before.as_slice()));
+            record(conn, &actor, action::PARTNERSHIP_UPDATE, before, &p, &v)?;
+        }
         Ok((StatusCode::OK, success(v)))
     })
     .await
