@@ -46,3 +46,40 @@ db_tests!(
     request_id_is_generated_or_echoed,
     unknown_route_is_not_found_error
 );
+
+/// Readiness follows the database: when PostgreSQL loses the database under a running service,
+/// `/readyz` answers 503 `UnavailableError` with `Retry-After` (while `/healthz` still answers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_is_unavailable_when_the_database_is_gone() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    if !crate::helpers::postgres_enabled() {
+        return;
+    }
+    let app = crate::helpers::spawn_with(Db::Postgres, |s| s.pool_size = 2).await;
+    let name = url::Url::parse(&app.db.url)
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_string();
+    let admin_url = std::env::var("SERIALHUB_TEST_POSTGRES_URL").unwrap();
+    let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+
+    let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let retry_after = resp.headers().get("retry-after").cloned();
+    let body: serde_json::Value = resp.json().await.unwrap();
+
+    assert_error(status, &body, 503, "UnavailableError");
+    assert!(retry_after.is_some(), "503 carries Retry-After");
+    let body_text = body.to_string();
+    assert!(
+        !body_text.contains(&name) && !body_text.contains("database \""),
+        "no internals: {body_text}"
+    );
+    let (status, _) = send(app.client.get(app.url("/healthz"))).await;
+    assert_eq!(status, 200, "the process itself is alive");
+}
