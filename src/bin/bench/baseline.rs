@@ -19,6 +19,9 @@ const PENDING: &str = "pending_commissioning_approval";
 pub const BATCH: &str = "BENCH1";
 pub const EXPIRY: &str = "301231";
 
+/// Baseline transactions retried after an immediate `database is locked`.
+pub static RETRIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 #[derive(Clone)]
 pub struct Baseline {
     pub pool: DbPool,
@@ -39,12 +42,26 @@ impl Baseline {
         }
     }
 
+    /// One write transaction. SQLite occasionally answers `database is locked` at once instead
+    /// of waiting out `busy_timeout` (seen at the start of concurrent bursts); the baseline then
+    /// retries, up to 5 times, and counts it (`RETRIES`, printed with the results).
     fn tx<T>(
         &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, serialhub::error::ApiError>,
+        f: impl Fn(&mut DbConn) -> Result<T, serialhub::error::ApiError>,
     ) -> Result<T, String> {
         let mut conn = self.pool.get().map_err(err)?;
-        db::write_tx(&mut conn, f).map_err(err)
+        let mut attempt = 0;
+        loop {
+            match db::write_tx(&mut conn, &f) {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt < 5 && format!("{e:?}").contains("Internal") => {
+                    attempt += 1;
+                    RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(e) => return Err(err(e)),
+            }
+        }
     }
 
     /// One multi-row insert per 2 500 packs, their ids, one audit event + index rows.

@@ -236,7 +236,19 @@ impl Env {
 
     pub async fn stop(self) {
         {
+            // SIGTERM first: actix shuts down gracefully (and a profiler wrapping the service,
+            // e.g. valgrind via --service-bin, gets to write its output); SIGKILL after 20 s.
             let mut child = self.child.lock().expect("child");
+            let _ = Command::new("kill")
+                .arg(self.service_pid.to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
             let _ = child.kill();
             let _ = child.wait();
         }

@@ -52,6 +52,11 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Errors inside the baseline's transactions are logged by serialhub's own code (warn and up).
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "warn");
+    }
+    serialhub::telemetry::init(false);
     let sizes = if args.smoke {
         scenarios::Sizes::smoke()
     } else {

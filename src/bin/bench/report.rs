@@ -153,10 +153,12 @@ impl Table {
         let _ = writeln!(
             out,
             "\nservice peak RSS under the k = max load (VmRSS sampled every 20 ms): {:.1} MiB; \
-             service VmHWM over the whole run: {:.1} MiB; failed requests: {}; run time {:.0} s",
+             service VmHWM over the whole run: {:.1} MiB; failed requests: {}; baseline \
+             transactions retried after an immediate SQLITE_BUSY: {}; run time {:.0} s",
             self.rss_peak_kib as f64 / 1024.0,
             self.hwm_kib as f64 / 1024.0,
             self.errors,
+            crate::baseline::RETRIES.swap(0, std::sync::atomic::Ordering::Relaxed),
             self.elapsed.as_secs_f64()
         );
         out

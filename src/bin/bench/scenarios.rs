@@ -16,8 +16,10 @@ pub struct Sizes {
     pub commission: Vec<usize>,
     pub agg_n: Vec<usize>,
     pub agg_k: Vec<usize>,
-    /// Children per closed-loop cell and side (at least one request per client).
+    /// Children per closed-loop cell and side, at most `max_requests` requests, at least one
+    /// request per client.
     pub children_per_cell: usize,
+    pub max_requests: usize,
     /// Requests of an open-loop latency run, by n.
     pub open_loop: fn(usize) -> usize,
     pub release: Vec<usize>,
@@ -31,6 +33,7 @@ impl Sizes {
             agg_n: vec![10, 100, 1_000, 10_000],
             agg_k: vec![1, 2, 4, 16],
             children_per_cell: 20_000,
+            max_requests: 200,
             open_loop: |n| match n {
                 0..=100 => 60,
                 101..=1_000 => 30,
@@ -47,6 +50,7 @@ impl Sizes {
             agg_n: vec![10],
             agg_k: vec![1, 2],
             children_per_cell: 40,
+            max_requests: 8,
             open_loop: |_| 4,
             release: vec![200],
             case_size: 50,
@@ -233,7 +237,8 @@ async fn aggregation(ctx: &Ctx, plan: &Plan, t: &mut Table) -> Result<(), String
     for &n in &s.agg_n {
         let mut k1_rate = [f64::INFINITY; 2];
         for &k in &s.agg_k {
-            let per_client = s.children_per_cell.div_ceil(n * k).max(1);
+            let requests = (s.children_per_cell / n).min(s.max_requests);
+            let per_client = requests.div_ceil(k).max(1);
             let label = format!("aggregate n={n} k={k}");
             for side in SIDES {
                 let packs = precommission(ctx, n * k * per_client).await?;
