@@ -129,19 +129,7 @@ impl Baseline {
             )?;
             let mut n = 0;
             for chunk in serials.chunks(db::items::KEY_CHUNK) {
-                n += diesel::update(
-                    items::table
-                        .filter(items::product_id.eq(&t.product_id))
-                        .filter(items::serial_number.eq_any(chunk))
-                        .filter(items::status.eq(PENDING))
-                        .filter(items::parent_container_id.is_null())
-                        .filter(items::parent_item_id.is_null()),
-                )
-                .set((
-                    items::parent_container_id.eq(Some(parent.id)),
-                    items::updated_at.eq(now),
-                ))
-                .execute(c)?;
+                n += update_children(c, parent.id, &t.product_id, chunk, now)?;
             }
             if n != serials.len() {
                 return Err(serialhub::workflows::concurrent_change());
@@ -245,5 +233,49 @@ impl Baseline {
             db::audit::index_released_containers_below(c, event, &roots, now)?;
             Ok(())
         })
+    }
+}
+
+/// One conditional UPDATE of the children, keyed through a sub-select on the unique
+/// (product, serial) index. Written per backend: with `status = …` beside a long key list SQLite's
+/// planner otherwise picks the (product, status, batch) index and scans every pending pack, and
+/// PostgreSQL plans a literal `IN (…)` list of thousands badly, so it gets one array bind.
+fn update_children(
+    c: &mut DbConn,
+    parent: i64,
+    product: &str,
+    serials: &[String],
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+    let tail = format!(
+        "AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL"
+    );
+    match c {
+        DbConn::Pg(pg) => diesel::sql_query(format!(
+            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND serial_number = ANY($4)) \
+             {tail}"
+        ))
+        .bind::<BigInt, _>(parent)
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(product)
+        .bind::<Array<Text>, _>(serials)
+        .execute(pg),
+        DbConn::Sqlite(lite) => {
+            // The harness's own serials (`S` + digits): safe to write inline.
+            let keys = serials
+                .iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(",");
+            diesel::sql_query(format!(
+                "UPDATE items SET parent_container_id = {parent}, updated_at = $1 \
+                 WHERE id IN (SELECT id FROM items WHERE product_id = '{product}' \
+                              AND serial_number IN ({keys})) {tail}"
+            ))
+            .bind::<Timestamp, _>(now)
+            .execute(lite)
+        }
     }
 }

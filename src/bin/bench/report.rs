@@ -22,6 +22,8 @@ pub struct Table {
     pub errors: usize,
     error_samples: Vec<String>,
     pub rss_peak_kib: u64,
+    /// Peak service VmRSS during each k = max cell, by n (KiB).
+    pub rss_by_n: Vec<(usize, u64)>,
     pub hwm_kib: u64,
     pub elapsed: Duration,
 }
@@ -150,6 +152,16 @@ impl Table {
                 );
             }
         }
+        let by_n: Vec<String> = self
+            .rss_by_n
+            .iter()
+            .map(|(n, kib)| format!("n={n}: {:.1} MiB", *kib as f64 / 1024.0))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nservice peak VmRSS during the k = max cells: {}",
+            by_n.join(", ")
+        );
         let _ = writeln!(
             out,
             "\nservice peak RSS under the k = max load (VmRSS sampled every 20 ms): {:.1} MiB; \

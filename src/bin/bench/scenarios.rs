@@ -273,7 +273,9 @@ async fn aggregation(ctx: &Ctx, plan: &Plan, t: &mut Table) -> Result<(), String
                 }
                 let wall = started.elapsed().as_secs_f64();
                 if let Some(sampler) = sampling {
-                    t.rss_peak_kib = t.rss_peak_kib.max(sampler.stop().await);
+                    let peak = sampler.stop().await;
+                    t.rss_peak_kib = t.rss_peak_kib.max(peak);
+                    t.rss_by_n.push((n, peak));
                 }
                 let rate = (lat.len() * n) as f64 / wall;
                 if k == 1 {
