@@ -239,8 +239,7 @@ impl Baseline {
 /// One conditional UPDATE of the children, keyed through a sub-select on the unique
 /// (product, serial) index. Written per backend: with `status = …` beside a long key list SQLite's
 /// planner otherwise picks the (product, status, batch) index and scans every pending pack, and
-/// PostgreSQL planned both a literal `IN (…)` list and `id IN (SELECT … = ANY($1))` badly, so it
-/// reads the ids first (as the service does) and updates by primary key.
+/// PostgreSQL plans a literal `IN (…)` list of thousands badly, so it gets one array bind.
 fn update_children(
     c: &mut DbConn,
     parent: i64,
@@ -248,32 +247,21 @@ fn update_children(
     serials: &[String],
     now: chrono::NaiveDateTime,
 ) -> QueryResult<usize> {
-    use diesel::sql_types::Timestamp;
+    use diesel::sql_types::{Array, BigInt, Text, Timestamp};
     let tail = format!(
         "AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL"
     );
     match c {
-        DbConn::Pg(pg) => {
-            // Ids by (product, serial) with one array bind, then the conditional UPDATE by primary
-            // key: a single `id IN (SELECT …)` statement got a poor plan at 100–1 000 keys.
-            let ids: Vec<i64> = items::table
-                .filter(items::product_id.eq(product))
-                .filter(items::serial_number.eq_any(serials))
-                .select(items::id)
-                .load(pg)?;
-            diesel::update(
-                items::table
-                    .filter(items::id.eq_any(&ids))
-                    .filter(items::status.eq(PENDING))
-                    .filter(items::parent_container_id.is_null())
-                    .filter(items::parent_item_id.is_null()),
-            )
-            .set((
-                items::parent_container_id.eq(Some(parent)),
-                items::updated_at.eq(now),
-            ))
-            .execute(pg)
-        }
+        DbConn::Pg(pg) => diesel::sql_query(format!(
+            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND serial_number = ANY($4)) \
+             {tail}"
+        ))
+        .bind::<BigInt, _>(parent)
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(product)
+        .bind::<Array<Text>, _>(serials)
+        .execute(pg),
         DbConn::Sqlite(lite) => {
             // The harness's own serials (`S` + digits): safe to write inline.
             let keys = serials
