@@ -41,10 +41,11 @@ where
 {
     let key = idempotency_key(req)?;
     let tenant = tenant_id.to_string();
-    let hash = request_hash(req, body);
-    let (status, body) = db::run(pool, move |conn| match key {
+    // Only a keyed request needs the body's hash (SHA-256 over up to 16 MiB is not free).
+    let keyed = key.map(|k| (k, request_hash(req, body)));
+    let (status, body) = db::run(pool, move |conn| match keyed {
         None => db::write_tx(conn, work),
-        Some(key) => run_keyed(conn, &tenant, &key, &hash, work),
+        Some((key, hash)) => run_keyed(conn, &tenant, &key, &hash, work),
     })
     .await?;
     Ok(HttpResponse::build(status).json(body))
