@@ -83,6 +83,13 @@ pub fn by_ssccs(conn: &mut DbConn, ssccs: &[&str]) -> QueryResult<Vec<ContainerR
         .load(conn)
 }
 
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ContainerRow>> {
+    containers::table
+        .filter(containers::id.eq_any(ids))
+        .select(ContainerRow::as_select())
+        .load(conn)
+}
+
 pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ContainerRow>> {
     containers::table
         .find(id)

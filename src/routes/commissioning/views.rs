@@ -122,16 +122,12 @@ pub async fn containers(
             for (cid, n) in db::commissioning::child_counts(c, &ids)? {
                 *counts.entry(cid).or_default() += n;
             }
-            let parents: HashMap<i64, String> = {
-                let pids: Vec<i64> = rows.iter().filter_map(|r| r.parent_container_id).collect();
-                let mut m = HashMap::new();
-                for pid in pids {
-                    if let Some(p) = db::containers::by_id(c, pid)? {
-                        m.insert(pid, p.sscc);
-                    }
-                }
-                m
-            };
+            // One query for the whole page's parents, not one per row.
+            let pids: Vec<i64> = rows.iter().filter_map(|r| r.parent_container_id).collect();
+            let parents: HashMap<i64, String> = db::containers::by_ids(c, &pids)?
+                .into_iter()
+                .map(|p| (p.id, p.sscc))
+                .collect();
             let names = tenant_names(c, rows.iter().map(|r| r.tenant_id.clone()))?;
             Ok(rows
                 .into_iter()
