@@ -41,13 +41,25 @@ where
 {
     let key = idempotency_key(req)?;
     let tenant = tenant_id.to_string();
-    // Only a keyed request needs the body's hash (SHA-256 over up to 16 MiB is not free).
-    let keyed = key.map(|k| (k, request_hash(req, body)));
-    let (status, body) = db::run(pool, move |conn| match keyed {
-        None => db::write_tx(conn, work),
-        Some((key, hash)) => run_keyed(conn, &tenant, &key, &hash, work),
-    })
-    .await?;
+    let (status, body) = match key {
+        None => db::run_write(pool, move |conn| db::write_tx(conn, work)).await?,
+        Some(key) => {
+            // Only a keyed request needs the body's hash (SHA-256 over up to 16 MiB is not free).
+            let hash = request_hash(req, body);
+            // Look first, outside the writer queue and without the write lock: a duplicate of a
+            // request still running then gets 409 at once instead of queueing behind it.
+            let (t, k, h) = (tenant.clone(), key.clone(), hash.clone());
+            match db::run(pool, move |conn| peek(conn, &t, &k, &h)).await? {
+                Some(Claim::Replay(status, body)) => (status, body),
+                _ => {
+                    db::run_write(pool, move |conn| {
+                        run_keyed(conn, &tenant, &key, &hash, work)
+                    })
+                    .await?
+                }
+            }
+        }
+    };
     Ok(HttpResponse::build(status).json(body))
 }
 
@@ -108,15 +120,17 @@ where
     outcome
 }
 
-fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
-    // Look first without the write lock. On SQLite a write transaction waits for the one writer,
-    // which would make a duplicate wait for the running original (then replay it) instead of
-    // getting 409 at once; a read sees the committed claim without waiting.
-    if let Some(existing) = db::read_tx(conn, |c| store::find(c, tenant, key))? {
-        if let Some(claim) = known_key(existing, hash)? {
-            return Ok(claim);
-        }
+/// What a stored key already says about this request, read without the write lock: a replay, a
+/// 409/422 error, or `None` (unknown or stale: claim it).
+fn peek(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Option<Claim>, ApiError> {
+    match db::read_tx(conn, |c| store::find(c, tenant, key))? {
+        Some(existing) => known_key(existing, hash),
+        None => Ok(None),
     }
+}
+
+/// Claims the key for this request, unless a concurrent request stored or claimed it since `peek`.
+fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
     db::write_tx(conn, |c| {
         if store::claim(c, tenant, key, hash)? {
             return Ok(Claim::Fresh);

@@ -6,7 +6,7 @@ pub mod verify;
 use serde_json::Value;
 
 use crate::db::{self, audit::NewEventRow, DbConn};
-use crate::domain::audit::{canonical_json, event_hash, EventContent, GENESIS};
+use crate::domain::audit::{canonical_json, event_hash_with_payload, EventContent, GENESIS};
 use crate::error::ApiError;
 use crate::workflows::Actor;
 
@@ -61,8 +61,8 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> Result<i64, Api
         reason: e.reason,
         payload: &e.payload,
     };
-    let hash = event_hash(&prev_hash, &content);
     let payload = canonical_json(&e.payload);
+    let hash = event_hash_with_payload(&prev_hash, &content, &payload);
     let id = db::audit::append(
         conn,
         &NewEventRow {

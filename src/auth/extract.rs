@@ -7,9 +7,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use super::tokens::TokenKind;
+use super::tokens::{Claims, TokenKind};
 use super::{Role, Roles};
-use crate::db;
+use crate::db::{self, api_keys::ApiKeyRow, channels::ChannelRow};
 use crate::error::{ApiError, ErrorType};
 use crate::startup::AppState;
 
@@ -46,14 +46,13 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-/// Verifies the token and re-reads the key from the database, so revocation is immediate.
-pub async fn authenticate(req: &HttpRequest) -> Result<Identity, ApiError> {
-    if let Some(identity) = req.extensions().get::<Identity>() {
-        return Ok(identity.clone());
-    }
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .expect("AppState registered");
+fn state_of(req: &HttpRequest) -> &web::Data<AppState> {
+    req.app_data::<web::Data<AppState>>()
+        .expect("AppState registered")
+}
+
+/// The token's verified claims: signature, algorithm, `kid` and expiry (no database yet).
+fn verified_claims(req: &HttpRequest) -> Result<Claims, ApiError> {
     let headers = req.headers();
     let token_sent = headers.contains_key("x-access-token") || headers.contains_key(AUTHORIZATION);
     let token =
@@ -65,26 +64,39 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Identity, ApiError> {
                 "No authentication token provided: send x-access-token or Authorization: Bearer",
             )),
         };
-    let claims = state
+    state_of(req)
         .keys
         .verify(&token)
-        .ok_or_else(ApiError::invalid_token)?;
-    let key_id = claims.sub.clone();
-    let key = db::run(&state.pool, move |conn| {
-        Ok(db::api_keys::find_active(conn, &key_id)?)
-    })
-    .await?;
+        .ok_or_else(ApiError::invalid_token)
+}
+
+/// The identity the claims stand for, given their key as stored now (`None`: revoked or gone).
+fn identity_of(claims: &Claims, key: Option<ApiKeyRow>) -> Result<Identity, ApiError> {
     let key = key.ok_or_else(ApiError::invalid_token)?;
     let static_ok = claims.typ == TokenKind::Dynamic
         || key.static_token_id.as_deref() == Some(claims.jti.as_str());
     if key.tenant_id != claims.tid || !static_ok {
         return Err(ApiError::invalid_token());
     }
-    let identity = Identity {
+    Ok(Identity {
         tenant_id: key.tenant_id,
         api_key_id: key.id,
         roles: Roles::from_stored(&key.roles),
-    };
+    })
+}
+
+/// Verifies the token and re-reads the key from the database, so revocation is immediate.
+pub async fn authenticate(req: &HttpRequest) -> Result<Identity, ApiError> {
+    if let Some(identity) = req.extensions().get::<Identity>() {
+        return Ok(identity.clone());
+    }
+    let claims = verified_claims(req)?;
+    let key_id = claims.sub.clone();
+    let key = db::run(&state_of(req).pool, move |conn| {
+        Ok(db::api_keys::find_active(conn, &key_id)?)
+    })
+    .await?;
+    let identity = identity_of(&claims, key)?;
     req.extensions_mut().insert(identity.clone());
     Ok(identity)
 }
@@ -103,25 +115,21 @@ fn channel_error(problem: &str) -> ApiError {
     ApiError::new(ErrorType::Channel, format!("Channel rejected: {problem}"))
 }
 
-/// Checks `x-channel-key` for the caller's tenant: present, known, the caller's own, enabled, and of
-/// source `manufacturer_v2_api`. Every failure is the same `ChannelError` type; the message says
-/// which rule failed but never reveals another tenant's channel.
-pub async fn check_channel(req: &HttpRequest, identity: &Identity) -> Result<ChannelCtx, ApiError> {
-    let key = req
-        .headers()
+/// The `x-channel-key` header, trimmed; missing or empty is a `ChannelError`.
+fn channel_key(req: &HttpRequest) -> Result<String, ApiError> {
+    req.headers()
         .get("x-channel-key")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .ok_or_else(|| channel_error("x-channel-key header is missing"))?
-        .to_string();
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .expect("AppState registered");
-    let channel = db::run(&state.pool, move |conn| {
-        Ok(db::channels::find_by_key(conn, &key)?)
-    })
-    .await?;
+        .map(str::to_string)
+        .ok_or_else(|| channel_error("x-channel-key header is missing"))
+}
+
+/// Checks a stored channel for the caller's tenant: known, the caller's own, enabled, and of
+/// source `manufacturer_v2_api`. Every failure is the same `ChannelError` type; the message says
+/// which rule failed but never reveals another tenant's channel.
+fn channel_of(identity: &Identity, channel: Option<ChannelRow>) -> Result<ChannelCtx, ApiError> {
     let channel = match channel {
         Some(c) if c.tenant_id == identity.tenant_id => c,
         _ => return Err(channel_error("unknown channel key")),
@@ -134,11 +142,53 @@ pub async fn check_channel(req: &HttpRequest, identity: &Identity) -> Result<Cha
             "the channel's source is not manufacturer_v2_api",
         ));
     }
-    let ctx = ChannelCtx {
+    Ok(ChannelCtx {
         channel_id: channel.id,
-    };
+    })
+}
+
+/// Checks `x-channel-key` for an authenticated caller (see `channel_of`).
+pub async fn check_channel(req: &HttpRequest, identity: &Identity) -> Result<ChannelCtx, ApiError> {
+    let key = channel_key(req)?;
+    let channel = db::run(&state_of(req).pool, move |conn| {
+        Ok(db::channels::find_by_key(conn, &key)?)
+    })
+    .await?;
+    let ctx = channel_of(identity, channel)?;
     req.extensions_mut().insert(ctx.clone());
     Ok(ctx)
+}
+
+/// Token, then channel, as `authenticate` and `check_channel` would answer them in that order, but
+/// with both rows read in one trip to the database: this runs before every Manufacturer V2
+/// request, and each trip is a hop to the blocking pool and a pooled connection checkout.
+pub async fn authenticate_with_channel(
+    req: &HttpRequest,
+) -> Result<(Identity, ChannelCtx), ApiError> {
+    let claims = verified_claims(req)?;
+    let channel_key = match channel_key(req) {
+        Ok(key) => key,
+        Err(missing) => {
+            // The token still decides first whether this is a 401 or a ChannelError.
+            authenticate(req).await?;
+            return Err(missing);
+        }
+    };
+    let key_id = claims.sub.clone();
+    let (key, channel) = db::run(&state_of(req).pool, move |conn| {
+        let key = db::api_keys::find_active(conn, &key_id)?;
+        let channel = match key {
+            Some(_) => db::channels::find_by_key(conn, &channel_key)?,
+            None => None,
+        };
+        Ok((key, channel))
+    })
+    .await?;
+    let identity = identity_of(&claims, key)?;
+    let ctx = channel_of(&identity, channel)?;
+    req.extensions_mut().insert(identity.clone());
+    req.extensions_mut().insert(ctx.clone());
+    Ok((identity, ctx))
 }
 
 impl FromRequest for ChannelCtx {

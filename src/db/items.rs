@@ -55,11 +55,7 @@ impl ItemRow {
     }
 
     pub fn parent(&self) -> Parent {
-        match (self.parent_container_id, self.parent_item_id) {
-            (Some(c), _) => Parent::Container(c),
-            (None, Some(i)) => Parent::Item(i),
-            (None, None) => Parent::None,
-        }
+        parent_of(self.parent_container_id, self.parent_item_id)
     }
 
     pub fn state(&self) -> PackState {
@@ -105,6 +101,61 @@ pub fn find_by_serials(
     Ok(out)
 }
 
+/// The columns an aggregation decides on: no timestamps, no channel, no reason. Reading only
+/// these for thousands of children is measurably cheaper than whole `ItemRow`s.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = items)]
+pub struct PackRow {
+    pub id: i64,
+    pub serial_number: String,
+    pub batch: String,
+    pub expiry_date: String,
+    pub status: String,
+    pub produced_by: String,
+    pub parent_container_id: Option<i64>,
+    pub parent_item_id: Option<i64>,
+}
+
+impl PackRow {
+    /// The row as the domain sees it, and the serial it is keyed by.
+    pub fn into_state(self) -> (String, PackState) {
+        let state = PackState {
+            id: self.id,
+            status: Status::parse(&self.status).unwrap_or(Status::Decommissioned),
+            batch: self.batch,
+            expiry_date: self.expiry_date,
+            parent: parent_of(self.parent_container_id, self.parent_item_id),
+        };
+        (self.serial_number, state)
+    }
+}
+
+fn parent_of(container: Option<i64>, item: Option<i64>) -> Parent {
+    match (container, item) {
+        (Some(c), _) => Parent::Container(c),
+        (None, Some(i)) => Parent::Item(i),
+        (None, None) => Parent::None,
+    }
+}
+
+/// The decision columns of the packs of one product among `serials`.
+pub fn packs_by_serials(
+    conn: &mut DbConn,
+    product_id: &str,
+    serials: &[&str],
+) -> QueryResult<Vec<PackRow>> {
+    let mut out = Vec::with_capacity(serials.len());
+    for chunk in serials.chunks(KEY_CHUNK) {
+        let rows: Vec<PackRow> = items::table
+            .filter(items::product_id.eq(product_id))
+            .filter(items::serial_number.eq_any(chunk))
+            .select(PackRow::as_select())
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Ids of the packs of one product among `serials` (e.g. just commissioned), chunked.
 pub fn ids_by_serials(
     conn: &mut DbConn,
@@ -142,37 +193,38 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ItemRow>> {
 
 /// Puts loose pending packs into a parent. Only rows that are still pending and loose match, so
 /// the count tells whether a concurrent request got there first.
+///
+/// Only the parent column that changes is in the `SET` list: on SQLite, naming
+/// `parent_item_id` (a foreign key into `items` itself) makes the update rewrite every index of
+/// the row, which measured 6× slower for 10 000 packs, even when the value stays NULL.
 pub fn attach(
     conn: &mut DbConn,
     ids: &[i64],
     parent: Parent,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let (container, item) = match parent {
-        Parent::Container(c) => (Some(c), None),
-        Parent::Item(i) => (None, Some(i)),
-        Parent::None => (None, None),
-    };
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
-        n += diesel::update(
-            items::table
-                .filter(items::id.eq_any(chunk))
-                .filter(items::status.eq(PENDING))
-                .filter(items::parent_container_id.is_null())
-                .filter(items::parent_item_id.is_null()),
-        )
-        .set((
-            items::parent_container_id.eq(container),
-            items::parent_item_id.eq(item),
-            items::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+        let loose = items::table
+            .filter(items::id.eq_any(chunk))
+            .filter(items::status.eq(PENDING))
+            .filter(items::parent_container_id.is_null())
+            .filter(items::parent_item_id.is_null());
+        n += match parent {
+            Parent::Container(c) => diesel::update(loose)
+                .set((items::parent_container_id.eq(c), items::updated_at.eq(now)))
+                .execute(conn)?,
+            Parent::Item(i) => diesel::update(loose)
+                .set((items::parent_item_id.eq(i), items::updated_at.eq(now)))
+                .execute(conn)?,
+            Parent::None => 0,
+        };
     }
     Ok(n)
 }
 
-/// Takes packs out of `parent`; only rows still pending and in that parent match.
+/// Takes packs out of `parent`; only rows still pending and in that parent match. As in
+/// `attach`, only the column that changes is set.
 pub fn detach(
     conn: &mut DbConn,
     ids: &[i64],
@@ -184,17 +236,18 @@ pub fn detach(
         let base = items::table
             .filter(items::id.eq_any(chunk))
             .filter(items::status.eq(PENDING));
-        let reset = (
-            items::parent_container_id.eq(None::<i64>),
-            items::parent_item_id.eq(None::<i64>),
-            items::updated_at.eq(now),
-        );
         n += match parent {
             Parent::Container(c) => diesel::update(base.filter(items::parent_container_id.eq(c)))
-                .set(reset)
+                .set((
+                    items::parent_container_id.eq(None::<i64>),
+                    items::updated_at.eq(now),
+                ))
                 .execute(conn)?,
             Parent::Item(i) => diesel::update(base.filter(items::parent_item_id.eq(i)))
-                .set(reset)
+                .set((
+                    items::parent_item_id.eq(None::<i64>),
+                    items::updated_at.eq(now),
+                ))
                 .execute(conn)?,
             Parent::None => 0,
         };

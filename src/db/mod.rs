@@ -24,7 +24,7 @@ pub mod tenants;
 
 pub use conn::{read_tx, write_tx, DbConn};
 pub use migrate::run_migrations;
-pub use pool::{build_pool, ping, run, Backend, DbPool};
+pub use pool::{build_pool, ping, run, run_write, Backend, DbPool};
 
 /// Current UTC time truncated to microseconds, the precision both backends store.
 pub fn now() -> chrono::NaiveDateTime {

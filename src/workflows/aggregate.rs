@@ -9,11 +9,11 @@ use crate::audit::{self, action, Event};
 use crate::db::{
     self,
     containers::{ContainerRow, NewContainer},
-    items::ItemRow,
+    items::PackRow,
     products::ProductRow,
     DbConn,
 };
-use crate::domain::aggregation::{self, ChildAction, Finding, Parent};
+use crate::domain::aggregation::{self, ChildAction, Finding, PackState, Parent};
 use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::TradeItemRef;
 use crate::error::{ApiError, ErrorType};
@@ -25,14 +25,24 @@ pub struct Outcome {
     pub unchanged: usize,
 }
 
-/// Loads the stored packs a request names that the actor may change, keyed by (GTIN, serial).
-/// Packs it may not change are left out, so they read as "not commissioned" (no oracle).
+/// The stored packs a request names that the actor may change, by GTIN then serial. Packs it
+/// may not change are left out, so they read as "not commissioned" (no oracle).
+#[derive(Debug, Default)]
+pub struct Packs(HashMap<String, HashMap<String, PackState>>);
+
+impl Packs {
+    pub fn get(&self, item: &TradeItemRef) -> Option<&PackState> {
+        self.0.get(item.gtin.as_str())?.get(item.serial.as_str())
+    }
+}
+
+/// Loads the packs `refs` name (only the columns the decisions need).
 pub fn load_packs(
     conn: &mut DbConn,
     actor: &Actor,
     products: &HashMap<String, ProductRow>,
     refs: &[&TradeItemRef],
-) -> Result<HashMap<(String, String), ItemRow>, ApiError> {
+) -> Result<Packs, ApiError> {
     let mut by_product: HashMap<&str, Vec<&str>> = HashMap::new();
     for r in refs {
         by_product
@@ -40,33 +50,33 @@ pub fn load_packs(
             .or_default()
             .push(r.serial.as_str());
     }
-    let mut out = HashMap::with_capacity(refs.len());
+    let mut out = Packs::default();
     for (gtin, serials) in by_product {
         let product = &products[gtin];
-        for row in db::items::find_by_serials(conn, &product.id, &serials)? {
-            if !access::may_touch(actor, product, &row.produced_by) {
-                continue;
-            }
-            out.insert((gtin.to_string(), row.serial_number.clone()), row);
-        }
+        let rows = db::items::packs_by_serials(conn, &product.id, &serials)?;
+        let packs: HashMap<String, PackState> = rows
+            .into_iter()
+            .filter(|row| access::may_touch(actor, product, &row.produced_by))
+            .map(PackRow::into_state)
+            .collect();
+        out.0.insert(gtin.to_string(), packs);
     }
     Ok(out)
 }
 
-/// Checks every child against `target`; returns the ids to attach and how many were already there.
-fn decide(
-    children: &[TradeItemRef],
-    packs: &HashMap<(String, String), ItemRow>,
+/// Checks every child against `target`; returns the children to attach (with their pack ids)
+/// and how many were already there.
+fn decide<'c>(
+    children: &'c [TradeItemRef],
+    packs: &Packs,
     target: Parent,
     findings: &mut Vec<Finding>,
-) -> (Vec<i64>, usize) {
+) -> (Vec<(i64, &'c TradeItemRef)>, usize) {
     let mut attach = Vec::with_capacity(children.len());
     let mut unchanged = 0;
     for child in children {
-        let key = (child.gtin.to_string(), child.serial.to_string());
-        let state = packs.get(&key).map(ItemRow::state);
-        match aggregation::check_pack_child(child, state.as_ref(), target) {
-            Ok(ChildAction::Attach(id)) => attach.push(id),
+        match aggregation::check_pack_child(child, packs.get(child), target) {
+            Ok(ChildAction::Attach(id)) => attach.push((id, child)),
             Ok(ChildAction::AlreadyThere) => unchanged += 1,
             Err(f) => findings.extend(f),
         }
@@ -145,7 +155,7 @@ pub fn packs_on_container(
     let refs: Vec<&TradeItemRef> = children.iter().collect();
     let packs = load_packs(conn, actor, &products, &refs)?;
     let mut findings = Vec::new();
-    let (ids, unchanged) = decide(
+    let (attach, unchanged) = decide(
         children,
         &packs,
         Parent::Container(container.id),
@@ -154,6 +164,7 @@ pub fn packs_on_container(
     if !findings.is_empty() {
         return Err(findings_error(findings));
     }
+    let (ids, refs) = pack_refs(attach);
     if db::items::attach(conn, &ids, Parent::Container(container.id), db::now())? != ids.len() {
         return Err(concurrent_change());
     }
@@ -163,7 +174,7 @@ pub fn packs_on_container(
         actor,
         &owner,
         parent_json,
-        pack_refs(&packs, &ids),
+        refs,
         &ids,
         &[container.id],
     )?;
@@ -198,31 +209,27 @@ pub fn packs_in_pack(
     let mut all: Vec<&TradeItemRef> = children.iter().collect();
     all.push(parent);
     let packs = load_packs(conn, actor, &products, &all)?;
-    let parent_row = packs.get(&(parent.gtin.to_string(), parent.serial.to_string()));
-    let parent_row = match parent_row {
-        None => {
-            return Err(ApiError::state(
-                "The parent pack is not commissioned",
-                vec![crate::error::Detail::at("parent", "not commissioned")],
-            ))
-        }
-        Some(p) => p.clone(),
+    let Some(parent_row) = packs.get(parent) else {
+        return Err(ApiError::state(
+            "The parent pack is not commissioned",
+            vec![crate::error::Detail::at("parent", "not commissioned")],
+        ));
     };
     // The parent pack is checked like a child: asserted batch/expiry, then status.
-    let mut findings = aggregation::check_asserted(parent, &parent_row.state());
-    if !parent_row.status().allows_aggregation() {
+    let mut findings = aggregation::check_asserted(parent, parent_row);
+    if !parent_row.status.allows_aggregation() {
         findings.push(Finding::state(
             "parent",
             format!("the parent pack is {}", parent_row.status),
         ));
     }
-    let (ids, unchanged) = decide(children, &packs, Parent::Item(parent_row.id), &mut findings);
+    let (attach, unchanged) = decide(children, &packs, Parent::Item(parent_row.id), &mut findings);
     // No cycles: none of the children may hold the parent, at any depth.
     let ancestors: HashSet<i64> = db::items::item_ancestor_ids(conn, parent_row.id)?
         .into_iter()
         .collect();
     for child in children {
-        if let Some(row) = packs.get(&(child.gtin.to_string(), child.serial.to_string())) {
+        if let Some(row) = packs.get(child) {
             if ancestors.contains(&row.id) {
                 findings.push(Finding::state(
                     &child.path,
@@ -234,21 +241,14 @@ pub fn packs_in_pack(
     if !findings.is_empty() {
         return Err(findings_error(findings));
     }
+    let (ids, refs) = pack_refs(attach);
     if db::items::attach(conn, &ids, Parent::Item(parent_row.id), db::now())? != ids.len() {
         return Err(concurrent_change());
     }
     let parent_json = json!({"product_code": parent.gtin, "serial_number": parent.serial});
     let mut touched = ids.clone();
     touched.push(parent_row.id);
-    record_packing(
-        conn,
-        actor,
-        &owner,
-        parent_json,
-        pack_refs(&packs, &ids),
-        &touched,
-        &[],
-    )?;
+    record_packing(conn, actor, &owner, parent_json, refs, &touched, &[])?;
     Ok(Outcome {
         attached: ids.len(),
         unchanged,
@@ -356,21 +356,17 @@ pub fn containers_on_container(
     })
 }
 
-/// `{"product_code", "serial_number"}` of the given packs, in id order.
-fn pack_refs(packs: &HashMap<(String, String), ItemRow>, ids: &[i64]) -> Vec<Value> {
-    let wanted: HashSet<i64> = ids.iter().copied().collect();
-    let mut refs: Vec<(i64, Value)> = packs
-        .iter()
-        .filter(|(_, row)| wanted.contains(&row.id))
-        .map(|((gtin, serial), row)| {
-            (
-                row.id,
-                json!({"product_code": gtin, "serial_number": serial}),
-            )
+/// The ids to attach, in id order, and the `{"product_code", "serial_number"}` of each, in the
+/// same order, for the audit event.
+fn pack_refs(mut attach: Vec<(i64, &TradeItemRef)>) -> (Vec<i64>, Vec<Value>) {
+    attach.sort_unstable_by_key(|(id, _)| *id);
+    attach
+        .into_iter()
+        .map(|(id, r)| {
+            let json = json!({"product_code": r.gtin.as_str(), "serial_number": r.serial.as_str()});
+            (id, json)
         })
-        .collect();
-    refs.sort_by_key(|(id, _)| *id);
-    refs.into_iter().map(|(_, v)| v).collect()
+        .unzip()
 }
 
 /// Records an aggregation; re-aggregating only what was already there changes nothing and

@@ -90,19 +90,15 @@ fn remove_packs(
             let mut findings = Vec::new();
             let mut ids = Vec::with_capacity(children.len());
             for child in children {
-                let row = packs.get(&(child.gtin.to_string(), child.serial.to_string()));
+                let row = packs.get(child);
                 let label = format!("{} / {}", child.gtin, child.serial);
-                match aggregation::check_removal(
-                    &child.path,
-                    &label,
-                    row.map(|r| r.parent()),
-                    target,
-                ) {
+                match aggregation::check_removal(&child.path, &label, row.map(|r| r.parent), target)
+                {
                     Ok(()) => ids.push(row.expect("checked").id),
                     Err(f) => findings.push(f),
                 }
                 if let Some(r) = row {
-                    if !r.status().allows_aggregation() {
+                    if !r.status.allows_aggregation() {
                         findings.push(Finding::state(
                             &child.path,
                             format!("{label} is {}", r.status),
@@ -161,12 +157,12 @@ pub fn packs_from_pack(
     lock_nesting(conn, actor)?;
     let packs = load_packs(conn, actor, &products, &[parent])?;
     let row = packs
-        .get(&(parent.gtin.to_string(), parent.serial.to_string()))
+        .get(parent)
         .ok_or_else(|| ApiError::not_found("Parent pack"))?;
-    if !row.status().allows_aggregation() {
+    if !row.status.allows_aggregation() {
         return Err(ApiError::state(
             format!("The parent pack is {}", row.status),
-            vec![Detail::at("parent", row.status.clone())],
+            vec![Detail::at("parent", row.status.to_string())],
         ));
     }
     let (row_id, owner) = (row.id, products[parent.gtin.as_str()].tenant_id.clone());

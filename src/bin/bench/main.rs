@@ -48,6 +48,12 @@ struct Args {
         default_value = "commission,aggregate,release"
     )]
     only: Vec<String>,
+    /// Only these aggregation sizes n (children per request), e.g. `--agg-n 1000`.
+    #[arg(long, value_delimiter = ',')]
+    agg_n: Vec<usize>,
+    /// Only these aggregation client counts k, e.g. `--agg-k 2`.
+    #[arg(long, value_delimiter = ',')]
+    agg_k: Vec<usize>,
 }
 
 fn main() -> ExitCode {
@@ -57,11 +63,17 @@ fn main() -> ExitCode {
         std::env::set_var("RUST_LOG", "warn");
     }
     serialhub::telemetry::init(false);
-    let sizes = if args.smoke {
+    let mut sizes = if args.smoke {
         scenarios::Sizes::smoke()
     } else {
         scenarios::Sizes::full()
     };
+    if !args.agg_n.is_empty() {
+        sizes.agg_n = args.agg_n.clone();
+    }
+    if !args.agg_k.is_empty() {
+        sizes.agg_k = args.agg_k.clone();
+    }
     let rounds = if args.smoke { 1 } else { args.rounds.max(1) };
     let service_bin = match args.service_bin.clone().or_else(env::sibling_service_bin) {
         Some(p) if p.exists() => p,

@@ -109,6 +109,8 @@ async fn precommission(ctx: &Ctx, n: usize) -> Result<Vec<String>, String> {
         let chunk = chunk.to_vec();
         blocking(move || b.commission(&chunk)).await?;
     }
+    let b = ctx.base.clone();
+    blocking(move || b.refresh_statistics()).await?;
     Ok(serials)
 }
 

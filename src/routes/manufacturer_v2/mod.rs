@@ -7,7 +7,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, Error};
 
-use crate::auth::extract::{authenticate, check_channel};
+use crate::auth::extract::authenticate_with_channel;
 use crate::auth::{ChannelCtx, Identity, Role};
 use crate::error::{ApiError, ErrorType};
 use crate::workflows::Actor;
@@ -61,11 +61,8 @@ async fn channel_guard(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     // Order of checks: token (401), channel (403 ChannelError), role (403 ForbiddenError).
-    let checked = match authenticate(req.request()).await {
-        Ok(identity) => match check_channel(req.request(), &identity).await {
-            Ok(_) => identity.require_any(&[Role::Shopfloor]),
-            Err(e) => Err(e),
-        },
+    let checked = match authenticate_with_channel(req.request()).await {
+        Ok((identity, _)) => identity.require_any(&[Role::Shopfloor]),
         Err(e) => Err(e),
     };
     match checked {
