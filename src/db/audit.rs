@@ -83,24 +83,36 @@ pub fn append(conn: &mut DbConn, row: &NewEventRow<'_>) -> QueryResult<i64> {
         .first(conn)
 }
 
-/// Rows per multi-row insert of index pairs (2 binds each).
-const INDEX_CHUNK: usize = 10_000;
+/// Ids per index insert (one bound array each).
+const INDEX_CHUNK: usize = 100_000;
 
+/// One statement per chunk whatever its length: the ids are bound as one array (PostgreSQL) or
+/// one JSON array (SQLite), not as two binds per row.
 pub fn index_items(conn: &mut DbConn, event_id: i64, item_ids: &[i64]) -> QueryResult<()> {
-    for chunk in item_ids.chunks(INDEX_CHUNK) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|id| {
-                (
-                    audit_items::item_id.eq(*id),
-                    audit_items::event_id.eq(event_id),
-                )
-            })
-            .collect();
-        let insert = diesel::insert_into(audit_items::table).values(&rows);
+    index_rows(conn, "audit_items", "item_id", event_id, item_ids)
+}
+
+fn index_rows(
+    conn: &mut DbConn,
+    table: &str,
+    column: &str,
+    event_id: i64,
+    ids: &[i64],
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, BigInt, Text};
+    for chunk in ids.chunks(INDEX_CHUNK) {
+        let insert = format!("INSERT INTO {table} ({column}, event_id)");
         match conn {
-            DbConn::Sqlite(c) => insert.execute(c)?,
-            DbConn::Pg(c) => insert.execute(c)?,
+            DbConn::Sqlite(c) => {
+                diesel::sql_query(format!("{insert} SELECT value, $1 FROM json_each($2)"))
+                    .bind::<BigInt, _>(event_id)
+                    .bind::<Text, _>(serde_json::to_string(chunk).expect("ids serialise"))
+                    .execute(c)?
+            }
+            DbConn::Pg(c) => diesel::sql_query(format!("{insert} SELECT unnest($2), $1"))
+                .bind::<BigInt, _>(event_id)
+                .bind::<Array<BigInt>, _>(chunk)
+                .execute(c)?,
         };
     }
     Ok(())
@@ -111,23 +123,13 @@ pub fn index_containers(
     event_id: i64,
     container_ids: &[i64],
 ) -> QueryResult<()> {
-    for chunk in container_ids.chunks(INDEX_CHUNK) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|id| {
-                (
-                    audit_containers::container_id.eq(*id),
-                    audit_containers::event_id.eq(event_id),
-                )
-            })
-            .collect();
-        let insert = diesel::insert_into(audit_containers::table).values(&rows);
-        match conn {
-            DbConn::Sqlite(c) => insert.execute(c)?,
-            DbConn::Pg(c) => insert.execute(c)?,
-        };
-    }
-    Ok(())
+    index_rows(
+        conn,
+        "audit_containers",
+        "container_id",
+        event_id,
+        container_ids,
+    )
 }
 
 /// Indexes every pack released at `at` below the given roots (one statement, SQL-side).

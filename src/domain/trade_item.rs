@@ -159,6 +159,7 @@ pub fn parse_trade_items(
     field: &str,
     inputs: &[TradeItemInput],
 ) -> Vec<TradeItemRef> {
+    let first_problem = p.0.len();
     let mut out: Vec<TradeItemRef> = inputs
         .iter()
         .enumerate()
@@ -180,6 +181,17 @@ pub fn parse_trade_items(
         }
         let mut flags = duplicate.into_iter();
         out.retain(|_| !flags.next().unwrap_or(false));
+        // Report in item order, as a caller reads the request (stable: an item's own order stays).
+        let index = |d: &Detail| {
+            d.path
+                .as_deref()
+                .and_then(|path| path.strip_prefix(field))
+                .and_then(|rest| rest.strip_prefix('['))
+                .and_then(|rest| rest.split(']').next())
+                .and_then(|i| i.parse::<usize>().ok())
+                .unwrap_or(usize::MAX)
+        };
+        p.0[first_problem..].sort_by_key(index);
     }
     out
 }
@@ -204,87 +216,21 @@ pub fn parse_ssccs(p: &mut Problems, field: &str, inputs: &[String]) -> Vec<Sscc
     out
 }
 
-/// Parses a list of serial numbers of one product; duplicates are a validation problem.
+/// Parses a list of serial numbers of one product; duplicates are a validation problem. Paths are
+/// only formatted for the serials that have a problem (100 000 per request are allowed).
 pub fn parse_serials(p: &mut Problems, field: &str, inputs: &[String]) -> Vec<SerialNumber> {
-    let mut seen = HashSet::with_capacity(inputs.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(inputs.len());
     let mut out = Vec::with_capacity(inputs.len());
     for (i, raw) in inputs.iter().enumerate() {
-        let path = format!("{field}[{i}]");
-        if let Some(serial) = p.check(&path, SerialNumber::parse(raw)) {
-            if !seen.insert(serial.clone()) {
-                p.push(&path, format!("duplicate serial number {serial}"));
+        let path = || format!("{field}[{i}]");
+        if let Some(serial) = p.check_with(path, SerialNumber::parse(raw)) {
+            // A valid serial is stored exactly as sent, so the raw text is its key.
+            if !seen.insert(raw.as_str()) {
+                p.push(path(), format!("duplicate serial number {serial}"));
                 continue;
             }
             out.push(serial);
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(gtin: &str, serial: &str) -> TradeItemInput {
-        TradeItemInput {
-            product_code: gtin.into(),
-            product_code_schema: "GTIN".into(),
-            serial_number: serial.into(),
-            batch: None,
-            expiry_date: None,
-        }
-    }
-
-    #[test]
-    fn every_problem_is_reported_with_its_path() {
-        let mut bad_schema = item("04012345111118", "B");
-        bad_schema.product_code_schema = "EAN".into();
-        let inputs = vec![
-            item("12345678909040", "A#"),
-            bad_schema,
-            item("04012345111118", "C"),
-        ];
-        let mut p = Problems::default();
-        let parsed = parse_trade_items(&mut p, "child_trade_items", &inputs);
-        assert_eq!(parsed.len(), 1);
-        let paths: Vec<_> = p.0.iter().map(|d| d.path.clone().unwrap()).collect();
-        assert_eq!(
-            paths,
-            [
-                "child_trade_items[0].product_code",
-                "child_trade_items[0].serial_number",
-                "child_trade_items[1].product_code_schema"
-            ]
-        );
-        assert!(p.0[0].problem.contains("check digit should be 6"));
-    }
-
-    #[test]
-    fn duplicates_inside_a_request_are_rejected() {
-        let inputs = vec![item("04012345111118", "A"), item("04012345111118", "A")];
-        let mut p = Problems::default();
-        let parsed = parse_trade_items(&mut p, "c", &inputs);
-        assert_eq!(parsed.len(), 1);
-        assert_eq!(p.0[0].path.as_deref(), Some("c[1]"));
-        let mut p = Problems::default();
-        parse_serials(&mut p, "s", &["X".into(), "X".into()]);
-        assert_eq!(p.0.len(), 1);
-        let mut p = Problems::default();
-        parse_ssccs(
-            &mut p,
-            "s",
-            &["106141411234567897".into(), "106141411234567897".into()],
-        );
-        assert_eq!(p.0.len(), 1);
-    }
-
-    #[test]
-    fn batch_and_expiry_are_checked_when_given() {
-        let mut input = item("04012345111118", "A");
-        input.batch = Some("B 1".into());
-        input.expiry_date = Some("221300".into());
-        let mut p = Problems::default();
-        assert!(parse_trade_item(&mut p, "x", &input).is_none());
-        assert_eq!(p.0.len(), 2);
-    }
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{access, map_unique, Actor};
 use crate::audit::{self, action, Event};
-use crate::db::{self, items::NewItem, DbConn};
+use crate::db::{self, items::NewPacks, DbConn};
 use crate::domain::gs1::{Batch, Expiry, Gtin, SerialNumber};
 use crate::error::{ApiError, Detail};
 
@@ -57,22 +57,17 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
     // unique violation (a StateError) instead of deadlocking (an InternalError).
     let mut sorted = serials.clone();
     sorted.sort_unstable();
-    let rows: Vec<NewItem<'_>> = sorted
-        .iter()
-        .map(|serial| NewItem {
-            product_id: &product.id,
-            serial_number: serial,
-            batch: cmd.batch.as_str(),
-            expiry_date: cmd.expiry.as_printed(),
-            status: "pending_commissioning_approval",
-            produced_by: &actor.tenant_id,
-            channel_id: channel,
-            commissioned_at: now,
-            updated_at: now,
-        })
-        .collect();
-    let count = db::items::insert_many(conn, &rows).map_err(|e| map_unique(e, "A serial"))?;
-    let ids = db::items::ids_by_serials(conn, &product.id, &serials)?;
+    let packs = NewPacks {
+        product_id: &product.id,
+        batch: cmd.batch.as_str(),
+        expiry_date: cmd.expiry.as_printed(),
+        produced_by: &actor.tenant_id,
+        channel_id: channel,
+        at: now,
+        serials: &sorted,
+    };
+    let ids = db::items::insert_packs(conn, &packs).map_err(|e| map_unique(e, "A serial"))?;
+    let count = ids.len();
     audit::record(
         conn,
         actor,

@@ -115,6 +115,24 @@ async fn wrong_json_type_is_400_naming_the_field(db: Db) {
     assert_eq!(list["items"][0]["enabled"], json!(true), "unchanged");
 }
 
+async fn text_after_the_json_document_is_400_and_nothing_is_written(db: Db) {
+    let app = spawn(db).await;
+    let acme = app.tenant("Acme").await;
+
+    let (status, body) = send(
+        app.req(Method::POST, "/v1/tenant/channels", &acme.token)
+            .header("content-type", "application/json")
+            .body(
+                r#"{"name": "L1", "type": "shopfloor", "source": "manufacturer_v2_api"} {"x": 1}"#,
+            ),
+    )
+    .await;
+
+    assert_error(status, &body, 400, "ValidationError");
+    assert_eq!(detail_paths(&body), ["$"], "{body}");
+    assert_eq!(app.channel_count(&acme.id), 0);
+}
+
 async fn nested_wrong_type_is_named_by_its_path(db: Db) {
     let app = spawn(db).await;
     let acme = app.tenant("Acme").await;
@@ -389,6 +407,7 @@ db_tests!(
     oversized_body_is_413_and_nothing_is_written,
     oversized_chunked_body_is_413_and_nothing_is_written,
     wrong_json_type_is_400_naming_the_field,
+    text_after_the_json_document_is_400_and_nothing_is_written,
     nested_wrong_type_is_named_by_its_path,
     error_bodies_never_reveal_internals,
     out_of_range_limit_is_400,

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde_json::json;
 use serialhub::audit::{self, action, Event};
 use serialhub::db::schema::items;
-use serialhub::db::{self, containers::NewContainer, items::NewItem, DbConn, DbPool};
+use serialhub::db::{self, containers::NewContainer, items::NewPacks, DbConn, DbPool};
 use serialhub::workflows::Actor;
 
 use crate::env::{Tenant, GTIN};
@@ -77,7 +77,7 @@ impl Baseline {
         Ok(())
     }
 
-    /// One multi-row insert per 2 500 packs, their ids, one audit event + index rows.
+    /// One insert of all packs (their ids returned), one audit event + index rows.
     pub fn commission(&self, serials: &[String]) -> Result<(), String> {
         let t = &self.tenant;
         let actor = self.actor();
@@ -85,22 +85,18 @@ impl Baseline {
             let now = db::now();
             let mut sorted: Vec<&str> = serials.iter().map(String::as_str).collect();
             sorted.sort_unstable();
-            let rows: Vec<NewItem<'_>> = sorted
-                .iter()
-                .map(|s| NewItem {
+            let ids = db::items::insert_packs(
+                c,
+                &NewPacks {
                     product_id: &t.product_id,
-                    serial_number: s,
                     batch: BATCH,
                     expiry_date: EXPIRY,
-                    status: PENDING,
                     produced_by: &t.tenant_id,
                     channel_id: &t.channel_id,
-                    commissioned_at: now,
-                    updated_at: now,
-                })
-                .collect();
-            db::items::insert_many(c, &rows)?;
-            let ids = db::items::ids_by_serials(c, &t.product_id, &sorted)?;
+                    at: now,
+                    serials: &sorted,
+                },
+            )?;
             audit::record(
                 c,
                 &actor,
