@@ -1,8 +1,9 @@
 //! Every write request goes through [`run_write`]: one write transaction for the work and, when the
 //! caller sent an `Idempotency-Key`, the stored response committed in that same transaction.
 //!
-//! Protocol (PRODUCT.md §2): the key is claimed (`running`) in a short transaction of its own, so a
-//! concurrent duplicate sees the claim and gets 409 instead of waiting. Then the work runs; its
+//! Protocol (PRODUCT.md §2): the key is first looked up without the write lock (and, on SQLite,
+//! before joining the writer queue), so a duplicate of a running request gets 409 at once instead
+//! of waiting; then it is claimed (`running`) in a short transaction of its own. Then the work runs; its
 //! success response is stored in the work's own transaction, so "done" and the effect commit
 //! together. A 4xx answer is stored too (the same request replays the same answer); a 5xx releases
 //! the claim so the client may retry. A claim left by a crashed process goes stale after 10 minutes.

@@ -234,3 +234,103 @@ pub fn parse_serials(p: &mut Problems, field: &str, inputs: &[String]) -> Vec<Se
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(gtin: &str, serial: &str) -> TradeItemInput {
+        TradeItemInput {
+            product_code: gtin.into(),
+            product_code_schema: "GTIN".into(),
+            serial_number: serial.into(),
+            batch: None,
+            expiry_date: None,
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_path() {
+        let mut bad_schema = item("04012345111118", "B");
+        bad_schema.product_code_schema = "EAN".into();
+        let inputs = vec![
+            item("12345678909040", "A#"),
+            bad_schema,
+            item("04012345111118", "C"),
+        ];
+        let mut p = Problems::default();
+        let parsed = parse_trade_items(&mut p, "child_trade_items", &inputs);
+        assert_eq!(parsed.len(), 1);
+        let paths: Vec<_> = p.0.iter().map(|d| d.path.clone().unwrap()).collect();
+        assert_eq!(
+            paths,
+            [
+                "child_trade_items[0].product_code",
+                "child_trade_items[0].serial_number",
+                "child_trade_items[1].product_code_schema"
+            ]
+        );
+        assert!(p.0[0].problem.contains("check digit should be 6"));
+    }
+
+    #[test]
+    fn duplicates_inside_a_request_are_rejected() {
+        let inputs = vec![item("04012345111118", "A"), item("04012345111118", "A")];
+        let mut p = Problems::default();
+        let parsed = parse_trade_items(&mut p, "c", &inputs);
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(p.0[0].path.as_deref(), Some("c[1]"));
+        let mut p = Problems::default();
+        parse_serials(&mut p, "s", &["X".into(), "X".into()]);
+        assert_eq!(p.0.len(), 1);
+        let mut p = Problems::default();
+        parse_ssccs(
+            &mut p,
+            "s",
+            &["106141411234567897".into(), "106141411234567897".into()],
+        );
+        assert_eq!(p.0.len(), 1);
+    }
+
+    #[test]
+    fn batch_and_expiry_are_checked_when_given() {
+        let mut input = item("04012345111118", "A");
+        input.batch = Some("B 1".into());
+        input.expiry_date = Some("221300".into());
+        let mut p = Problems::default();
+        assert!(parse_trade_item(&mut p, "x", &input).is_none());
+        assert_eq!(p.0.len(), 2);
+    }
+
+    #[test]
+    fn serial_problems_name_their_index_and_duplicates_keep_the_first() {
+        let inputs: Vec<String> = ["A1", "bad serial", "A1", "B2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut p = Problems::default();
+        let serials = parse_serials(&mut p, "serial_numbers", &inputs);
+        let kept: Vec<&str> = serials.iter().map(|s| s.as_str()).collect();
+        assert_eq!(kept, ["A1", "B2"]);
+        let paths: Vec<_> = p.0.iter().map(|d| d.path.clone().unwrap()).collect();
+        assert_eq!(paths, ["serial_numbers[1]", "serial_numbers[2]"]);
+        assert!(p.0[1].problem.contains("duplicate serial number A1"));
+    }
+
+    #[test]
+    fn a_duplicate_is_reported_in_item_order_among_other_problems() {
+        let mut bad = item("04012345111118", "C");
+        bad.batch = Some("B 1".into());
+        let inputs = vec![
+            item("04012345111118", "A"),
+            item("04012345111118", "A"),
+            bad,
+        ];
+        let mut p = Problems::default();
+        p.push("parent", "reported first");
+        let parsed = parse_trade_items(&mut p, "c", &inputs);
+        assert_eq!(parsed.len(), 1);
+        let paths: Vec<_> = p.0.iter().map(|d| d.path.clone().unwrap()).collect();
+        assert_eq!(paths, ["parent", "c[1]", "c[2].batch"]);
+    }
+}
