@@ -94,29 +94,28 @@ pub struct NewPacks<'a> {
 pub fn insert_packs(conn: &mut DbConn, p: &NewPacks<'_>) -> QueryResult<Vec<i64>> {
     const COLUMNS: &str = "INSERT INTO items (product_id, serial_number, batch, expiry_date, \
         status, produced_by, channel_id, commissioned_at, updated_at)";
+    // The same seven binds on both backends; only the unpacking of the serials ($8) differs.
+    macro_rules! with_pack_values {
+        ($sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(p.product_id)
+                .bind::<Text, _>(p.batch)
+                .bind::<Text, _>(p.expiry_date)
+                .bind::<Text, _>(PENDING)
+                .bind::<Text, _>(p.produced_by)
+                .bind::<Text, _>(p.channel_id)
+                .bind::<Timestamp, _>(p.at)
+        };
+    }
     let rows: Vec<Id> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(format!(
+        DbConn::Sqlite(c) => with_pack_values!(format!(
             "{COLUMNS} SELECT $1, value, $2, $3, $4, $5, $6, $7, $7 FROM json_each($8) RETURNING id"
         ))
-        .bind::<Text, _>(p.product_id)
-        .bind::<Text, _>(p.batch)
-        .bind::<Text, _>(p.expiry_date)
-        .bind::<Text, _>(PENDING)
-        .bind::<Text, _>(p.produced_by)
-        .bind::<Text, _>(p.channel_id)
-        .bind::<Timestamp, _>(p.at)
         .bind::<Text, _>(serde_json::to_string(p.serials).expect("serials serialise"))
         .load(c)?,
-        DbConn::Pg(c) => diesel::sql_query(format!(
+        DbConn::Pg(c) => with_pack_values!(format!(
             "{COLUMNS} SELECT $1, s, $2, $3, $4, $5, $6, $7, $7 FROM unnest($8) AS s RETURNING id"
         ))
-        .bind::<Text, _>(p.product_id)
-        .bind::<Text, _>(p.batch)
-        .bind::<Text, _>(p.expiry_date)
-        .bind::<Text, _>(PENDING)
-        .bind::<Text, _>(p.produced_by)
-        .bind::<Text, _>(p.channel_id)
-        .bind::<Timestamp, _>(p.at)
         .bind::<Array<Text>, _>(p.serials)
         .load(c)?,
     };
