@@ -263,6 +263,67 @@ pub fn attach(
     Ok(n)
 }
 
+/// A pack moved by `attach_loose_by_serials`, with what a request may assert about it.
+#[derive(Debug, QueryableByName)]
+pub struct AttachedPack {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub serial_number: String,
+    #[diesel(sql_type = Text)]
+    pub batch: String,
+    #[diesel(sql_type = Text)]
+    pub expiry_date: String,
+}
+
+/// Puts those packs of one product among `serials` that are pending and loose (and, when
+/// `produced_by` is given, produced by that tenant) into `container`, in one statement per
+/// 10 000 keys, and returns them (`RETURNING`): the lookup by (product, serial), the conditions and
+/// the write in one pass. Packs that do not qualify are left alone and simply not returned.
+pub fn attach_loose_by_serials(
+    conn: &mut DbConn,
+    product_id: &str,
+    serials: &[&str],
+    produced_by: Option<&str>,
+    container: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<AttachedPack>> {
+    use diesel::sql_types::Nullable;
+    // The key list goes through the unique (product, serial) index in a sub-select: with
+    // `status = ?` beside it SQLite's planner would otherwise scan the (product, status, batch)
+    // index. Only `parent_container_id` is set (see `attach`).
+    let update = |keys: &str| {
+        format!(
+            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND serial_number {keys}) \
+             AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
+             AND (CAST($5 AS TEXT) IS NULL OR produced_by = $5) \
+             RETURNING id, serial_number, batch, expiry_date"
+        )
+    };
+    let mut out = Vec::with_capacity(serials.len());
+    for chunk in serials.chunks(KEY_CHUNK) {
+        let rows: Vec<AttachedPack> = match conn {
+            DbConn::Sqlite(c) => diesel::sql_query(update("IN (SELECT value FROM json_each($4))"))
+                .bind::<BigInt, _>(container)
+                .bind::<Timestamp, _>(now)
+                .bind::<Text, _>(product_id)
+                .bind::<Text, _>(serde_json::to_string(chunk).expect("serials serialise"))
+                .bind::<Nullable<Text>, _>(produced_by)
+                .load(c)?,
+            DbConn::Pg(c) => diesel::sql_query(update("= ANY($4)"))
+                .bind::<BigInt, _>(container)
+                .bind::<Timestamp, _>(now)
+                .bind::<Text, _>(product_id)
+                .bind::<Array<Text>, _>(chunk)
+                .bind::<Nullable<Text>, _>(produced_by)
+                .load(c)?,
+        };
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Takes packs out of `parent`; only rows still pending and in that parent match. As in
 /// `attach`, only the column that changes is set.
 pub fn detach(

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 
-use super::{access, concurrent_change, findings_error, Actor};
+use super::{access, concurrent_change, fast_attach, findings_error, Actor};
 use crate::audit::{self, action, Event};
 use crate::db::{
     self,
@@ -152,22 +152,26 @@ pub fn packs_on_container(
     )?;
     let owner = access::single_owner(products.values())?;
     let container = open_parent(conn, actor, parent, &owner)?;
-    let refs: Vec<&TradeItemRef> = children.iter().collect();
-    let packs = load_packs(conn, actor, &products, &refs)?;
-    let mut findings = Vec::new();
-    let (attach, unchanged) = decide(
-        children,
-        &packs,
-        Parent::Container(container.id),
-        &mut findings,
-    );
-    if !findings.is_empty() {
-        return Err(findings_error(findings));
-    }
+    let (attach, unchanged) =
+        match fast_attach::attach_all(conn, actor, &products, children, container.id)? {
+            Some(attached) => (attached, 0),
+            None => {
+                let refs: Vec<&TradeItemRef> = children.iter().collect();
+                let packs = load_packs(conn, actor, &products, &refs)?;
+                let mut findings = Vec::new();
+                let target = Parent::Container(container.id);
+                let (attach, unchanged) = decide(children, &packs, target, &mut findings);
+                if !findings.is_empty() {
+                    return Err(findings_error(findings));
+                }
+                let ids: Vec<i64> = attach.iter().map(|(id, _)| *id).collect();
+                if db::items::attach(conn, &ids, target, db::now())? != ids.len() {
+                    return Err(concurrent_change());
+                }
+                (attach, unchanged)
+            }
+        };
     let (ids, refs) = pack_refs(attach);
-    if db::items::attach(conn, &ids, Parent::Container(container.id), db::now())? != ids.len() {
-        return Err(concurrent_change());
-    }
     let parent_json = json!({"sscc": container.sscc});
     record_packing(
         conn,

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use diesel::prelude::*;
 use serde_json::json;
 use serialhub::audit::{self, action, Event};
-use serialhub::db::schema::items;
 use serialhub::db::{self, containers::NewContainer, items::NewPacks, DbConn, DbPool};
 use serialhub::workflows::Actor;
 
@@ -136,17 +135,13 @@ impl Baseline {
                     updated_at: now,
                 },
             )?;
-            let mut n = 0;
+            let mut ids = Vec::with_capacity(serials.len());
             for chunk in serials.chunks(db::items::KEY_CHUNK) {
-                n += update_children(c, parent.id, &t.product_id, chunk, now)?;
+                ids.extend(update_children(c, parent.id, &t.product_id, chunk, now)?);
             }
-            if n != serials.len() {
+            if ids.len() != serials.len() {
                 return Err(serialhub::workflows::concurrent_change());
             }
-            let ids: Vec<i64> = items::table
-                .filter(items::parent_container_id.eq(parent.id))
-                .select(items::id)
-                .load(c)?;
             let children: Vec<_> = serials
                 .iter()
                 .map(|s| json!({"product_code": GTIN, "serial_number": s}))
@@ -246,21 +241,27 @@ impl Baseline {
 }
 
 /// One conditional UPDATE of the children, keyed through a sub-select on the unique
-/// (product, serial) index. Written per backend: with `status = …` beside a long key list SQLite's
-/// planner otherwise picks the (product, status, batch) index and scans every pending pack, and
-/// PostgreSQL plans a literal `IN (…)` list of thousands badly, so it gets one array bind.
+/// (product, serial) index, returning their ids. Written per backend: with `status = …` beside a
+/// long key list SQLite's planner otherwise picks the (product, status, batch) index and scans
+/// every pending pack, and PostgreSQL gets the keys as one array bind.
 fn update_children(
     c: &mut DbConn,
     parent: i64,
     product: &str,
     serials: &[String],
     now: chrono::NaiveDateTime,
-) -> QueryResult<usize> {
+) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
     let tail = format!(
-        "AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL"
+        "AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
+         RETURNING id"
     );
-    match c {
+    let rows: Vec<Id> = match c {
         DbConn::Pg(pg) => diesel::sql_query(format!(
             "UPDATE items SET parent_container_id = $1, updated_at = $2 \
              WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND serial_number = ANY($4)) \
@@ -270,7 +271,7 @@ fn update_children(
         .bind::<Timestamp, _>(now)
         .bind::<Text, _>(product)
         .bind::<Array<Text>, _>(serials)
-        .execute(pg),
+        .load(pg)?,
         DbConn::Sqlite(lite) => {
             // The harness's own serials (`S` + digits): safe to write inline.
             let keys = serials
@@ -284,7 +285,8 @@ fn update_children(
                               AND serial_number IN ({keys})) {tail}"
             ))
             .bind::<Timestamp, _>(now)
-            .execute(lite)
+            .load(lite)?
         }
-    }
+    };
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
