@@ -242,22 +242,24 @@ pub fn attach(
             .filter(items::status.eq(PENDING))
             .filter(items::parent_container_id.is_null())
             .filter(items::parent_item_id.is_null());
-        let (by_id, by_ids) = (sqlite_in("id", &chunk), items::id.eq_any(chunk));
         let touched = items::updated_at.eq(now);
-        n += match (parent, &mut *conn) {
-            (Parent::Container(p), DbConn::Sqlite(c)) => diesel::update(loose.filter(by_id))
-                .set((items::parent_container_id.eq(p), touched))
-                .execute(c)?,
-            (Parent::Container(p), DbConn::Pg(c)) => diesel::update(loose.filter(by_ids))
-                .set((items::parent_container_id.eq(p), touched))
-                .execute(c)?,
-            (Parent::Item(p), DbConn::Sqlite(c)) => diesel::update(loose.filter(by_id))
-                .set((items::parent_item_id.eq(p), touched))
-                .execute(c)?,
-            (Parent::Item(p), DbConn::Pg(c)) => diesel::update(loose.filter(by_ids))
-                .set((items::parent_item_id.eq(p), touched))
-                .execute(c)?,
-            (Parent::None, _) => 0,
+        // One statement per parent kind, each naming only its own column.
+        macro_rules! set_parent {
+            ($rows:expr, $c:expr) => {
+                match parent {
+                    Parent::Container(p) => diesel::update($rows)
+                        .set((items::parent_container_id.eq(p), touched))
+                        .execute($c)?,
+                    Parent::Item(p) => diesel::update($rows)
+                        .set((items::parent_item_id.eq(p), touched))
+                        .execute($c)?,
+                    Parent::None => 0,
+                }
+            };
+        }
+        n += match &mut *conn {
+            DbConn::Sqlite(c) => set_parent!(loose.filter(sqlite_in("id", &chunk)), c),
+            DbConn::Pg(c) => set_parent!(loose.filter(items::id.eq_any(chunk)), c),
         };
     }
     Ok(n)
