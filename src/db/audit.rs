@@ -132,46 +132,6 @@ pub fn index_containers(
     )
 }
 
-/// Indexes every pack released at `at` below the given roots (one statement, SQL-side).
-pub fn index_released_below(
-    conn: &mut DbConn,
-    event_id: i64,
-    roots_sql: &str,
-    packs_sql: &str,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::sql_query(format!(
-        "INSERT INTO audit_items (item_id, event_id) \
-         WITH RECURSIVE boxes(id) AS (SELECT id FROM containers WHERE id IN ({roots_sql}) \
-             UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id), \
-         packs(id) AS (SELECT i.id FROM items i \
-             WHERE i.parent_container_id IN (SELECT id FROM boxes) OR i.parent_item_id IN ({packs_sql}) \
-             UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
-         SELECT i.id, {event_id} FROM packs JOIN items i ON i.id = packs.id \
-         WHERE i.released_at = $1 AND i.id NOT IN ({packs_sql})"
-    ))
-    .bind::<diesel::sql_types::Timestamp, _>(at)
-    .execute(conn)
-}
-
-/// Containers released at `at` below the given roots.
-pub fn index_released_containers_below(
-    conn: &mut DbConn,
-    event_id: i64,
-    roots_sql: &str,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::sql_query(format!(
-        "INSERT INTO audit_containers (container_id, event_id) \
-         WITH RECURSIVE boxes(id) AS (SELECT id FROM containers WHERE id IN ({roots_sql}) \
-             UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id) \
-         SELECT c.id, {event_id} FROM boxes JOIN containers c ON c.id = boxes.id \
-         WHERE c.released_at = $1 AND c.id NOT IN ({roots_sql})"
-    ))
-    .bind::<diesel::sql_types::Timestamp, _>(at)
-    .execute(conn)
-}
-
 /// A page of one chain in seq order, for verification.
 pub fn chain_page(
     conn: &mut DbConn,

@@ -1,6 +1,6 @@
 //! Release to market: whole hierarchies move to `released` in a bounded number of statements
 //! (two conditional updates of the named roots, two recursive updates below them), however many
-//! packs a pallet holds.
+//! packs a pallet holds. The recursive updates return what they released, for the audit index.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -57,35 +57,44 @@ pub fn release_items(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> Quer
 }
 
 /// Releases everything still pending below the given containers and packs (not the roots
-/// themselves): returns (containers released, packs released).
+/// themselves): returns the ids of the containers and of the packs it released. Each row is
+/// updated, and returned, once however many ways the walk reaches it (a bundle named beside the
+/// case it sits in, a case named beside its pallet), so the ids can go straight into the audit
+/// event's index.
 pub fn release_below(
     conn: &mut DbConn,
     container_roots: &[i64],
     item_roots: &[i64],
     now: NaiveDateTime,
-) -> QueryResult<(usize, usize)> {
+) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
     let roots = id_list(container_roots);
     let packs = id_list(item_roots);
     let boxes_cte = format!(
         "boxes(id) AS (SELECT id FROM containers WHERE id IN ({roots}) \
          UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id)"
     );
-    let boxes = diesel::sql_query(format!(
+    let boxes: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte} \
          UPDATE containers SET status = '{RELEASED}', released_at = $1, updated_at = $1 \
-         WHERE status = '{PENDING}' AND id IN (SELECT id FROM boxes)"
+         WHERE status = '{PENDING}' AND id IN (SELECT id FROM boxes) RETURNING id"
     ))
     .bind::<Timestamp, _>(now)
-    .execute(conn)?;
-    let packs = diesel::sql_query(format!(
+    .load(conn)?;
+    let packs: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte}, \
          packs(id) AS (SELECT i.id FROM items i \
                        WHERE i.parent_container_id IN (SELECT id FROM boxes) OR i.parent_item_id IN ({packs}) \
                        UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
          UPDATE items SET status = '{RELEASED}', released_at = $1, updated_at = $1 \
-         WHERE status = '{PENDING}' AND id IN (SELECT id FROM packs)"
+         WHERE status = '{PENDING}' AND id IN (SELECT id FROM packs) RETURNING id"
     ))
     .bind::<Timestamp, _>(now)
-    .execute(conn)?;
-    Ok((boxes, packs))
+    .load(conn)?;
+    let ids = |rows: Vec<Id>| rows.into_iter().map(|r| r.id).collect();
+    Ok((ids(boxes), ids(packs)))
 }

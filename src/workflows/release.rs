@@ -101,9 +101,12 @@ pub fn release(
     }
     let (boxes, below) = db::release::release_below(conn, &container_ids, &item_ids, now)?;
     let released = Released {
-        packs: item_ids.len() + below,
-        containers: container_ids.len() + boxes,
+        packs: item_ids.len() + below.len(),
+        containers: container_ids.len() + boxes.len(),
     };
+    // The event's history index: the named roots and everything released below them.
+    let items = [item_ids, below].concat();
+    let containers = [container_ids, boxes].concat();
     let payload = json!({
         "ssccs": ssccs.iter().map(|(_, s)| s).collect::<Vec<_>>(),
         "trade_items": packs.iter().map(|p| json!({"product_code": p.gtin, "serial_number": p.serial})).collect::<Vec<_>>(),
@@ -112,7 +115,7 @@ pub fn release(
         "status": {"from": "pending_commissioning_approval", "to": "released"},
     });
     let owner = actor.tenant_id.clone();
-    let event = audit::record(
+    audit::record(
         conn,
         actor,
         Event {
@@ -120,14 +123,10 @@ pub fn release(
             owner_tenant_id: &owner,
             reason: None,
             payload,
-            items: &item_ids,
-            containers: &container_ids,
+            items: &items,
+            containers: &containers,
         },
     )?;
-    // Everything released below the named roots joins their history, SQL-side.
-    let (roots, named) = (db::id_list(&container_ids), db::id_list(&item_ids));
-    db::audit::index_released_below(conn, event, &roots, &named, now)?;
-    db::audit::index_released_containers_below(conn, event, &roots, now)?;
     Ok(released)
 }
 

@@ -107,6 +107,41 @@ async fn releasing_a_pallet_releases_its_whole_hierarchy(db: Db) {
     assert!(list_items(&body).is_empty(), "{body}");
 }
 
+async fn overlapping_roots_release_each_object_once(db: Db) {
+    // Arrange: the pallet, the case inside it and the bundle inside that case, all named at once,
+    // so the walk below the roots reaches case 2's packs and the bundle's content two ways.
+    let app = spawn(db).await;
+    let Cast { m, c1, p } = cast(&app).await;
+    let pal = pallet(&app, &c1, &p).await;
+
+    let (status, body) = release(
+        &app,
+        &m,
+        &json!({"ssccs": [pal, sscc(&c1, 1)], "trade_items": items_of(&p, &["K0"])}),
+    )
+    .await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["released"], 8, "{body}");
+    assert_eq!(body["containers"], 3, "{body}");
+    assert_eq!(released_counts(&app), (8, 3));
+    // Each object's history names the release once.
+    for path in [
+        format!("/v1/items/{p}/K1"),
+        format!("/v1/containers/{}", sscc(&c1, 2)),
+    ] {
+        let (status, body) = app.get(&path, &m.token).await;
+        assert_eq!(status, 200, "{body}");
+        let releases = body["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "release")
+            .count();
+        assert_eq!(releases, 1, "{path}: {body}");
+    }
+}
+
 async fn loose_packs_release_and_everything_is_all_or_nothing(db: Db) {
     let app = spawn(db).await;
     let Cast { m, c1, p } = cast(&app).await;
@@ -425,6 +460,7 @@ async fn a_thousand_pack_pallet_releases_in_one_request(db: Db) {
 }
 
 db_tests!(
+    overlapping_roots_release_each_object_once,
     releasing_a_pallet_releases_its_whole_hierarchy,
     loose_packs_release_and_everything_is_all_or_nothing,
     a_case_inside_a_pending_pallet_may_be_released_first,

@@ -201,8 +201,8 @@ impl Baseline {
         })
     }
 
-    /// The pallet's conditional update, the two recursive updates below it, the event and the
-    /// two SQL-side index inserts of everything released below.
+    /// The pallet's conditional update, the two recursive updates below it (returning what they
+    /// released), the event and its index rows.
     pub fn release(&self, pallet: &str) -> Result<(), String> {
         let t = &self.tenant;
         let actor = self.actor();
@@ -216,7 +216,8 @@ impl Baseline {
                 return Err(serialhub::workflows::concurrent_change());
             }
             let (boxes, packs) = db::release::release_below(c, &ids, &[], now)?;
-            let event = audit::record(
+            let containers = [ids.as_slice(), &boxes].concat();
+            audit::record(
                 c,
                 &actor,
                 Event {
@@ -225,16 +226,13 @@ impl Baseline {
                     reason: None,
                     payload: json!({
                         "ssccs": [pallet], "trade_items": [],
-                        "released_packs": packs, "released_containers": boxes + 1,
+                        "released_packs": packs.len(), "released_containers": boxes.len() + 1,
                         "status": {"from": PENDING, "to": "released"},
                     }),
-                    items: &[],
-                    containers: &ids,
+                    items: &packs,
+                    containers: &containers,
                 },
             )?;
-            let roots = db::id_list(&ids);
-            db::audit::index_released_below(c, event, &roots, "-1", now)?;
-            db::audit::index_released_containers_below(c, event, &roots, now)?;
             Ok(())
         })
     }
