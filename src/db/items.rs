@@ -122,28 +122,36 @@ pub fn insert_packs(conn: &mut DbConn, p: &NewPacks<'_>) -> QueryResult<Vec<i64>
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// The rows (`$row`'s columns) of one product among `serials`, in chunks of `KEY_CHUNK` keys:
+/// one query shape for every read by serial, with the key list bound as `sqlite_in` / `eq_any`.
+macro_rules! of_product_by_serials {
+    ($row:ty, $conn:expr, $product_id:expr, $serials:expr) => {{
+        let mut out = Vec::with_capacity($serials.len());
+        for chunk in $serials.chunks(KEY_CHUNK) {
+            let of_product = items::table.filter(items::product_id.eq($product_id));
+            let rows: Vec<$row> = match &mut *$conn {
+                DbConn::Sqlite(c) => of_product
+                    .filter(sqlite_in("serial_number", &chunk))
+                    .select(<$row>::as_select())
+                    .load(c)?,
+                DbConn::Pg(c) => of_product
+                    .filter(items::serial_number.eq_any(chunk))
+                    .select(<$row>::as_select())
+                    .load(c)?,
+            };
+            out.extend(rows);
+        }
+        Ok(out)
+    }};
+}
+
 /// The packs of one product among `serials`.
 pub fn find_by_serials(
     conn: &mut DbConn,
     product_id: &str,
     serials: &[&str],
 ) -> QueryResult<Vec<ItemRow>> {
-    let mut out = Vec::with_capacity(serials.len());
-    for chunk in serials.chunks(KEY_CHUNK) {
-        let of_product = items::table.filter(items::product_id.eq(product_id));
-        let rows: Vec<ItemRow> = match conn {
-            DbConn::Sqlite(c) => of_product
-                .filter(sqlite_in("serial_number", &chunk))
-                .select(ItemRow::as_select())
-                .load(c)?,
-            DbConn::Pg(c) => of_product
-                .filter(items::serial_number.eq_any(chunk))
-                .select(ItemRow::as_select())
-                .load(c)?,
-        };
-        out.extend(rows);
-    }
-    Ok(out)
+    of_product_by_serials!(ItemRow, conn, product_id, serials)
 }
 
 /// The columns an aggregation decides on: no timestamps, no channel, no reason. Reading only
@@ -189,22 +197,7 @@ pub fn packs_by_serials(
     product_id: &str,
     serials: &[&str],
 ) -> QueryResult<Vec<PackRow>> {
-    let mut out = Vec::with_capacity(serials.len());
-    for chunk in serials.chunks(KEY_CHUNK) {
-        let of_product = items::table.filter(items::product_id.eq(product_id));
-        let rows: Vec<PackRow> = match conn {
-            DbConn::Sqlite(c) => of_product
-                .filter(sqlite_in("serial_number", &chunk))
-                .select(PackRow::as_select())
-                .load(c)?,
-            DbConn::Pg(c) => of_product
-                .filter(items::serial_number.eq_any(chunk))
-                .select(PackRow::as_select())
-                .load(c)?,
-        };
-        out.extend(rows);
-    }
-    Ok(out)
+    of_product_by_serials!(PackRow, conn, product_id, serials)
 }
 
 pub fn find_one(conn: &mut DbConn, product_id: &str, serial: &str) -> QueryResult<Option<ItemRow>> {
