@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::auth::password;
 use crate::auth::tokens::{Claims, TokenKind};
+use crate::auth::Roles;
 use crate::db;
 use crate::error::{ApiError, ErrorType};
 use crate::routes::body::read_json;
@@ -66,20 +67,31 @@ async fn api_auth(
             ))
         }
     };
+    // Read only after the secret checked out, so a known and an unknown key cost the same.
+    let tenant_id = key.tenant_id.clone();
+    let tenant_name = db::run(&state.pool, move |conn| {
+        Ok(db::tenants::find(conn, &tenant_id)?.map(|t| t.name))
+    })
+    .await?;
     let now = chrono::Utc::now().timestamp();
     let ttl = state.settings.token_ttl_secs;
     let claims = Claims {
-        sub: key.id,
-        tid: key.tenant_id,
+        sub: key.id.clone(),
+        tid: key.tenant_id.clone(),
         typ: TokenKind::Dynamic,
         jti: uuid::Uuid::new_v4().to_string(),
         iat: now,
         exp: Some(now + ttl),
     };
+    // Who the token speaks for, so a client (the web console) offers only what the key may do.
+    // Informational: every request is still authorised from the key as stored at that moment.
     Ok(HttpResponse::Ok().json(json!({
         "success": true,
         "message": "Authenticated",
         "token": state.keys.sign(&claims),
         "expires_in": ttl,
+        "tenant_id": key.tenant_id,
+        "tenant_name": tenant_name,
+        "roles": Roles::from_stored(&key.roles).names(),
     })))
 }

@@ -8,16 +8,20 @@ use serde_json::{json, Value};
 
 use super::READ_ROLES;
 use crate::auth::Identity;
-use crate::db::{self, DbConn};
-use crate::domain::gs1::Gtin;
+use crate::db::{self, commissioning::PendingFilter, DbConn};
+use crate::domain::gs1::{Batch, Gtin};
 use crate::error::{ApiError, Detail};
-use crate::routes::page::page_body;
+use crate::routes::page::{page_body, PageQuery};
 use crate::startup::State;
 
 #[derive(Deserialize)]
 pub struct ViewQuery {
     product_code: Option<String>,
     batch: Option<String>,
+    /// Tenant id of the producer (the packer of a container, the commissioner of a pack).
+    produced_by: Option<String>,
+    /// Packs: only those in no parent (`true`) or only those in one (`false`).
+    loose: Option<bool>,
     limit: Option<i64>,
     after: Option<String>,
 }
@@ -54,21 +58,48 @@ impl ViewQuery {
             })
             .transpose()
     }
+
+    /// The filters other than the product, checked: a batch as GS1 allows it, a tenant id as a
+    /// UUID. A well-formed value that matches nothing simply yields an empty list.
+    fn filter(&self) -> Result<PendingFilter, ApiError> {
+        let mut details = Vec::new();
+        if let Some(b) = &self.batch {
+            if let Err(e) = Batch::parse(b) {
+                details.push(Detail::at("batch", e.to_string()));
+            }
+        }
+        if let Some(t) = &self.produced_by {
+            if uuid::Uuid::parse_str(t).is_err() {
+                details.push(Detail::at("produced_by", "not a tenant id (UUID)"));
+            }
+        }
+        if !details.is_empty() {
+            return Err(ApiError::validation("Invalid filter", details));
+        }
+        Ok(PendingFilter {
+            product_id: None,
+            batch: self.batch.clone(),
+            produced_by: self.produced_by.clone(),
+            loose: self.loose,
+        })
+    }
 }
 
-/// The owner's product id for a GTIN filter; `None` inside = the caller owns no such product,
-/// which simply yields an empty list.
-fn product_filter(
+/// The view's filter with the GTIN resolved to the owner's product id; `None` = the caller owns
+/// no such product, which simply yields an empty list.
+fn resolve(
     conn: &mut DbConn,
     owner: &str,
     gtin: Option<&Gtin>,
-) -> Result<Option<Option<String>>, ApiError> {
-    match gtin {
-        None => Ok(None),
-        Some(g) => Ok(Some(
-            db::products::find_owned(conn, owner, g.as_str())?.map(|p| p.id),
-        )),
+    mut f: PendingFilter,
+) -> Result<Option<PendingFilter>, ApiError> {
+    if let Some(g) = gtin {
+        match db::products::find_owned(conn, owner, g.as_str())? {
+            Some(p) => f.product_id = Some(p.id),
+            None => return Ok(None),
+        }
     }
+    Ok(Some(f))
 }
 
 fn tenant_names(
@@ -85,22 +116,35 @@ fn tenant_names(
     Ok(out)
 }
 
-/// `GET /v1/commissioning/products`.
-pub async fn products(state: State, id: Identity) -> Result<HttpResponse, ApiError> {
+/// `GET /v1/commissioning/products?limit=&after=`; cursor = product code.
+pub async fn products(
+    state: State,
+    id: Identity,
+    page: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
     id.require_any(&READ_ROLES)?;
+    let limit = page.limit()?;
+    let after = page.after.clone();
     let owner = id.tenant_id.clone();
     let rows = db::run(&state.pool, move |conn| {
-        Ok(db::commissioning::product_counts(conn, &owner)?)
+        Ok(db::commissioning::product_counts(
+            conn,
+            &owner,
+            after.as_deref(),
+            limit,
+        )?)
     })
     .await?;
     let items: Vec<Value> = rows
         .into_iter()
         .map(|r| json!({"product_code": r.product_code, "product_code_schema": "GTIN", "name": r.name, "pending_items": r.pending_items}))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"success": true, "items": items, "next": null})))
+    Ok(HttpResponse::Ok().json(page_body(items, limit, |v| {
+        v["product_code"].as_str().unwrap_or_default().to_string()
+    })))
 }
 
-/// `GET /v1/commissioning/containers?product_code=`.
+/// `GET /v1/commissioning/containers?product_code=&batch=&produced_by=`.
 pub async fn containers(
     state: State,
     id: Identity,
@@ -109,13 +153,13 @@ pub async fn containers(
     id.require_any(&READ_ROLES)?;
     let (limit, after) = q.page()?;
     let gtin = q.gtin()?;
+    let filter = q.filter()?;
     let owner = id.tenant_id.clone();
     let views = db::run(&state.pool, move |conn| {
         db::read_tx(conn, |c| {
-            let rows = match product_filter(c, &owner, gtin.as_ref())? {
-                Some(None) => Vec::new(),
-                Some(Some(pid)) => db::commissioning::pending_containers(c, &owner, Some(&pid), after, limit)?,
-                None => db::commissioning::pending_containers(c, &owner, None, after, limit)?,
+            let rows = match resolve(c, &owner, gtin.as_ref(), filter)? {
+                None => Vec::new(),
+                Some(f) => db::commissioning::pending_containers(c, &owner, &f, after, limit)?,
             };
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let mut counts: HashMap<i64, i64> = HashMap::new();
@@ -129,6 +173,15 @@ pub async fn containers(
                 .map(|p| (p.id, p.sscc))
                 .collect();
             let names = tenant_names(c, rows.iter().map(|r| r.tenant_id.clone()))?;
+            let mut contents: HashMap<i64, Vec<Value>> = HashMap::new();
+            for k in db::commissioning::contents(c, &ids)? {
+                contents.entry(k.container_id).or_default().push(json!({
+                    "product_code": k.product_code,
+                    "batch": k.batch,
+                    "expiry_date": k.expiry_date,
+                    "packs": k.packs,
+                }));
+            }
             Ok(rows
                 .into_iter()
                 .map(|r| {
@@ -138,6 +191,7 @@ pub async fn containers(
                         "status": r.status,
                         "parent": r.parent_container_id.and_then(|p| parents.get(&p)).map(|s| json!({"sscc": s})),
                         "child_count": counts.get(&r.id).copied().unwrap_or(0),
+                        "contents": contents.remove(&r.id).unwrap_or_default(),
                         "produced_by": names[&r.tenant_id],
                         "created_at": crate::time::rfc3339(r.created_at),
                     })
@@ -149,7 +203,7 @@ pub async fn containers(
     Ok(HttpResponse::Ok().json(page_body(views, limit, |v| v["id"].to_string())))
 }
 
-/// `GET /v1/commissioning/items?product_code=&batch=`.
+/// `GET /v1/commissioning/items?product_code=&batch=&produced_by=&loose=`.
 pub async fn items(
     state: State,
     id: Identity,
@@ -158,28 +212,13 @@ pub async fn items(
     id.require_any(&READ_ROLES)?;
     let (limit, after) = q.page()?;
     let gtin = q.gtin()?;
-    let batch = q.batch.clone();
+    let filter = q.filter()?;
     let owner = id.tenant_id.clone();
     let views = db::run(&state.pool, move |conn| {
         db::read_tx(conn, |c| {
-            let rows = match product_filter(c, &owner, gtin.as_ref())? {
-                Some(None) => Vec::new(),
-                Some(Some(pid)) => db::commissioning::pending_items(
-                    c,
-                    &owner,
-                    Some(&pid),
-                    batch.as_deref(),
-                    after,
-                    limit,
-                )?,
-                None => db::commissioning::pending_items(
-                    c,
-                    &owner,
-                    None,
-                    batch.as_deref(),
-                    after,
-                    limit,
-                )?,
+            let rows = match resolve(c, &owner, gtin.as_ref(), filter)? {
+                None => Vec::new(),
+                Some(f) => db::commissioning::pending_items(c, &owner, &f, after, limit)?,
             };
             let names = tenant_names(c, rows.iter().map(|(r, _)| r.produced_by.clone()))?;
             Ok(rows

@@ -42,6 +42,9 @@ fn view(conn: &mut DbConn, p: &PartnershipRow, caller: &str) -> Result<Value, Ap
         "role": role,
         "mah_tenant_id": p.mah_tenant_id,
         "cmo_tenant_id": p.cmo_tenant_id,
+        // Both parties know each other; the names make the list readable for people.
+        "mah_name": db::tenants::find(conn, &p.mah_tenant_id)?.map(|t| t.name),
+        "cmo_name": db::tenants::find(conn, &p.cmo_tenant_id)?.map(|t| t.name),
         "product_codes": store::product_codes(conn, &p.id)?,
         "created_at": crate::time::rfc3339(p.created_at),
         "updated_at": crate::time::rfc3339(p.updated_at),
