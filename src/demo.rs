@@ -82,7 +82,8 @@ pub fn seed(url: &str) -> Result<Demo, String> {
     })
 }
 
-/// The walkthrough printed after seeding.
+/// The walkthrough printed after seeding: the credentials, the web console's address, and the
+/// story as curl commands.
 pub fn walkthrough(d: &Demo, base: &str) -> String {
     let auth = |t: &CreatedTenant| {
         format!(
@@ -98,6 +99,15 @@ pub fn walkthrough(d: &Demo, base: &str) -> String {
   CMO  (contract packer) tenant {cmo}   api_key {ck}   api_secret {cs}
   CMO channel key: {ch}
   Product {product} belongs to the MAH and is granted to the CMO (active partnership).
+
+Web console: {base}/console/
+  Sign in as the MAH with its api_key and api_secret above: Release (what is pending, produced by
+  whom; select, confirm, release), SSCC and pack pages, Audit (the verified chain, EPCIS, batch
+  report) and the Dashboard (keys, channels, products, partnerships).
+  Sign in as the CMO with its key: its partnership, and an empty release view (what it packs for
+  the MAH is the MAH's to release).
+  Packaging lines talk to the API, not to the console: run steps 1 and 2 as the CMO's line, then
+  do steps 3 to 5 in the browser (or with curl, as below).
 
 1. The CMO signs in:
 {auth_cmo} | tee /dev/stderr | sed -E 's/.*"token":"([^"]+)".*/\1/' > /tmp/cmo.token

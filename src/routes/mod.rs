@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod commissioning;
+pub mod console;
 pub mod lookup;
 pub mod manufacturer_v2;
 pub mod ops;
@@ -14,6 +15,7 @@ pub mod tenant;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     ops::configure(cfg);
+    console::configure(cfg);
     cfg.service(
         web::scope("/v1")
             .configure(auth::configure)

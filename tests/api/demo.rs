@@ -103,6 +103,16 @@ async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
     );
     let printed = parse(&text);
     let product = serialhub::demo::PRODUCT;
+    // The web console's address (on the default bind) and whom to sign in as.
+    let console = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Web console: "))
+        .expect("the console's address");
+    assert_eq!(console.trim(), "http://127.0.0.1:8080/console/", "{text}");
+    assert!(
+        text.contains("Sign in as the MAH with its api_key and api_secret above"),
+        "{text}"
+    );
 
     let app = spawn_on(test_db, test_settings(&url)).await;
     let cmo = token(&app, &printed.cmo).await;
