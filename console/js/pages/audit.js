@@ -30,7 +30,12 @@ function summary(e) {
     case 'disaggregate': return `${p.count} out of ${parentText(p.parent)}`;
     case 'release': return `${plural(n(p.ssccs), 'SSCC')} and ${plural(n(p.trade_items), 'pack')} named: ${plural(p.released_packs, 'pack')} and ${plural(p.released_containers, 'container')} released`;
     case 'product.register': return `${p.product_code} “${p.name}”`;
-    default: return p.status && p.status.to ? `status → ${p.status.to}` : '';
+    case 'api_key.create': return `key “${p.name}” (${(p.roles || []).join(', ')})`;
+    case 'channel.create': return `channel “${p.name}” (${p.type}, ${p.source})`;
+    case 'channel.update': return p.enabled ? `enabled: ${p.enabled.from} → ${p.enabled.to}` : '';
+    default:
+      if (p.status && p.status.to) return `status ${p.status.from || 'new'} → ${p.status.to}`;
+      return '';
   }
 }
 

@@ -106,27 +106,36 @@ struct Driver {
 }
 
 impl Driver {
+    /// Starts chromedriver on a free port (another one if that port was taken meanwhile).
     fn start(path: &PathBuf) -> Driver {
-        let port = {
-            let l = TcpListener::bind("127.0.0.1:0").expect("a free port");
-            l.local_addr().unwrap().port()
-        };
-        let child = Command::new(path)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < PATIENCE,
-                "chromedriver did not listen on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
+        for _ in 0..3 {
+            let port = {
+                let l = TcpListener::bind("127.0.0.1:0").expect("a free port");
+                l.local_addr().unwrap().port()
+            };
+            let mut child = Command::new(path)
+                .arg(format!("--port={port}"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts");
+            let started = Instant::now();
+            loop {
+                if child.try_wait().expect("chromedriver status").is_some() {
+                    break; // it exited: most likely the port was taken; try another
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Driver { child, port };
+                }
+                assert!(
+                    started.elapsed() < PATIENCE,
+                    "chromedriver did not listen on port {port}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
-        Driver { child, port }
+        panic!("chromedriver would not start");
     }
 
     /// Ends a session with a plain blocking request (usable in `Drop`, where nothing can await).
@@ -189,7 +198,11 @@ impl Browser {
             "browserName": "chrome",
             // An alert must stay open for the test to see it (the default would dismiss it).
             "unhandledPromptBehavior": "ignore",
-            "goog:chromeOptions": {"binary": chromium, "args": args},
+            // Downloads (the EPCIS export) land in the throw-away profile, never in a home folder.
+            "goog:chromeOptions": {"binary": chromium, "args": args, "prefs": {
+                "download.default_directory": profile.join("downloads"),
+                "download.prompt_for_download": false,
+            }},
         });
         let caps = match caps {
             Value::Object(m) => m,
@@ -225,6 +238,22 @@ impl Browser {
         let client = self.client.clone();
         let _ = client.close().await;
         self.closed = true;
+    }
+
+    /// The files the browser downloaded so far (name, contents).
+    pub fn downloads(&self) -> Vec<(String, Vec<u8>)> {
+        let Ok(dir) = std::fs::read_dir(self.profile.join("downloads")) else {
+            return Vec::new();
+        };
+        dir.filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            // Chromium writes `*.crdownload` until the file is complete.
+            .filter(|name| !name.ends_with(".crdownload"))
+            .filter_map(|name| {
+                let bytes = std::fs::read(self.profile.join("downloads").join(&name)).ok()?;
+                Some((name, bytes))
+            })
+            .collect()
     }
 
     /// Loads the console at `route` (e.g. "/release"); "" is the console's start.

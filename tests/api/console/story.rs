@@ -117,6 +117,32 @@ async fn the_mah_releases_what_its_cmo_packed_and_the_cmo_sees_none_of_it(db: Db
     b.wait_text("2 packs and 1 container released").await;
     b.screenshot("audit").await;
 
+    // The EPCIS export downloads a document holding the release; the batch report counts it.
+    b.click(Role::Button, "Download EPCIS 2.0 document").await;
+    b.wait_text("Downloaded an EPCIS document with").await;
+    let (name, bytes) = b
+        .until("the EPCIS file", || async { b.downloads().pop() })
+        .await;
+    assert!(name.ends_with(".jsonld"), "{name}");
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).expect("EPCIS JSON");
+    assert_eq!(doc["type"], "EPCISDocument");
+    let released: Vec<&serde_json::Value> = doc["epcisBody"]["eventList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["urn:serialhub:epcis:action"] == "release_to_market")
+        .collect();
+    assert_eq!(released.len(), 1, "{doc}");
+    assert_eq!(
+        released[0]["epcList"],
+        serde_json::json!([format!("https://id.gs1.org/00/{}", w.sscc_a)])
+    );
+    b.choose("Product", &w.product).await;
+    b.fill("Batch", "B1").await;
+    b.click(Role::Button, "Show batch report").await;
+    b.wait_text(&format!("Batch B1 of {}", w.product)).await;
+    b.wait_text("3 packs of batch B1 still pending.").await;
+
     // Signing out forgets the token.
     b.click(Role::Button, "Sign out").await;
     b.wait_page("Sign in to serialhub").await;
