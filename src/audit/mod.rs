@@ -5,10 +5,11 @@ pub mod verify;
 
 use serde_json::Value;
 
+use diesel::QueryResult;
+
 use crate::db::{self, audit::NewEventRow, DbConn};
+use crate::domain::actor::Actor;
 use crate::domain::audit::{canonical_json, event_hash_with_payload, EventContent, GENESIS};
-use crate::error::ApiError;
-use crate::workflows::Actor;
 
 /// Action names, as stored and as filtered on (`GET /v1/audit/events?action=`).
 pub mod action {
@@ -43,7 +44,7 @@ pub struct Event<'a> {
 }
 
 /// Appends the event to the actor's chain; returns its id. Runs inside the caller's transaction.
-pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> Result<i64, ApiError> {
+pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64> {
     let (head_seq, prev_hash) = db::audit::lock_head(conn, &actor.tenant_id, GENESIS)?;
     let occurred_at = db::now();
     let occurred = crate::time::rfc3339(occurred_at);
@@ -92,7 +93,7 @@ pub fn record_admin(
     actor: &Actor,
     action: &str,
     payload: Value,
-) -> Result<i64, ApiError> {
+) -> QueryResult<i64> {
     let owner = actor.tenant_id.clone();
     record(
         conn,

@@ -85,7 +85,8 @@ pub fn complete(
         .map(|_| ())
 }
 
-pub fn release(conn: &mut DbConn, tenant_id: &str, key: &str) -> QueryResult<()> {
+/// Deletes a `running` claim (after a 5xx), so the client may retry with the same key.
+pub fn delete_claim(conn: &mut DbConn, tenant_id: &str, key: &str) -> QueryResult<()> {
     diesel::delete(
         ik::table
             .find((tenant_id, key))

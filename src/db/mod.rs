@@ -2,6 +2,8 @@
 //! transaction helpers every write goes through. Query functions live in one file per aggregate.
 
 mod conn;
+pub mod dialect;
+pub mod error;
 mod migrate;
 pub mod pool;
 pub mod schema;
@@ -23,8 +25,9 @@ pub mod signing_keys;
 pub mod tenants;
 
 pub use conn::{read_tx, write_tx, DbConn};
+pub use error::{DbError, SetupError, TxError};
 pub use migrate::run_migrations;
-pub use pool::{build_pool, ping, run, run_write, Backend, DbPool};
+pub use pool::{build_pool, ping, run, run_queued, Backend, DbPool};
 
 /// Current UTC time truncated to microseconds, the precision both backends store.
 pub fn now() -> chrono::NaiveDateTime {

@@ -3,8 +3,8 @@
 //! between the read and the write cannot slip through.
 
 use super::lifecycle::Status;
+use super::problems::Detail;
 use super::trade_item::TradeItemRef;
-use crate::error::Detail;
 
 /// Where a pack or container currently sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

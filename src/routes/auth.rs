@@ -1,15 +1,18 @@
 //! `POST /v1/api_auth`: exchange an API key and secret for a 24 h dynamic token.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::{self, Data};
+use actix_web::HttpRequest;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::password;
-use crate::auth::tokens::{Claims, TokenKind};
-use crate::db;
+use crate::auth::rate_limit::RateLimiter;
+use crate::auth::tokens::{Claims, KeyRing, TokenKind};
+use crate::config::Settings;
+use crate::db::{self, DbPool};
 use crate::error::{ApiError, ErrorType};
-use crate::routes::body::read_json;
-use crate::startup::State;
+use crate::http::body::read_json;
+use crate::http::{read, reply::Reply};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api_auth", web::post().to(api_auth));
@@ -25,12 +28,15 @@ struct AuthRequest {
 const AUTH_BODY_LIMIT: usize = 4 * 1024;
 
 async fn api_auth(
-    state: State,
+    pool: Data<DbPool>,
+    keys: Data<KeyRing>,
+    settings: Data<Settings>,
+    limiter: Data<RateLimiter>,
     req: HttpRequest,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
-        if let Err(wait) = state.auth_limiter.check(ip) {
+        if let Err(wait) = limiter.check(ip) {
             let mut e = ApiError::new(
                 ErrorType::RateLimit,
                 "Too many authentication attempts; retry later",
@@ -45,7 +51,7 @@ async fn api_auth(
         api_key,
         api_secret,
     } = body.value;
-    let key = db::run(&state.pool, move |conn| {
+    let key = read(&pool, move |conn| {
         Ok(db::api_keys::find_active_by_public(conn, &api_key)?)
     })
     .await?;
@@ -56,7 +62,7 @@ async fn api_auth(
         .unwrap_or_else(|| password::dummy_hash().to_string());
     let verified = web::block(move || password::verify_secret(&api_secret, &hash))
         .await
-        .map_err(|_| ApiError::internal())?;
+        .map_err(ApiError::internal)?;
     let key = match key {
         Some(k) if verified => k,
         _ => {
@@ -67,7 +73,7 @@ async fn api_auth(
         }
     };
     let now = chrono::Utc::now().timestamp();
-    let ttl = state.settings.token_ttl_secs;
+    let ttl = settings.token_ttl_secs;
     let claims = Claims {
         sub: key.id,
         tid: key.tenant_id,
@@ -76,10 +82,9 @@ async fn api_auth(
         iat: now,
         exp: Some(now + ttl),
     };
-    Ok(HttpResponse::Ok().json(json!({
-        "success": true,
+    Ok(Reply::ok(json!({
         "message": "Authenticated",
-        "token": state.keys.sign(&claims),
+        "token": keys.sign(&claims),
         "expires_in": ttl,
     })))
 }

@@ -4,12 +4,10 @@ use actix_web::web;
 
 pub mod audit;
 pub mod auth;
-pub mod body;
 pub mod commissioning;
 pub mod lookup;
 pub mod manufacturer_v2;
 pub mod ops;
-pub mod page;
 pub mod tenant;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::Actor;
 use crate::db::{self, containers::ContainerRow, products::ProductRow, DbConn};
+use crate::domain::actor::Actor;
 use crate::error::{ApiError, Detail, ErrorType};
 
 /// The products, by GTIN, that the actor may produce among `codes`: its own, and those an active

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 
-use super::{access, concurrent_change, fast_attach, findings_error, Actor};
+use super::{access, concurrent_change, fast_attach, findings_error};
 use crate::audit::{self, action, Event};
 use crate::db::{
     self,
@@ -13,10 +13,11 @@ use crate::db::{
     products::ProductRow,
     DbConn,
 };
+use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, ChildAction, Finding, PackState, Parent};
 use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::TradeItemRef;
-use crate::error::{ApiError, ErrorType};
+use crate::error::ApiError;
 
 /// What an aggregation changed (for the audit trail and tests).
 #[derive(Debug, Default, Clone)]
@@ -411,14 +412,7 @@ pub fn lock_nesting(conn: &mut DbConn, actor: &Actor) -> Result<(), ApiError> {
     if let DbConn::Pg(c) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
             .bind::<diesel::sql_types::Text, _>(&actor.tenant_id)
-            .execute(c)
-            .map_err(|e| {
-                tracing::error!(error = %e, "nesting lock failed");
-                ApiError::new(
-                    ErrorType::Internal,
-                    "Unexpected error; it has been logged with the request id",
-                )
-            })?;
+            .execute(c)?;
     }
     Ok(())
 }

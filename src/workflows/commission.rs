@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{access, map_unique, Actor};
+use super::{access, map_unique};
 use crate::audit::{self, action, Event};
+use crate::domain::actor::Actor;
 use diesel::Connection;
 
 use crate::db::{self, items::NewPacks, DbConn};

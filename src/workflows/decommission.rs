@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{access, concurrent_change, Actor};
+use super::{access, concurrent_change};
 use crate::audit::{self, action, Event};
 use crate::db::{self, DbConn};
+use crate::domain::actor::Actor;
 use crate::domain::gs1::{Gtin, SerialNumber};
 use crate::domain::lifecycle::{decommission_blocker, DecommissionReason};
 use crate::error::{ApiError, Detail};

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use super::aggregate::{load_packs, lock_nesting};
 use serde_json::{json, Value};
 
-use super::{access, concurrent_change, findings_error, Actor};
+use super::{access, concurrent_change, findings_error};
 use crate::audit::{self, action, Event};
 use crate::db::{self, containers::ContainerRow, DbConn};
+use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, Finding, Parent};
 use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::TradeItemRef;

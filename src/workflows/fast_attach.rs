@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use diesel::Connection;
 
-use super::Actor;
 use crate::db::{self, products::ProductRow, DbConn};
+use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, PackState, Parent};
 use crate::domain::lifecycle::Status;
 use crate::domain::trade_item::TradeItemRef;

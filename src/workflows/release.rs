@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{access, concurrent_change, Actor};
+use super::{access, concurrent_change};
 use crate::audit::{self, action, Event};
 use crate::db::{self, DbConn};
+use crate::domain::actor::Actor;
 use crate::domain::lifecycle::Status;
 use crate::domain::trade_item::{SsccAt, TradeItemRef};
 use crate::error::{ApiError, Detail, ErrorType};

@@ -10,7 +10,8 @@ use diesel::prelude::*;
 use serde_json::json;
 use serialhub::audit::{self, action, Event};
 use serialhub::db::{self, containers::NewContainer, items::NewPacks, DbConn, DbPool};
-use serialhub::workflows::Actor;
+use serialhub::domain::actor::Actor;
+use serialhub::error::{ApiError, ErrorType};
 
 use crate::env::{Tenant, GTIN};
 
@@ -44,16 +45,13 @@ impl Baseline {
     /// One write transaction. SQLite occasionally answers `database is locked` at once instead
     /// of waiting out `busy_timeout` (seen at the start of concurrent bursts); the baseline then
     /// retries, up to 5 times, and counts it (`RETRIES`, printed with the results).
-    fn tx<T>(
-        &self,
-        f: impl Fn(&mut DbConn) -> Result<T, serialhub::error::ApiError>,
-    ) -> Result<T, String> {
+    fn tx<T>(&self, f: impl Fn(&mut DbConn) -> Result<T, ApiError>) -> Result<T, String> {
         let mut conn = self.pool.get().map_err(err)?;
         let mut attempt = 0;
         loop {
             match db::write_tx(&mut conn, &f) {
                 Ok(v) => return Ok(v),
-                Err(e) if attempt < 5 && format!("{e:?}").contains("Internal") => {
+                Err(e) if attempt < 5 && e.kind == ErrorType::Internal => {
                     attempt += 1;
                     RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     std::thread::sleep(std::time::Duration::from_millis(5));

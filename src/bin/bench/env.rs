@@ -83,8 +83,9 @@ fn create_pg_database(admin_url: &str) -> Result<(String, String), String> {
 }
 
 fn seed(url: &str) -> Result<(Tenant, serialhub::admin::CreatedTenant), String> {
-    let mut conn = serialhub::admin::connect(url)?;
-    let created = serialhub::admin::create_tenant(&mut conn, "Bench Pharma", &[GCP.into()], None)?;
+    let mut conn = serialhub::admin::connect(url).map_err(|e| e.to_string())?;
+    let created = serialhub::admin::create_tenant(&mut conn, "Bench Pharma", &[GCP.into()], None)
+        .map_err(|e| e.to_string())?;
     let api_key_id = serialhub::db::api_keys::find_active_by_public(&mut conn, &created.api_key)
         .map_err(|e| e.to_string())?
         .ok_or("the new api key is missing")?
@@ -146,7 +147,7 @@ impl Env {
             }
         };
         let (tenant, created) = seed(&url)?;
-        let pool = db::build_pool(&url, 16)?;
+        let pool = db::build_pool(&url, 16).map_err(|e| e.to_string())?;
         let port = free_port()?;
         let log = std::fs::File::create(std::env::temp_dir().join(format!(
             "serialhub-bench-service-{}-{}.log",

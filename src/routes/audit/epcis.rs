@@ -1,24 +1,25 @@
 //! `GET /v1/epcis/events`: the caller's visible events as an EPCIS 2.0 JSON-LD document.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
+use actix_web::HttpResponse;
 use serde_json::Value;
 
 use super::{EventQuery, READ_ROLES};
 use crate::auth::Identity;
-use crate::db;
+use crate::db::{self, DbPool};
 use crate::domain::epcis::{document, to_epcis, AuditEvent};
 use crate::error::ApiError;
-use crate::startup::State;
+use crate::http::read;
 
 pub async fn export(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     q: web::Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     id.require_any(&READ_ROLES)?;
     let viewer = id.tenant_id.clone();
     let q = q.into_inner();
-    let (rows, limit) = db::run(&state.pool, move |conn| {
+    let (rows, limit) = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let f = q.filter(c, &viewer)?;
             Ok((db::audit::visible_events(c, &f)?, f.limit))

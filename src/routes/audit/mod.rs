@@ -9,7 +9,7 @@ use crate::auth::Role;
 use crate::db::{self, audit::EventFilter, audit::EventRow, DbConn};
 use crate::domain::gs1::{Gtin, Sscc};
 use crate::error::{ApiError, Detail};
-use crate::routes::page::PageQuery;
+use crate::http::page::PageQuery;
 
 mod epcis;
 mod events;

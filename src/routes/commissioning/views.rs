@@ -2,17 +2,17 @@
 
 use std::collections::HashMap;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::READ_ROLES;
 use crate::auth::Identity;
-use crate::db::{self, DbConn};
+use crate::db::{self, DbConn, DbPool};
 use crate::domain::gs1::Gtin;
 use crate::error::{ApiError, Detail};
-use crate::routes::page::page_body;
-use crate::startup::State;
+use crate::http::page::{page, PageQuery};
+use crate::http::{read, reply::Reply};
 
 #[derive(Deserialize)]
 pub struct ViewQuery {
@@ -24,7 +24,7 @@ pub struct ViewQuery {
 
 impl ViewQuery {
     fn page(&self) -> Result<(i64, Option<i64>), ApiError> {
-        let limit = crate::routes::page::PageQuery {
+        let limit = PageQuery {
             limit: self.limit,
             after: None,
         }
@@ -86,10 +86,10 @@ fn tenant_names(
 }
 
 /// `GET /v1/commissioning/products`.
-pub async fn products(state: State, id: Identity) -> Result<HttpResponse, ApiError> {
+pub async fn products(pool: Data<DbPool>, id: Identity) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let owner = id.tenant_id.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = read(&pool, move |conn| {
         Ok(db::commissioning::product_counts(conn, &owner)?)
     })
     .await?;
@@ -97,20 +97,20 @@ pub async fn products(state: State, id: Identity) -> Result<HttpResponse, ApiErr
         .into_iter()
         .map(|r| json!({"product_code": r.product_code, "product_code_schema": "GTIN", "name": r.name, "pending_items": r.pending_items}))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"success": true, "items": items, "next": null})))
+    Ok(Reply::ok(json!({"items": items, "next": null})))
 }
 
 /// `GET /v1/commissioning/containers?product_code=`.
 pub async fn containers(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     q: web::Query<ViewQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let (limit, after) = q.page()?;
     let gtin = q.gtin()?;
     let owner = id.tenant_id.clone();
-    let views = db::run(&state.pool, move |conn| {
+    let views = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let rows = match product_filter(c, &owner, gtin.as_ref())? {
                 Some(None) => Vec::new(),
@@ -146,21 +146,21 @@ pub async fn containers(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| v["id"].to_string())))
+    Ok(page(views, limit, |v| v["id"].to_string()))
 }
 
 /// `GET /v1/commissioning/items?product_code=&batch=`.
 pub async fn items(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     q: web::Query<ViewQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let (limit, after) = q.page()?;
     let gtin = q.gtin()?;
     let batch = q.batch.clone();
     let owner = id.tenant_id.clone();
-    let views = db::run(&state.pool, move |conn| {
+    let views = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let rows = match product_filter(c, &owner, gtin.as_ref())? {
                 Some(None) => Vec::new(),
@@ -201,5 +201,5 @@ pub async fn items(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| v["id"].to_string())))
+    Ok(page(views, limit, |v| v["id"].to_string()))
 }

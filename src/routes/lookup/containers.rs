@@ -2,25 +2,25 @@
 
 use std::collections::HashMap;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde_json::{json, Value};
 
 use super::{produced_by, READ_ROLES};
 use crate::auth::Identity;
-use crate::db::{self, containers::ContainerRow, hierarchy::TreePack};
+use crate::db::{self, containers::ContainerRow, hierarchy::TreePack, DbPool};
 use crate::domain::gs1::Sscc;
 use crate::error::ApiError;
-use crate::startup::State;
+use crate::http::{read, reply::Reply};
 
 pub async fn show(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let sscc = Sscc::parse(&path.into_inner()).map_err(|_| ApiError::not_found("Container"))?;
     let tenant = id.tenant_id.clone();
-    let body = db::run(&state.pool, move |conn| {
+    let body = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let root = db::containers::find(c, sscc.as_str())?
                 .filter(|r| r.owner_tenant_id == tenant)
@@ -32,7 +32,6 @@ pub async fn show(
             let (boxes, packs) = db::hierarchy::below(c, root.id)?;
             let tree = Tree::new(boxes, packs);
             Ok(json!({
-                "success": true,
                 "sscc": root.sscc,
                 "status": root.status,
                 "parent": parent,
@@ -45,7 +44,7 @@ pub async fn show(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(Reply::ok(body))
 }
 
 /// The hierarchy below a container, indexed by parent for building the nested JSON.

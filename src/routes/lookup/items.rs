@@ -1,25 +1,25 @@
 //! `GET /v1/items/{product_code}/{serial_number}`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde_json::{json, Value};
 
 use super::{produced_by, READ_ROLES};
 use crate::auth::Identity;
-use crate::db::{self, items::ItemRow, DbConn};
+use crate::db::{self, items::ItemRow, DbConn, DbPool};
 use crate::domain::gs1::Gtin;
 use crate::error::ApiError;
-use crate::startup::State;
+use crate::http::{read, reply::Reply};
 
 pub async fn show(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let (code, serial) = path.into_inner();
     let gtin = Gtin::parse(&code).map_err(|_| ApiError::not_found("Item"))?;
     let tenant = id.tenant_id.clone();
-    let body = db::run(&state.pool, move |conn| {
+    let body = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let product = db::products::find_owned(c, &tenant, gtin.as_str())?
                 .ok_or_else(|| ApiError::not_found("Item"))?;
@@ -29,7 +29,7 @@ pub async fn show(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(Reply::ok(body))
 }
 
 fn pack_body(
@@ -40,7 +40,6 @@ fn pack_body(
 ) -> Result<Value, ApiError> {
     let ancestors = ancestors(conn, item)?;
     Ok(json!({
-        "success": true,
         "product_code": product_code,
         "serial_number": item.serial_number,
         "status": item.status,

@@ -1,22 +1,21 @@
 //! Partnerships (PRODUCT.md §3.2): the MAH invites a CMO with a list of its products, the CMO
 //! accepts, the MAH changes the list or suspends / ends it.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::{self, Data};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::audit::{self, action};
 use crate::auth::{Identity, Role};
-use crate::db::{self, partnerships as store, partnerships::PartnershipRow, DbConn};
+use crate::db::{self, partnerships as store, partnerships::PartnershipRow, DbConn, DbPool};
+use crate::domain::actor::Actor;
 use crate::domain::gs1::Gtin;
-use crate::domain::trade_item::Problems;
+use crate::domain::problems::Problems;
 use crate::error::{ApiError, Detail, ErrorType};
-use crate::idempotency::run_write;
-use crate::routes::body::JsonBody;
-use crate::routes::page::{page_body, PageQuery};
-use crate::startup::State;
-use crate::workflows::Actor;
+use crate::http::body::JsonBody;
+use crate::http::page::{page, PageQuery};
+use crate::http::write::Write;
+use crate::http::{read, reply::Reply};
 
 #[derive(Deserialize)]
 pub struct CreatePartnership {
@@ -80,11 +79,6 @@ fn record(
     Ok(())
 }
 
-fn success(mut v: Value) -> Value {
-    v["success"] = json!(true);
-    v
-}
-
 fn parse_codes(codes: &[String]) -> Result<Vec<Gtin>, ApiError> {
     let mut p = Problems::default();
     let gtins: Vec<Gtin> = codes
@@ -134,81 +128,85 @@ fn own_product_ids(
 
 /// `POST /v1/tenant/partnerships` (MAH).
 pub async fn create(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    body: JsonBody<CreatePartnership>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let gtins = parse_codes(&body.value.product_codes)?;
-    let cmo = body.value.cmo_tenant_id.trim().to_string();
-    if cmo == id.tenant_id {
+    pool: Data<DbPool>,
+    write: Write<JsonBody<CreatePartnership>>,
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let body = &write.body.value;
+    let gtins = parse_codes(&body.product_codes)?;
+    let cmo = body.cmo_tenant_id.trim().to_string();
+    let mah = write.identity.tenant_id.clone();
+    if cmo == mah {
         return Err(ApiError::validation(
             "A tenant cannot partner with itself",
             vec![Detail::at("cmo_tenant_id", "is the caller's own tenant")],
         ));
     }
-    let mah = id.tenant_id.clone();
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        db::tenants::find(conn, &cmo)?.ok_or_else(|| ApiError::not_found("Tenant"))?;
-        let product_ids = own_product_ids(conn, &mah, &gtins)?;
-        let now = db::now();
-        let row = PartnershipRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            mah_tenant_id: mah.clone(),
-            cmo_tenant_id: cmo,
-            status: store::PENDING.into(),
-            created_at: now,
-            updated_at: now,
-        };
-        if !store::insert(conn, &row)? {
-            return Err(ApiError::state(
-                "A partnership with this CMO already exists; change it instead",
-                vec![],
-            ));
-        }
-        let refs: Vec<&str> = product_ids.iter().map(String::as_str).collect();
-        store::set_products(conn, &row.id, &refs)?;
-        let v = view(conn, &row, &mah)?;
-        record(conn, &actor, action::PARTNERSHIP_CREATE, None, &row, &v)?;
-        Ok((StatusCode::CREATED, success(v)))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            db::tenants::find(conn, &cmo)?.ok_or_else(|| ApiError::not_found("Tenant"))?;
+            let product_ids = own_product_ids(conn, &mah, &gtins)?;
+            let now = db::now();
+            let row = PartnershipRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                mah_tenant_id: mah.clone(),
+                cmo_tenant_id: cmo.clone(),
+                status: store::PENDING.into(),
+                created_at: now,
+                updated_at: now,
+            };
+            if !store::insert(conn, &row)? {
+                return Err(ApiError::state(
+                    "A partnership with this CMO already exists; change it instead",
+                    vec![],
+                ));
+            }
+            let refs: Vec<&str> = product_ids.iter().map(String::as_str).collect();
+            store::set_products(conn, &row.id, &refs)?;
+            let v = view(conn, &row, &mah)?;
+            record(conn, actor, action::PARTNERSHIP_CREATE, None, &row, &v)?;
+            Ok(Reply::created(v))
+        })
+        .await
 }
 
 /// `POST /v1/tenant/partnerships/{id}/accept` (CMO): `pending` → `active`.
 pub async fn accept(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
+    pool: Data<DbPool>,
+    write: Write,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
     let pid = path.into_inner();
-    let caller = id.tenant_id.clone();
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
-        let p = store::find_for_party(conn, &pid, &caller)?
-            .ok_or_else(|| ApiError::not_found("Partnership"))?;
-        if p.cmo_tenant_id != caller {
-            return Err(ApiError::forbidden("Only the CMO accepts a partnership"));
-        }
-        let codes_before = store::product_codes(conn, &pid)?;
-        if !store::transition(conn, &pid, &[store::PENDING], store::ACTIVE, db::now())? {
-            return Err(ApiError::state(
-                format!("The partnership is {}, not pending", p.status),
-                vec![],
-            ));
-        }
-        let before = (p.status.clone(), codes_before);
-        let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
-        let v = view(conn, &p, &caller)?;
-        let before = Some((before.0.as_str(), before.1.as_slice()));
-        record(conn, &actor, action::PARTNERSHIP_ACCEPT, before, &p, &v)?;
-        Ok((StatusCode::OK, success(v)))
-    })
-    .await
+    let caller = write.identity.tenant_id.clone();
+    write
+        .run(&pool, move |conn, actor| {
+            let p = store::find_for_party(conn, &pid, &caller)?
+                .ok_or_else(|| ApiError::not_found("Partnership"))?;
+            if p.cmo_tenant_id != caller {
+                return Err(ApiError::forbidden("Only the CMO accepts a partnership"));
+            }
+            let codes_before = store::product_codes(conn, &pid)?;
+            if !store::transition(conn, &pid, &[store::PENDING], store::ACTIVE, db::now())? {
+                return Err(ApiError::state(
+                    format!("The partnership is {}, not pending", p.status),
+                    vec![],
+                ));
+            }
+            let before = (p.status.clone(), codes_before);
+            let p = reread(conn, &pid, &caller)?;
+            let v = view(conn, &p, &caller)?;
+            let before = Some((before.0.as_str(), before.1.as_slice()));
+            record(conn, actor, action::PARTNERSHIP_ACCEPT, before, &p, &v)?;
+            Ok(Reply::ok(v))
+        })
+        .await
+}
+
+/// The partnership as changed by this transaction (it cannot have gone meanwhile).
+fn reread(conn: &mut DbConn, pid: &str, caller: &str) -> Result<PartnershipRow, ApiError> {
+    store::find_for_party(conn, pid, caller)?
+        .ok_or_else(|| ApiError::internal("the partnership changed vanished in its transaction"))
 }
 
 /// Allowed status changes by the MAH: suspend and resume an active partnership, end any.
@@ -223,20 +221,14 @@ fn allowed_from(to: &str) -> Option<&'static [&'static str]> {
 
 /// `PATCH /v1/tenant/partnerships/{id}` (MAH): product list and/or status.
 pub async fn update(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
+    pool: Data<DbPool>,
+    write: Write<JsonBody<UpdatePartnership>>,
     path: web::Path<String>,
-    body: JsonBody<UpdatePartnership>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let gtins = body
-        .value
-        .product_codes
-        .as_deref()
-        .map(parse_codes)
-        .transpose()?;
-    let status = body.value.status.clone();
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let body = &write.body.value;
+    let gtins = body.product_codes.as_deref().map(parse_codes).transpose()?;
+    let status = body.status.clone();
     if let Some(s) = &status {
         if allowed_from(s).is_none() {
             return Err(ApiError::validation(
@@ -246,64 +238,65 @@ pub async fn update(
         }
     }
     let pid = path.into_inner();
-    let caller = id.tenant_id.clone();
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let p = store::find_for_party(conn, &pid, &caller)?
-            .ok_or_else(|| ApiError::not_found("Partnership"))?;
-        if p.mah_tenant_id != caller {
-            return Err(ApiError::forbidden("Only the MAH changes a partnership"));
-        }
-        if p.status == store::ENDED {
-            return Err(ApiError::state("The partnership has ended", vec![]));
-        }
-        let now = db::now();
-        let (status_before, codes_before) = (p.status.clone(), store::product_codes(conn, &pid)?);
-        if let Some(gtins) = &gtins {
-            let ids = own_product_ids(conn, &caller, gtins)?;
-            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            store::set_products(conn, &pid, &refs)?;
-            store::touch(conn, &pid, now)?;
-        }
-        if let Some(to) = &status {
-            let from = allowed_from(to).expect("validated");
-            if !store::transition(conn, &pid, from, to, now)? {
-                return Err(ApiError::state(
-                    format!("A {} partnership cannot become {to}", p.status),
-                    vec![],
-                ));
+    let caller = write.identity.tenant_id.clone();
+    write
+        .run(&pool, move |conn, actor| {
+            let p = store::find_for_party(conn, &pid, &caller)?
+                .ok_or_else(|| ApiError::not_found("Partnership"))?;
+            if p.mah_tenant_id != caller {
+                return Err(ApiError::forbidden("Only the MAH changes a partnership"));
             }
-        }
-        let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
-        let v = view(conn, &p, &caller)?;
-        // A PATCH that leaves status and products as they were changes nothing: no event.
-        if p.status != status_before || v["product_codes"] != json!(codes_before) {
-            let before = Some((status_before.as_str(), codes_before.as_slice()));
-            record(conn, &actor, action::PARTNERSHIP_UPDATE, before, &p, &v)?;
-        }
-        Ok((StatusCode::OK, success(v)))
-    })
-    .await
+            if p.status == store::ENDED {
+                return Err(ApiError::state("The partnership has ended", vec![]));
+            }
+            let now = db::now();
+            let (status_before, codes_before) =
+                (p.status.clone(), store::product_codes(conn, &pid)?);
+            if let Some(gtins) = &gtins {
+                let ids = own_product_ids(conn, &caller, gtins)?;
+                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                store::set_products(conn, &pid, &refs)?;
+                store::touch(conn, &pid, now)?;
+            }
+            if let Some(to) = &status {
+                let from = allowed_from(to).expect("validated");
+                if !store::transition(conn, &pid, from, to, now)? {
+                    return Err(ApiError::state(
+                        format!("A {} partnership cannot become {to}", p.status),
+                        vec![],
+                    ));
+                }
+            }
+            let p = reread(conn, &pid, &caller)?;
+            let v = view(conn, &p, &caller)?;
+            // A PATCH that leaves status and products as they were changes nothing: no event.
+            if p.status != status_before || v["product_codes"] != json!(codes_before) {
+                let before = Some((status_before.as_str(), codes_before.as_slice()));
+                record(conn, actor, action::PARTNERSHIP_UPDATE, before, &p, &v)?;
+            }
+            Ok(Reply::ok(v))
+        })
+        .await
 }
 
 /// `GET /v1/tenant/partnerships`: both sides, each with its role.
 pub async fn list(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<Reply, ApiError> {
     id.require_any(&[Role::Admin])?;
-    let limit = page.limit()?;
-    let after = page.after.clone();
+    let limit = query.limit()?;
+    let after = query.after.clone();
     let caller = id.tenant_id.clone();
-    let views = db::run(&state.pool, move |conn| {
+    let views = read(&pool, move |conn| {
         let rows = store::list_for_party(conn, &caller, after.as_deref(), limit)?;
         rows.iter()
             .map(|p| view(conn, p, &caller))
             .collect::<Result<Vec<_>, _>>()
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| {
+    Ok(page(views, limit, |v| {
         v["id"].as_str().unwrap_or_default().to_string()
-    })))
+    }))
 }

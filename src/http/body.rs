@@ -12,8 +12,8 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::config::Settings;
 use crate::error::{ApiError, Detail, ErrorType};
-use crate::startup::AppState;
 
 /// A parsed JSON body plus its raw bytes (the idempotency hash covers the exact bytes sent).
 pub struct JsonBody<T> {
@@ -27,8 +27,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.settings.body_limit)
+            .app_data::<web::Data<Settings>>()
+            .map(|s| s.body_limit)
             .unwrap_or(16 << 20);
         let req = req.clone();
         let payload = payload.take();
@@ -63,8 +63,9 @@ pub async fn read_json<T: DeserializeOwned>(
     }
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|_| ApiError::validation("The request body could not be read", vec![]))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::validation("The request body could not be read", vec![]).caused_by(e)
+        })?;
         if buf.len() + chunk.len() > limit {
             return Err(too_large(limit));
         }

@@ -1,4 +1,6 @@
 //! Request extractors: who is calling (token → API key → tenant, roles) and over which channel.
+//! Both are read from the database on every request, so a revoked key or a disabled channel
+//! fails at once.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -7,31 +9,11 @@ use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use super::tokens::{Claims, TokenKind};
-use super::{Role, Roles};
-use crate::db::{self, api_keys::ApiKeyRow, channels::ChannelRow};
+use super::read;
+use crate::auth::tokens::{Claims, KeyRing, TokenKind};
+use crate::auth::{ChannelCtx, Identity, Roles};
+use crate::db::{self, api_keys::ApiKeyRow, channels::ChannelRow, DbPool};
 use crate::error::{ApiError, ErrorType};
-use crate::startup::AppState;
-
-/// The authenticated caller. The tenant comes only from here, never from a body or a path.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub tenant_id: String,
-    pub api_key_id: String,
-    pub roles: Roles,
-}
-
-impl Identity {
-    pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
-        self.roles.require_any(roles)
-    }
-}
-
-/// The shopfloor channel a Manufacturer V2 request came through (checked by `channel_guard`).
-#[derive(Debug, Clone)]
-pub struct ChannelCtx {
-    pub channel_id: String,
-}
 
 pub const CHANNEL_SOURCE_MV2: &str = "manufacturer_v2_api";
 
@@ -46,9 +28,14 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-fn state_of(req: &HttpRequest) -> &web::Data<AppState> {
-    req.app_data::<web::Data<AppState>>()
-        .expect("AppState registered")
+fn pool_of(req: &HttpRequest) -> &DbPool {
+    req.app_data::<web::Data<DbPool>>()
+        .expect("the pool is registered as app data")
+}
+
+fn keys_of(req: &HttpRequest) -> &KeyRing {
+    req.app_data::<web::Data<KeyRing>>()
+        .expect("the key ring is registered as app data")
 }
 
 /// The token's verified claims: signature, algorithm, `kid` and expiry (no database yet).
@@ -64,8 +51,7 @@ fn verified_claims(req: &HttpRequest) -> Result<Claims, ApiError> {
                 "No authentication token provided: send x-access-token or Authorization: Bearer",
             )),
         };
-    state_of(req)
-        .keys
+    keys_of(req)
         .verify(&token)
         .ok_or_else(ApiError::invalid_token)
 }
@@ -92,7 +78,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Identity, ApiError> {
     }
     let claims = verified_claims(req)?;
     let key_id = claims.sub.clone();
-    let key = db::run(&state_of(req).pool, move |conn| {
+    let key = read(pool_of(req), move |conn| {
         Ok(db::api_keys::find_active(conn, &key_id)?)
     })
     .await?;
@@ -150,7 +136,7 @@ fn channel_of(identity: &Identity, channel: Option<ChannelRow>) -> Result<Channe
 /// Checks `x-channel-key` for an authenticated caller (see `channel_of`).
 pub async fn check_channel(req: &HttpRequest, identity: &Identity) -> Result<ChannelCtx, ApiError> {
     let key = channel_key(req)?;
-    let channel = db::run(&state_of(req).pool, move |conn| {
+    let channel = read(pool_of(req), move |conn| {
         Ok(db::channels::find_by_key(conn, &key)?)
     })
     .await?;
@@ -175,7 +161,7 @@ pub async fn authenticate_with_channel(
         }
     };
     let key_id = claims.sub.clone();
-    let (key, channel) = db::run(&state_of(req).pool, move |conn| {
+    let (key, channel) = read(pool_of(req), move |conn| {
         let key = db::api_keys::find_active(conn, &key_id)?;
         let channel = match key {
             Some(_) => db::channels::find_by_key(conn, &channel_key)?,

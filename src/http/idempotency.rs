@@ -1,122 +1,138 @@
-//! Every write request goes through [`run_write`]: one write transaction for the work and, when the
-//! caller sent an `Idempotency-Key`, the stored response committed in that same transaction.
+//! Every write request goes through [`run`] (from `Write::run`): one write transaction for the
+//! work and, when the caller sent an `Idempotency-Key`, the stored response committed in that same
+//! transaction.
 //!
 //! Protocol (PRODUCT.md §2): the key is first looked up without the write lock (and, on SQLite,
 //! before joining the writer queue), so a duplicate of a running request gets 409 at once instead
 //! of waiting; then it is claimed (`running`) in a short transaction of its own. Then the work runs; its
 //! success response is stored in the work's own transaction, so "done" and the effect commit
-//! together. A 4xx answer is stored too (the same request replays the same answer); a 5xx releases
+//! together. A 4xx answer is stored too (the same request replays the same answer); a 5xx deletes
 //! the claim so the client may retry. A claim left by a crashed process goes stale after 10 minutes.
 //! Credentials in a response (a generated `api_secret`, a static `token`) are not stored: a replay
 //! answers without them. Keys are kept for 48 hours (see [`purge_expired`]).
 
+use actix_web::http::header::HeaderValue;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::error::status;
+use super::reply::Reply;
 use crate::db::{self, idempotency as store, DbConn, DbPool};
-use crate::error::{ApiError, ErrorType};
+use crate::error::{ApiError, Detail, ErrorType};
 
-/// What a write produced: an HTTP status and a JSON body.
-pub type WriteResult = Result<(StatusCode, Value), ApiError>;
-
-const HEADER: &str = "idempotency-key";
+/// The header a client names its key in.
+pub const HEADER: &str = "idempotency-key";
 const STALE_MINUTES: i64 = 10;
+
+/// What of a write request the protocol needs besides its body: the key as sent, and what the
+/// request hash covers with the body.
+#[derive(Debug, Clone)]
+pub struct KeyedRequest {
+    pub key: Option<HeaderValue>,
+    pub method: String,
+    pub path_and_query: String,
+}
 
 enum Claim {
     Fresh,
-    Replay(StatusCode, Value),
+    Replay(Reply),
 }
 
-/// Runs `work` in one write transaction, honouring `Idempotency-Key`.
-pub async fn run_write<F>(
+/// Runs `work` in one write transaction, honouring `Idempotency-Key`. `work` may run again when
+/// PostgreSQL aborted its transaction on a conflict (see `db::write_tx`).
+pub async fn run<F>(
     pool: &DbPool,
-    req: &HttpRequest,
+    request: KeyedRequest,
     tenant_id: &str,
     body: &[u8],
     work: F,
-) -> Result<HttpResponse, ApiError>
+) -> Result<Reply, ApiError>
 where
-    F: FnOnce(&mut DbConn) -> WriteResult + Send + 'static,
+    F: FnMut(&mut DbConn) -> Result<Reply, ApiError> + Send + 'static,
 {
-    let key = idempotency_key(req)?;
+    let key = idempotency_key(&request)?;
     let tenant = tenant_id.to_string();
-    let (status, body) = match key {
-        None => db::run_write(pool, move |conn| db::write_tx(conn, work)).await?,
+    match key {
+        None => db::run_queued(pool, move |conn| db::write_tx(conn, work)).await,
         Some(key) => {
             // Only a keyed request needs the body's hash (SHA-256 over up to 16 MiB is not free).
-            let hash = request_hash(req, body);
+            let hash = request_hash(&request, body);
             // Look first, outside the writer queue and without the write lock: a duplicate of a
             // request still running then gets 409 at once instead of queueing behind it.
             let (t, k, h) = (tenant.clone(), key.clone(), hash.clone());
             match db::run(pool, move |conn| peek(conn, &t, &k, &h)).await? {
-                Some(Claim::Replay(status, body)) => (status, body),
+                Some(Claim::Replay(reply)) => Ok(reply),
                 _ => {
-                    db::run_write(pool, move |conn| {
+                    db::run_queued(pool, move |conn| {
                         run_keyed(conn, &tenant, &key, &hash, work)
                     })
-                    .await?
+                    .await
                 }
             }
         }
-    };
-    Ok(HttpResponse::build(status).json(body))
+    }
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get(HEADER) else {
+fn idempotency_key(request: &KeyedRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = &request.key else {
         return Ok(None);
     };
     let key = value.to_str().unwrap_or("").trim();
     if key.is_empty() || key.len() > 255 {
         return Err(ApiError::validation(
             "Idempotency-Key must be 1 to 255 visible ASCII characters",
-            vec![crate::error::Detail::at(
-                "Idempotency-Key",
-                "invalid header value",
-            )],
+            vec![Detail::at("Idempotency-Key", "invalid header value")],
         ));
     }
     Ok(Some(key.to_string()))
 }
 
 /// The request's identity for replay purposes: method, path with query, and the exact body bytes.
-fn request_hash(req: &HttpRequest, body: &[u8]) -> String {
+fn request_hash(request: &KeyedRequest, body: &[u8]) -> String {
     let mut h = Sha256::new();
-    h.update(req.method().as_str());
+    h.update(&request.method);
     h.update([0]);
-    h.update(req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(""));
+    h.update(&request.path_and_query);
     h.update([0]);
     h.update(body);
     hex::encode(h.finalize())
 }
 
-fn run_keyed<F>(conn: &mut DbConn, tenant: &str, key: &str, hash: &str, work: F) -> WriteResult
+fn run_keyed<F>(
+    conn: &mut DbConn,
+    tenant: &str,
+    key: &str,
+    hash: &str,
+    mut work: F,
+) -> Result<Reply, ApiError>
 where
-    F: FnOnce(&mut DbConn) -> WriteResult,
+    F: FnMut(&mut DbConn) -> Result<Reply, ApiError>,
 {
-    if let Claim::Replay(status, body) = claim(conn, tenant, key, hash)? {
-        return Ok((status, body));
+    if let Claim::Replay(reply) = claim(conn, tenant, key, hash)? {
+        return Ok(reply);
     }
-    let outcome: WriteResult = db::write_tx(conn, |c| {
-        let (status, body) = work(c)?;
-        let stored = redact(&body).to_string();
-        store::complete(c, tenant, key, i32::from(status.as_u16()), &stored)?;
-        Ok((status, body))
+    let outcome: Result<Reply, ApiError> = db::write_tx(conn, |c| {
+        let reply = work(c)?;
+        let stored = redact(&reply.body).to_string();
+        store::complete(c, tenant, key, i32::from(reply.status.as_u16()), &stored)?;
+        Ok(reply)
     });
     if let Err(err) = &outcome {
         // Remember client errors; forget server errors so the client can retry.
-        let remember = err.kind.status().is_client_error();
-        let body = serde_json::to_string(&error_body(err)).unwrap_or_default();
-        let status = i32::from(err.kind.status().as_u16());
-        let _ = db::write_tx(conn, |c| {
-            if remember {
-                store::complete(c, tenant, key, status, &body)
+        let status = status(err.kind);
+        let body = serde_json::to_string(&err.body()).unwrap_or_default();
+        let stored = db::write_tx(conn, |c| {
+            if status.is_client_error() {
+                store::complete(c, tenant, key, i32::from(status.as_u16()), &body)
             } else {
-                store::release(c, tenant, key)
+                store::delete_claim(c, tenant, key)
             }
         });
+        if let Err(e) = stored {
+            // The answer stands; only the key's bookkeeping failed (a stale claim expires).
+            tracing::warn!(error = %e, "idempotency key not updated after an error");
+        }
     }
     outcome
 }
@@ -136,7 +152,9 @@ fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim
         if store::claim(c, tenant, key, hash)? {
             return Ok(Claim::Fresh);
         }
-        let existing = store::find(c, tenant, key)?.ok_or_else(ApiError::internal)?;
+        let existing = store::find(c, tenant, key)?.ok_or_else(|| {
+            ApiError::internal("the idempotency key vanished after a conflicting claim")
+        })?;
         if let Some(claim) = known_key(existing, hash)? {
             return Ok(claim);
         }
@@ -174,7 +192,7 @@ fn known_key(existing: store::IdempotencyRow, hash: &str) -> Result<Option<Claim
         .response_body
         .and_then(|b| serde_json::from_str(&b).ok())
         .unwrap_or(Value::Null);
-    Ok(Some(Claim::Replay(status, body)))
+    Ok(Some(Claim::Replay(Reply { status, body })))
 }
 
 fn in_flight() -> ApiError {
@@ -203,20 +221,11 @@ fn redact(body: &Value) -> Value {
     stored
 }
 
-fn error_body(err: &ApiError) -> Value {
-    serde_json::json!({
-        "success": false,
-        "error": err.kind.as_str(),
-        "message": err.message,
-        "details": err.details,
-    })
-}
-
 /// How long completed keys are kept (the contract asks for at least 24 h).
 pub const RETENTION_HOURS: i64 = 48;
 
 /// Deletes keys older than the retention; run hourly by the server.
-pub fn purge_expired(conn: &mut DbConn) -> Result<usize, ApiError> {
+pub fn purge_expired(conn: &mut DbConn) -> diesel::QueryResult<usize> {
     let before = db::now() - chrono::Duration::hours(RETENTION_HOURS);
-    Ok(store::purge(conn, before)?)
+    store::purge(conn, before)
 }

@@ -2,8 +2,9 @@
 //! `?after=<cursor>`; answers `{"success": true, "items": [...], "next": cursor | null}`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
+use super::reply::Reply;
 use crate::error::{ApiError, Detail};
 
 pub const DEFAULT_LIMIT: i64 = 100;
@@ -16,6 +17,7 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
+    /// The page size asked for: 1 to 1000, 100 when not given.
     pub fn limit(&self) -> Result<i64, ApiError> {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
@@ -28,16 +30,12 @@ impl PageQuery {
     }
 }
 
-/// Builds the list body; `cursor_of` gives the cursor of the last item when the page is full.
-pub fn page_body<T: Serialize>(
-    items: Vec<T>,
-    limit: i64,
-    cursor_of: impl Fn(&T) -> String,
-) -> Value {
+/// The list answer; `cursor_of` gives the cursor of the last item when the page is full.
+pub fn page<T: Serialize>(items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Reply {
     let next = if items.len() as i64 == limit {
         items.last().map(&cursor_of)
     } else {
         None
     };
-    json!({ "success": true, "items": items, "next": next })
+    Reply::ok(json!({ "items": items, "next": next }))
 }
