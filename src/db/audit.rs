@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect::{self, KeyList, Keys};
 use super::schema::{audit_containers, audit_events as ev, audit_heads, audit_items};
 use super::DbConn;
 
@@ -46,8 +47,14 @@ pub struct NewEventRow<'a> {
 
 /// Returns the chain's head (seq, hash), locked for this transaction: concurrent writers of one
 /// chain queue here, so every event gets the next seq and its predecessor's hash (no forks, no
-/// gaps). SQLite's write lock already serialises; PostgreSQL takes the row lock.
+/// gaps). See `dialect::for_update`.
 pub fn lock_head(conn: &mut DbConn, chain: &str, genesis: &str) -> QueryResult<(i64, String)> {
+    #[derive(QueryableByName)]
+    #[diesel(table_name = audit_heads)]
+    struct Head {
+        seq: i64,
+        hash: String,
+    }
     let insert = diesel::insert_into(audit_heads::table)
         .values((
             audit_heads::chain_tenant_id.eq(chain),
@@ -55,19 +62,14 @@ pub fn lock_head(conn: &mut DbConn, chain: &str, genesis: &str) -> QueryResult<(
             audit_heads::hash.eq(genesis),
         ))
         .on_conflict_do_nothing();
-    let head = audit_heads::table
-        .find(chain)
-        .select((audit_heads::seq, audit_heads::hash));
-    match conn {
-        DbConn::Sqlite(c) => {
-            insert.execute(c)?;
-            head.first(c)
-        }
-        DbConn::Pg(c) => {
-            insert.execute(c)?;
-            head.for_update().first(c)
-        }
-    }
+    dialect::insert_or_ignore(conn, insert)?;
+    let lock = dialect::for_update(conn);
+    let head: Head = diesel::sql_query(format!(
+        "SELECT seq, hash FROM audit_heads WHERE chain_tenant_id = $1{lock}"
+    ))
+    .bind::<diesel::sql_types::Text, _>(chain)
+    .get_result(conn)?;
+    Ok((head.seq, head.hash))
 }
 
 /// Appends the event and moves the head; returns the event's id.
@@ -86,8 +88,8 @@ pub fn append(conn: &mut DbConn, row: &NewEventRow<'_>) -> QueryResult<i64> {
 /// Ids per index insert (one bound array each).
 const INDEX_CHUNK: usize = 100_000;
 
-/// One statement per chunk whatever its length: the ids are bound as one array (PostgreSQL) or
-/// one JSON array (SQLite), not as two binds per row.
+/// One statement per chunk whatever its length: the ids are bound as one list (`dialect::Keys`),
+/// not as two binds per row.
 pub fn index_items(conn: &mut DbConn, event_id: i64, item_ids: &[i64]) -> QueryResult<()> {
     index_rows(conn, "audit_items", "item_id", event_id, item_ids)
 }
@@ -99,21 +101,16 @@ fn index_rows(
     event_id: i64,
     ids: &[i64],
 ) -> QueryResult<()> {
-    use diesel::sql_types::{Array, BigInt, Text};
+    use diesel::sql_types::BigInt;
     for chunk in ids.chunks(INDEX_CHUNK) {
-        let insert = format!("INSERT INTO {table} ({column}, event_id)");
-        match conn {
-            DbConn::Sqlite(c) => {
-                diesel::sql_query(format!("{insert} SELECT value, $1 FROM json_each($2)"))
-                    .bind::<BigInt, _>(event_id)
-                    .bind::<Text, _>(serde_json::to_string(chunk).expect("ids serialise"))
-                    .execute(c)?
-            }
-            DbConn::Pg(c) => diesel::sql_query(format!("{insert} SELECT unnest($2), $1"))
-                .bind::<BigInt, _>(event_id)
-                .bind::<Array<BigInt>, _>(chunk)
-                .execute(c)?,
-        };
+        let keys = Keys::ids(conn, chunk.iter().copied());
+        diesel::sql_query(format!(
+            "INSERT INTO {table} ({column}, event_id) SELECT value, $1 FROM {}",
+            keys.sql_rows(2)
+        ))
+        .bind::<BigInt, _>(event_id)
+        .bind::<KeyList<BigInt>, _>(keys)
+        .execute(conn)?;
     }
     Ok(())
 }
@@ -204,13 +201,14 @@ pub fn visible_events(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<Eve
     }
     if let Some(ids) = &f.item_ids {
         let touching = audit_items::table
-            .filter(audit_items::item_id.eq_any(ids.clone()))
+            .filter(Keys::ids(conn, ids.iter().copied()).contains(audit_items::item_id))
             .select(audit_items::event_id);
         q = q.filter(ev::id.eq_any(touching));
     }
     if let Some(ids) = &f.container_ids {
+        let keys = Keys::ids(conn, ids.iter().copied());
         let touching = audit_containers::table
-            .filter(audit_containers::container_id.eq_any(ids.clone()))
+            .filter(keys.contains(audit_containers::container_id))
             .select(audit_containers::event_id);
         q = q.filter(ev::id.eq_any(touching));
     }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::containers::ContainerRow;
+use super::dialect::Keys;
 use super::items::ItemRow;
 use super::schema::{containers, items, products};
 use super::DbConn;
@@ -66,12 +67,12 @@ pub fn pending_containers(
 pub fn child_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     use diesel::dsl::count_star;
     let packs: Vec<(Option<i64>, i64)> = items::table
-        .filter(items::parent_container_id.eq_any(ids))
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(items::parent_container_id))
         .group_by(items::parent_container_id)
         .select((items::parent_container_id, count_star()))
         .load(conn)?;
     let boxes: Vec<(Option<i64>, i64)> = containers::table
-        .filter(containers::parent_container_id.eq_any(ids))
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::parent_container_id))
         .group_by(containers::parent_container_id)
         .select((containers::parent_container_id, count_star()))
         .load(conn)?;

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect::{self, Keys};
 use super::schema::{containers, items};
 use super::DbConn;
 use crate::domain::aggregation::ContainerState;
@@ -10,7 +11,7 @@ use crate::domain::lifecycle::Status;
 
 const PENDING: &str = "pending_commissioning_approval";
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = containers)]
 pub struct ContainerRow {
     pub id: i64,
@@ -61,31 +62,26 @@ pub fn find(conn: &mut DbConn, sscc: &str) -> QueryResult<Option<ContainerRow>> 
         .optional()
 }
 
-/// Like [`find`], but on PostgreSQL the row stays locked until the transaction ends, so a
-/// concurrent release or aggregation of the same parent waits (SQLite's write lock already
-/// serialises writers).
+/// Like [`find`], but the row stays locked until the transaction ends, so a concurrent release
+/// or aggregation of the same parent waits (see `dialect::for_update`).
 pub fn find_for_update(conn: &mut DbConn, sscc: &str) -> QueryResult<Option<ContainerRow>> {
-    match conn {
-        DbConn::Pg(c) => containers::table
-            .filter(containers::sscc.eq(sscc))
-            .select(ContainerRow::as_select())
-            .for_update()
-            .first(c)
-            .optional(),
-        DbConn::Sqlite(_) => find(conn, sscc),
-    }
+    let lock = dialect::for_update(conn);
+    diesel::sql_query(format!("SELECT * FROM containers WHERE sscc = $1{lock}"))
+        .bind::<diesel::sql_types::Text, _>(sscc)
+        .get_result(conn)
+        .optional()
 }
 
 pub fn by_ssccs(conn: &mut DbConn, ssccs: &[&str]) -> QueryResult<Vec<ContainerRow>> {
     containers::table
-        .filter(containers::sscc.eq_any(ssccs))
+        .filter(Keys::text(conn, ssccs).contains(containers::sscc))
         .select(ContainerRow::as_select())
         .load(conn)
 }
 
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ContainerRow>> {
     containers::table
-        .filter(containers::id.eq_any(ids))
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::id))
         .select(ContainerRow::as_select())
         .load(conn)
 }
@@ -103,22 +99,19 @@ pub fn create_or_get(conn: &mut DbConn, new: &NewContainer<'_>) -> QueryResult<C
     let insert = diesel::insert_into(containers::table)
         .values(new)
         .on_conflict_do_nothing();
-    match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Pg(c) => insert.execute(c)?,
-    };
+    dialect::insert_or_ignore(conn, insert)?;
     find_for_update(conn, new.sscc)?.ok_or(diesel::result::Error::NotFound)
 }
 
 /// Which of `ids` hold at least one pack or container.
 pub fn non_empty(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
     let mut with_items: Vec<Option<i64>> = items::table
-        .filter(items::parent_container_id.eq_any(ids))
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(items::parent_container_id))
         .select(items::parent_container_id)
         .distinct()
         .load(conn)?;
     let with_containers: Vec<Option<i64>> = containers::table
-        .filter(containers::parent_container_id.eq_any(ids))
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::parent_container_id))
         .select(containers::parent_container_id)
         .distinct()
         .load(conn)?;
@@ -138,7 +131,7 @@ pub fn attach(
 ) -> QueryResult<usize> {
     diesel::update(
         containers::table
-            .filter(containers::id.eq_any(ids))
+            .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::id))
             .filter(containers::status.eq(PENDING))
             .filter(containers::parent_container_id.is_null()),
     )
@@ -157,7 +150,7 @@ pub fn detach(
 ) -> QueryResult<usize> {
     diesel::update(
         containers::table
-            .filter(containers::id.eq_any(ids))
+            .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::id))
             .filter(containers::status.eq(PENDING))
             .filter(containers::parent_container_id.eq(parent)),
     )

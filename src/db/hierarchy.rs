@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::containers::ContainerRow;
+use super::dialect::{KeyList, Keys};
 use super::schema::containers;
 use super::DbConn;
 
@@ -41,7 +42,7 @@ pub fn below(conn: &mut DbConn, root: i64) -> QueryResult<(Vec<ContainerRow>, Ve
     let mut boxes = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(super::items::KEY_CHUNK) {
         let rows: Vec<ContainerRow> = containers::table
-            .filter(containers::id.eq_any(chunk))
+            .filter(Keys::ids(conn, chunk.iter().copied()).contains(containers::id))
             .filter(containers::id.ne(root))
             .select(ContainerRow::as_select())
             .load(conn)?;
@@ -68,19 +69,16 @@ pub fn product_ids_below(conn: &mut DbConn, roots: &[i64]) -> QueryResult<Vec<St
     if roots.is_empty() {
         return Ok(Vec::new());
     }
-    // Our own integer ids, written into the SQL text (no bind limit for large pallets).
-    let ids = roots
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let roots = Keys::ids(conn, roots.iter().copied());
     let rows: Vec<Pid> = diesel::sql_query(format!(
         "WITH RECURSIVE boxes(id) AS ( \
-             SELECT id FROM containers WHERE id IN ({ids}) \
+             SELECT id FROM containers WHERE {} \
              UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id), \
          {PACKS_CTE} \
-         SELECT DISTINCT i.product_id FROM packs JOIN items i ON i.id = packs.id"
+         SELECT DISTINCT i.product_id FROM packs JOIN items i ON i.id = packs.id",
+        roots.sql_contains("id", 1)
     ))
+    .bind::<KeyList<BigInt>, _>(roots)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.product_id).collect())
 }

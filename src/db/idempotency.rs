@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect;
 use super::schema::idempotency_keys as ik;
 use super::DbConn;
 
@@ -38,15 +39,10 @@ pub fn claim(conn: &mut DbConn, tenant_id: &str, key: &str, hash: &str) -> Query
         response_body: None,
         created_at: super::now(),
     };
-    // ON CONFLICT is outside MultiConnection's common subset; both backends spell it the same.
     let insert = diesel::insert_into(ik::table)
         .values(&row)
         .on_conflict_do_nothing();
-    let n = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Pg(c) => insert.execute(c)?,
-    };
-    Ok(n == 1)
+    Ok(dialect::insert_or_ignore(conn, insert)? == 1)
 }
 
 /// Takes over a claim left `running` by a crashed request (older than `stale_before`).

@@ -4,15 +4,15 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use diesel::dsl;
-use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
+use super::dialect::{KeyList, Keys};
 use super::schema::items;
 use super::DbConn;
 use crate::domain::aggregation::{PackState, Parent};
 use crate::domain::lifecycle::Status;
 
-/// Keys per `IN (...)` lookup or update.
+/// Keys per lookup or update: bounds the work of one statement (and of its rollback).
 pub const KEY_CHUNK: usize = 10_000;
 
 const PENDING: &str = "pending_commissioning_approval";
@@ -55,21 +55,6 @@ impl ItemRow {
     }
 }
 
-/// `column IN (…)` for SQLite with the keys bound as one JSON array and unpacked by `json_each`:
-/// `IN (?, ?, …)` costs diesel an AST node and a bind per key, which profiled at a quarter of a
-/// 100 000-serial request. (PostgreSQL needs no help: diesel binds `eq_any` as one array.)
-fn sqlite_in(
-    column: &str,
-    keys: &impl serde::Serialize,
-) -> Box<dyn BoxableExpression<items::table, diesel::sqlite::Sqlite, SqlType = Bool>> {
-    let json = serde_json::to_string(keys).expect("keys serialise");
-    Box::new(
-        dsl::sql::<Bool>(&format!("{column} IN (SELECT value FROM json_each("))
-            .bind::<Text, _>(json)
-            .sql("))"),
-    )
-}
-
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = BigInt)]
@@ -88,57 +73,41 @@ pub struct NewPacks<'a> {
     pub serials: &'a [&'a str],
 }
 
-/// Inserts the packs, pending, in one statement whose serials are one bound array, and returns
+/// Inserts the packs, pending, in one statement whose serials are one bound list, and returns
 /// their ids (`RETURNING`, so no second pass over the unique index). A concurrent duplicate
 /// surfaces as a unique violation, which the caller maps to a `StateError`.
 pub fn insert_packs(conn: &mut DbConn, p: &NewPacks<'_>) -> QueryResult<Vec<i64>> {
-    const COLUMNS: &str = "INSERT INTO items (product_id, serial_number, batch, expiry_date, \
-        status, produced_by, channel_id, commissioned_at, updated_at)";
-    // The same seven binds on both backends; only the unpacking of the serials ($8) differs.
-    macro_rules! with_pack_values {
-        ($sql:expr) => {
-            diesel::sql_query($sql)
-                .bind::<Text, _>(p.product_id)
-                .bind::<Text, _>(p.batch)
-                .bind::<Text, _>(p.expiry_date)
-                .bind::<Text, _>(PENDING)
-                .bind::<Text, _>(p.produced_by)
-                .bind::<Text, _>(p.channel_id)
-                .bind::<Timestamp, _>(p.at)
-        };
-    }
-    let rows: Vec<Id> = match conn {
-        DbConn::Sqlite(c) => with_pack_values!(format!(
-            "{COLUMNS} SELECT $1, value, $2, $3, $4, $5, $6, $7, $7 FROM json_each($8) RETURNING id"
-        ))
-        .bind::<Text, _>(serde_json::to_string(p.serials).expect("serials serialise"))
-        .load(c)?,
-        DbConn::Pg(c) => with_pack_values!(format!(
-            "{COLUMNS} SELECT $1, s, $2, $3, $4, $5, $6, $7, $7 FROM unnest($8) AS s RETURNING id"
-        ))
-        .bind::<Array<Text>, _>(p.serials)
-        .load(c)?,
-    };
+    let serials = Keys::text(conn, p.serials);
+    let rows: Vec<Id> = diesel::sql_query(format!(
+        "INSERT INTO items (product_id, serial_number, batch, expiry_date, status, produced_by, \
+         channel_id, commissioned_at, updated_at) \
+         SELECT $1, value, $2, $3, $4, $5, $6, $7, $7 FROM {} RETURNING id",
+        serials.sql_rows(8)
+    ))
+    .bind::<Text, _>(p.product_id)
+    .bind::<Text, _>(p.batch)
+    .bind::<Text, _>(p.expiry_date)
+    .bind::<Text, _>(PENDING)
+    .bind::<Text, _>(p.produced_by)
+    .bind::<Text, _>(p.channel_id)
+    .bind::<Timestamp, _>(p.at)
+    .bind::<KeyList<Text>, _>(serials)
+    .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// The rows (`$row`'s columns) of one product among `serials`, in chunks of `KEY_CHUNK` keys:
-/// one query shape for every read by serial, with the key list bound as `sqlite_in` / `eq_any`.
+/// one query shape for every read by serial.
 macro_rules! of_product_by_serials {
     ($row:ty, $conn:expr, $product_id:expr, $serials:expr) => {{
         let mut out = Vec::with_capacity($serials.len());
         for chunk in $serials.chunks(KEY_CHUNK) {
-            let of_product = items::table.filter(items::product_id.eq($product_id));
-            let rows: Vec<$row> = match &mut *$conn {
-                DbConn::Sqlite(c) => of_product
-                    .filter(sqlite_in("serial_number", &chunk))
-                    .select(<$row>::as_select())
-                    .load(c)?,
-                DbConn::Pg(c) => of_product
-                    .filter(items::serial_number.eq_any(chunk))
-                    .select(<$row>::as_select())
-                    .load(c)?,
-            };
+            let keys = Keys::text(&*$conn, chunk);
+            let rows: Vec<$row> = items::table
+                .filter(items::product_id.eq($product_id))
+                .filter(keys.contains(items::serial_number))
+                .select(<$row>::as_select())
+                .load($conn)?;
             out.extend(rows);
         }
         Ok(out)
@@ -232,27 +201,20 @@ pub fn attach(
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
         let loose = items::table
+            .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
             .filter(items::status.eq(PENDING))
             .filter(items::parent_container_id.is_null())
             .filter(items::parent_item_id.is_null());
         let touched = items::updated_at.eq(now);
         // One statement per parent kind, each naming only its own column.
-        macro_rules! set_parent {
-            ($rows:expr, $c:expr) => {
-                match parent {
-                    Parent::Container(p) => diesel::update($rows)
-                        .set((items::parent_container_id.eq(p), touched))
-                        .execute($c)?,
-                    Parent::Item(p) => diesel::update($rows)
-                        .set((items::parent_item_id.eq(p), touched))
-                        .execute($c)?,
-                    Parent::None => 0,
-                }
-            };
-        }
-        n += match &mut *conn {
-            DbConn::Sqlite(c) => set_parent!(loose.filter(sqlite_in("id", &chunk)), c),
-            DbConn::Pg(c) => set_parent!(loose.filter(items::id.eq_any(chunk)), c),
+        n += match parent {
+            Parent::Container(p) => diesel::update(loose)
+                .set((items::parent_container_id.eq(p), touched))
+                .execute(conn)?,
+            Parent::Item(p) => diesel::update(loose)
+                .set((items::parent_item_id.eq(p), touched))
+                .execute(conn)?,
+            Parent::None => 0,
         };
     }
     Ok(n)
@@ -287,33 +249,23 @@ pub fn attach_loose_by_serials(
     // The key list goes through the unique (product, serial) index in a sub-select: with
     // `status = ?` beside it SQLite's planner would otherwise scan the (product, status, batch)
     // index. Only `parent_container_id` is set (see `attach`).
-    let update = |keys: &str| {
-        format!(
-            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND serial_number {keys}) \
-             AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
-             AND (CAST($5 AS TEXT) IS NULL OR produced_by = $5) \
-             RETURNING id, serial_number, batch, expiry_date"
-        )
-    };
     let mut out = Vec::with_capacity(serials.len());
     for chunk in serials.chunks(KEY_CHUNK) {
-        let rows: Vec<AttachedPack> = match conn {
-            DbConn::Sqlite(c) => diesel::sql_query(update("IN (SELECT value FROM json_each($4))"))
-                .bind::<BigInt, _>(container)
-                .bind::<Timestamp, _>(now)
-                .bind::<Text, _>(product_id)
-                .bind::<Text, _>(serde_json::to_string(chunk).expect("serials serialise"))
-                .bind::<Nullable<Text>, _>(produced_by)
-                .load(c)?,
-            DbConn::Pg(c) => diesel::sql_query(update("= ANY($4)"))
-                .bind::<BigInt, _>(container)
-                .bind::<Timestamp, _>(now)
-                .bind::<Text, _>(product_id)
-                .bind::<Array<Text>, _>(chunk)
-                .bind::<Nullable<Text>, _>(produced_by)
-                .load(c)?,
-        };
+        let keys = Keys::text(conn, chunk);
+        let rows: Vec<AttachedPack> = diesel::sql_query(format!(
+            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND {}) \
+             AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
+             AND (CAST($5 AS TEXT) IS NULL OR produced_by = $5) \
+             RETURNING id, serial_number, batch, expiry_date",
+            keys.sql_contains("serial_number", 4)
+        ))
+        .bind::<BigInt, _>(container)
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(product_id)
+        .bind::<KeyList<Text>, _>(keys)
+        .bind::<Nullable<Text>, _>(produced_by)
+        .load(conn)?;
         out.extend(rows);
     }
     Ok(out)
@@ -330,7 +282,7 @@ pub fn detach(
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
         let base = items::table
-            .filter(items::id.eq_any(chunk))
+            .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
             .filter(items::status.eq(PENDING));
         n += match parent {
             Parent::Container(c) => diesel::update(base.filter(items::parent_container_id.eq(c)))
@@ -374,8 +326,8 @@ pub fn decommission(
     for chunk in ids.chunks(KEY_CHUNK) {
         n += diesel::update(
             items::table
-                .filter(items::id.eq_any(chunk))
-                .filter(items::status.eq_any(allowed)),
+                .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
+                .filter(Keys::text(conn, allowed).contains(items::status)),
         )
         .set((
             items::status.eq("decommissioned"),
@@ -385,7 +337,8 @@ pub fn decommission(
             items::updated_at.eq(now),
         ))
         .execute(conn)?;
-        diesel::update(items::table.filter(items::parent_item_id.eq_any(chunk)))
+        let inside = Keys::ids(conn, chunk.iter().copied()).contains(items::parent_item_id);
+        diesel::update(items::table.filter(inside))
             .set((
                 items::parent_item_id.eq(None::<i64>),
                 items::updated_at.eq(now),
@@ -419,7 +372,7 @@ pub fn not_pending(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(String, S
     let mut out = Vec::new();
     for chunk in ids.chunks(KEY_CHUNK) {
         let rows: Vec<(String, String)> = items::table
-            .filter(items::id.eq_any(chunk))
+            .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
             .filter(items::status.ne(PENDING))
             .select((items::serial_number, items::status))
             .order(items::serial_number)

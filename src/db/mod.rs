@@ -34,13 +34,3 @@ pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
 }
-
-/// An SQL list of row ids, written into the statement text: ids are our own integers from the
-/// database (never client input), and a pallet of 10 000 cases would otherwise hit bind limits.
-/// Empty becomes `-1`, which matches no row (ids are positive) and keeps `NOT IN` meaningful.
-pub fn id_list(ids: &[i64]) -> String {
-    if ids.is_empty() {
-        return "-1".into();
-    }
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-}

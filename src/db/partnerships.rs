@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect::{self, Keys};
 use super::products::ProductRow;
 use super::schema::{partnership_products as pp, partnerships, products};
 use super::DbConn;
@@ -28,11 +29,7 @@ pub fn insert(conn: &mut DbConn, row: &PartnershipRow) -> QueryResult<bool> {
     let insert = diesel::insert_into(partnerships::table)
         .values(row)
         .on_conflict_do_nothing();
-    let n = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Pg(c) => insert.execute(c)?,
-    };
-    Ok(n == 1)
+    Ok(dialect::insert_or_ignore(conn, insert)? == 1)
 }
 
 /// A partnership the tenant is a party of (either side).
@@ -87,7 +84,7 @@ pub fn transition(
     diesel::update(
         partnerships::table
             .find(id)
-            .filter(partnerships::status.eq_any(from)),
+            .filter(Keys::text(conn, from).contains(partnerships::status)),
     )
     .set((
         partnerships::status.eq(to),
@@ -135,7 +132,7 @@ pub fn granted_by_codes(
         .inner_join(products::table)
         .filter(partnerships::cmo_tenant_id.eq(cmo))
         .filter(partnerships::status.eq(ACTIVE))
-        .filter(products::product_code.eq_any(codes))
+        .filter(Keys::text(conn, codes).contains(products::product_code))
         .select(ProductRow::as_select())
         .load(conn)
 }
@@ -150,7 +147,7 @@ pub fn granted_product_ids(
         .inner_join(partnerships::table)
         .filter(partnerships::cmo_tenant_id.eq(cmo))
         .filter(partnerships::status.eq(ACTIVE))
-        .filter(pp::product_id.eq_any(product_ids))
+        .filter(Keys::text(conn, product_ids).contains(pp::product_id))
         .select(pp::product_id)
         .distinct()
         .load(conn)

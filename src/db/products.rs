@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use super::dialect::{self, Keys};
 use super::schema::products;
 use super::DbConn;
 
@@ -20,11 +21,7 @@ pub fn insert(conn: &mut DbConn, row: &ProductRow) -> QueryResult<bool> {
     let insert = diesel::insert_into(products::table)
         .values(row)
         .on_conflict_do_nothing();
-    let n = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Pg(c) => insert.execute(c)?,
-    };
-    Ok(n == 1)
+    Ok(dialect::insert_or_ignore(conn, insert)? == 1)
 }
 
 /// A product the tenant owns, by GTIN.
@@ -68,7 +65,7 @@ pub fn owned_by_codes(
 ) -> QueryResult<HashMap<String, ProductRow>> {
     let rows: Vec<ProductRow> = products::table
         .filter(products::tenant_id.eq(tenant_id))
-        .filter(products::product_code.eq_any(codes))
+        .filter(Keys::text(conn, codes).contains(products::product_code))
         .select(ProductRow::as_select())
         .load(conn)?;
     Ok(rows
@@ -79,7 +76,7 @@ pub fn owned_by_codes(
 
 pub fn by_ids(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<ProductRow>> {
     products::table
-        .filter(products::id.eq_any(ids))
+        .filter(Keys::text(conn, ids).contains(products::id))
         .select(ProductRow::as_select())
         .load(conn)
 }

@@ -4,10 +4,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::Timestamp;
+use diesel::sql_types::{BigInt, Timestamp};
 
+use super::dialect::{KeyList, Keys};
 use super::schema::{containers, items};
-use super::{id_list, DbConn};
+use super::DbConn;
 
 const PENDING: &str = "pending_commissioning_approval";
 const RELEASED: &str = "released";
@@ -24,7 +25,7 @@ pub fn release_containers(
     for chunk in ids.chunks(super::items::KEY_CHUNK) {
         n += diesel::update(
             containers::table
-                .filter(containers::id.eq_any(chunk))
+                .filter(Keys::ids(conn, chunk.iter().copied()).contains(containers::id))
                 .filter(containers::status.eq(PENDING)),
         )
         .set((
@@ -43,7 +44,7 @@ pub fn release_items(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> Quer
     for chunk in ids.chunks(super::items::KEY_CHUNK) {
         n += diesel::update(
             items::table
-                .filter(items::id.eq_any(chunk))
+                .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
                 .filter(items::status.eq(PENDING)),
         )
         .set((
@@ -72,27 +73,33 @@ pub fn release_below(
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    let roots = id_list(container_roots);
-    let packs = id_list(item_roots);
+    // Parameters are numbered in the order they appear (see `dialect::Keys::sql_contains`).
+    let roots = Keys::ids(conn, container_roots.iter().copied());
     let boxes_cte = format!(
-        "boxes(id) AS (SELECT id FROM containers WHERE id IN ({roots}) \
-         UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id)"
+        "boxes(id) AS (SELECT id FROM containers WHERE {} \
+         UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id)",
+        roots.sql_contains("id", 1)
     );
     let boxes: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte} \
-         UPDATE containers SET status = '{RELEASED}', released_at = $1, updated_at = $1 \
+         UPDATE containers SET status = '{RELEASED}', released_at = $2, updated_at = $2 \
          WHERE status = '{PENDING}' AND id IN (SELECT id FROM boxes) RETURNING id"
     ))
+    .bind::<KeyList<BigInt>, _>(roots.clone())
     .bind::<Timestamp, _>(now)
     .load(conn)?;
+    let packs = Keys::ids(conn, item_roots.iter().copied());
     let packs: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte}, \
          packs(id) AS (SELECT i.id FROM items i \
-                       WHERE i.parent_container_id IN (SELECT id FROM boxes) OR i.parent_item_id IN ({packs}) \
+                       WHERE i.parent_container_id IN (SELECT id FROM boxes) OR {} \
                        UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
-         UPDATE items SET status = '{RELEASED}', released_at = $1, updated_at = $1 \
-         WHERE status = '{PENDING}' AND id IN (SELECT id FROM packs) RETURNING id"
+         UPDATE items SET status = '{RELEASED}', released_at = $3, updated_at = $3 \
+         WHERE status = '{PENDING}' AND id IN (SELECT id FROM packs) RETURNING id",
+        packs.sql_contains("i.parent_item_id", 2)
     ))
+    .bind::<KeyList<BigInt>, _>(roots)
+    .bind::<KeyList<BigInt>, _>(packs)
     .bind::<Timestamp, _>(now)
     .load(conn)?;
     let ids = |rows: Vec<Id>| rows.into_iter().map(|r| r.id).collect();

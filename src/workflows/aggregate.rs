@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::{access, concurrent_change, fast_attach, findings_error};
 use crate::audit::{self, action, Event};
+use crate::db::dialect::{self, Serialised};
 use crate::db::{
     self,
     containers::{ContainerRow, NewContainer},
@@ -405,14 +406,11 @@ fn record_packing(
 }
 
 /// Nesting packs in packs or containers in containers could form a cycle if two requests cross
-/// (A into B while B into A). Each tenant's nesting changes are serialised: SQLite's write lock
-/// already does; on PostgreSQL a transaction-scoped advisory lock keyed by the tenant does.
+/// (A into B while B into A): each tenant's nesting changes are serialised.
 pub fn lock_nesting(conn: &mut DbConn, actor: &Actor) -> Result<(), ApiError> {
-    use diesel::RunQueryDsl;
-    if let DbConn::Pg(c) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(&actor.tenant_id)
-            .execute(c)?;
-    }
-    Ok(())
+    let tenant_id = &actor.tenant_id;
+    Ok(dialect::advisory_lock(
+        conn,
+        Serialised::Nesting { tenant_id },
+    )?)
 }
