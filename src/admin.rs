@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::auth::{password, Role, Roles};
 use crate::db::{self, api_keys::ApiKeyRow, tenants::TenantRow, DbConn, SetupError};
 use crate::domain::gs1;
+use crate::ids::{ApiKeyId, TenantId};
 
 /// Why a tenant was not created; the message is what `serialhub tenant create` prints.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,13 @@ pub struct CreatedTenant {
     pub tenant_id: String,
     pub api_key: String,
     pub api_secret: String,
+}
+
+impl CreatedTenant {
+    /// The new tenant's id.
+    pub fn id(&self) -> TenantId {
+        TenantId::from_text(&self.tenant_id)
+    }
 }
 
 /// Checks company prefixes (6–12 digits) and the GLN (13 digits, GS1 check digit).
@@ -62,14 +70,14 @@ pub fn create_tenant(
     validate_tenant(name, gcps, gln)?;
     let api_secret = password::random_token(40);
     let tenant = TenantRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: TenantId::generate(),
         name: name.trim().to_string(),
         gs1_company_prefixes: serde_json::to_string(gcps).expect("strings serialise"),
         gln: gln.map(str::to_string),
         created_at: db::now(),
     };
     let key = ApiKeyRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: ApiKeyId::generate(),
         tenant_id: tenant.id.clone(),
         api_key: password::random_token(32),
         name: "initial admin key".into(),
@@ -85,7 +93,7 @@ pub fn create_tenant(
     })
     .map_err(TenantError::Write)?;
     Ok(CreatedTenant {
-        tenant_id: tenant.id,
+        tenant_id: tenant.id.to_string(),
         api_key: key.api_key,
         api_secret,
     })

@@ -11,6 +11,8 @@ use crate::db::{
     SetupError,
 };
 use crate::domain::gs1::{Gs1Error, Sscc};
+use crate::domain::partnership::PartnershipStatus;
+use crate::ids::{ChannelId, PartnershipId, ProductId, TenantId};
 
 /// Why the demo could not be seeded.
 #[derive(Debug, thiserror::Error)]
@@ -34,10 +36,10 @@ pub struct Demo {
     pub sscc: String,
 }
 
-fn channel(conn: &mut DbConn, tenant: &str) -> Result<String, DemoError> {
+fn channel(conn: &mut DbConn, tenant: &TenantId) -> Result<String, DemoError> {
     let row = ChannelRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: tenant.into(),
+        id: ChannelId::generate(),
+        tenant_id: tenant.clone(),
         name: "Packaging line 1".into(),
         kind: "shopfloor".into(),
         source: "manufacturer_v2_api".into(),
@@ -61,28 +63,28 @@ pub fn seed(url: &str) -> Result<Demo, DemoError> {
     )?;
     let now = db::now();
     let product = ProductRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: mah.tenant_id.clone(),
+        id: ProductId::generate(),
+        tenant_id: mah.id(),
         product_code: PRODUCT.into(),
         name: "Demoprofen 400 mg, 20 tablets".into(),
         created_at: now,
     };
     let partnership = PartnershipRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        mah_tenant_id: mah.tenant_id.clone(),
-        cmo_tenant_id: cmo.tenant_id.clone(),
-        status: db::partnerships::ACTIVE.into(),
+        id: PartnershipId::generate(),
+        mah_tenant_id: mah.id(),
+        cmo_tenant_id: cmo.id(),
+        status: PartnershipStatus::Active,
         created_at: now,
         updated_at: now,
     };
     db::write_tx(&mut conn, |c| {
         db::products::insert(c, &product)?;
         db::partnerships::insert(c, &partnership)?;
-        db::partnerships::set_products(c, &partnership.id, &[product.id.as_str()])?;
+        db::partnerships::set_products(c, &partnership.id, std::slice::from_ref(&product.id))?;
         Ok::<_, diesel::result::Error>(())
     })?;
-    let cmo_channel = channel(&mut conn, &cmo.tenant_id)?;
-    channel(&mut conn, &mah.tenant_id)?;
+    let cmo_channel = channel(&mut conn, &cmo.id())?;
+    channel(&mut conn, &mah.id())?;
     let serial_ref = rand::thread_rng().gen_range(0..1_000_000_000u64);
     let sscc = Sscc::from_parts(0, "4098765", serial_ref)?.to_string();
     Ok(Demo {

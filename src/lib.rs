@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod ids;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

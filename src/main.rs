@@ -5,6 +5,7 @@ use serialhub::admin::TenantError;
 use serialhub::cli::{AuditCommand, Cli, Command, TenantCommand};
 use serialhub::db::SetupError;
 use serialhub::demo::DemoError;
+use serialhub::ids::TenantId;
 use serialhub::startup::{Application, StartupError};
 use serialhub::{admin, demo, telemetry};
 
@@ -90,7 +91,8 @@ fn run_demo(a: serialhub::cli::DemoArgs) -> Result<(), Failure> {
 /// Prints one JSON line per chain; fails if any chain is broken.
 fn audit_verify(a: serialhub::cli::AuditVerifyArgs) -> Result<(), Failure> {
     let mut conn = admin::connect(&a.db.database_url)?;
-    let reports = serialhub::audit::verify::verify_all(&mut conn, a.tenant.as_deref())?;
+    let tenant = a.tenant.as_deref().map(TenantId::from_text);
+    let reports = serialhub::audit::verify::verify_all(&mut conn, tenant.as_ref())?;
     let broken: Vec<String> = reports
         .iter()
         .filter(|r| !r.valid)

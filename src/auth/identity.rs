@@ -2,12 +2,13 @@
 
 use super::{Role, Roles};
 use crate::error::ApiError;
+use crate::ids::{ApiKeyId, ChannelId, TenantId};
 
 /// The authenticated caller. The tenant comes only from here, never from a body or a path.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub tenant_id: String,
-    pub api_key_id: String,
+    pub tenant_id: TenantId,
+    pub api_key_id: ApiKeyId,
     pub roles: Roles,
 }
 
@@ -21,5 +22,5 @@ impl Identity {
 /// The shopfloor channel a Manufacturer V2 request came through (checked by `channel_guard`).
 #[derive(Debug, Clone)]
 pub struct ChannelCtx {
-    pub channel_id: String,
+    pub channel_id: ChannelId,
 }

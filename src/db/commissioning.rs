@@ -10,8 +10,8 @@ use super::dialect::Keys;
 use super::items::ItemRow;
 use super::schema::{containers, items, products};
 use super::DbConn;
-
-const PENDING: &str = "pending_commissioning_approval";
+use crate::domain::lifecycle::Status;
+use crate::ids::{ContainerId, ItemId, ProductId, TenantId};
 
 #[derive(Debug, QueryableByName)]
 pub struct ProductCount {
@@ -24,12 +24,13 @@ pub struct ProductCount {
 }
 
 /// The owner's products with their count of pending packs.
-pub fn product_counts(conn: &mut DbConn, owner: &str) -> QueryResult<Vec<ProductCount>> {
+pub fn product_counts(conn: &mut DbConn, owner: &TenantId) -> QueryResult<Vec<ProductCount>> {
     diesel::sql_query(
         "SELECT p.product_code, p.name, \
-                (SELECT COUNT(*) FROM items i WHERE i.product_id = p.id AND i.status = 'pending_commissioning_approval') AS pending_items \
-         FROM products p WHERE p.tenant_id = $1 ORDER BY p.product_code",
+                (SELECT COUNT(*) FROM items i WHERE i.product_id = p.id AND i.status = $1) AS pending_items \
+         FROM products p WHERE p.tenant_id = $2 ORDER BY p.product_code",
     )
+    .bind::<Text, _>(Status::PendingCommissioningApproval)
     .bind::<Text, _>(owner)
     .load(conn)
 }
@@ -38,14 +39,14 @@ pub fn product_counts(conn: &mut DbConn, owner: &str) -> QueryResult<Vec<Product
 /// one product; cursor = container id.
 pub fn pending_containers(
     conn: &mut DbConn,
-    owner: &str,
-    product_id: Option<&str>,
-    after: Option<i64>,
+    owner: &TenantId,
+    product_id: Option<&ProductId>,
+    after: Option<ContainerId>,
     limit: i64,
 ) -> QueryResult<Vec<ContainerRow>> {
     let mut q = containers::table
         .filter(containers::owner_tenant_id.eq(owner))
-        .filter(containers::status.eq(PENDING))
+        .filter(containers::status.eq(Status::PendingCommissioningApproval))
         .select(ContainerRow::as_select())
         .order(containers::id)
         .limit(limit)
@@ -55,7 +56,7 @@ pub fn pending_containers(
     }
     if let Some(pid) = product_id {
         let holding = items::table
-            .filter(items::product_id.eq(pid.to_string()))
+            .filter(items::product_id.eq(pid.clone()))
             .filter(items::parent_container_id.is_not_null())
             .select(items::parent_container_id.assume_not_null());
         q = q.filter(containers::id.eq_any(holding));
@@ -64,14 +65,17 @@ pub fn pending_containers(
 }
 
 /// (container id, direct children) for the given containers.
-pub fn child_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+pub fn child_counts(
+    conn: &mut DbConn,
+    ids: &[ContainerId],
+) -> QueryResult<Vec<(ContainerId, i64)>> {
     use diesel::dsl::count_star;
-    let packs: Vec<(Option<i64>, i64)> = items::table
+    let packs: Vec<(Option<ContainerId>, i64)> = items::table
         .filter(Keys::ids(conn, ids.iter().copied()).contains(items::parent_container_id))
         .group_by(items::parent_container_id)
         .select((items::parent_container_id, count_star()))
         .load(conn)?;
-    let boxes: Vec<(Option<i64>, i64)> = containers::table
+    let boxes: Vec<(Option<ContainerId>, i64)> = containers::table
         .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::parent_container_id))
         .group_by(containers::parent_container_id)
         .select((containers::parent_container_id, count_star()))
@@ -86,22 +90,22 @@ pub fn child_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, i64
 /// Pending packs of the owner's products, optionally one product and batch; cursor = item id.
 pub fn pending_items(
     conn: &mut DbConn,
-    owner: &str,
-    product_id: Option<&str>,
+    owner: &TenantId,
+    product_id: Option<&ProductId>,
     batch: Option<&str>,
-    after: Option<i64>,
+    after: Option<ItemId>,
     limit: i64,
 ) -> QueryResult<Vec<(ItemRow, String)>> {
     let mut q = items::table
         .inner_join(products::table)
         .filter(products::tenant_id.eq(owner))
-        .filter(items::status.eq(PENDING))
+        .filter(items::status.eq(Status::PendingCommissioningApproval))
         .select((ItemRow::as_select(), products::product_code))
         .order(items::id)
         .limit(limit)
         .into_boxed();
     if let Some(pid) = product_id {
-        q = q.filter(items::product_id.eq(pid.to_string()));
+        q = q.filter(items::product_id.eq(pid.clone()));
     }
     if let Some(b) = batch {
         q = q.filter(items::batch.eq(b.to_string()));

@@ -294,12 +294,12 @@ impl Keys<Text> {
 
 impl Keys<BigInt> {
     /// Integer keys (row ids) for statements on `conn`.
-    pub fn ids(conn: &DbConn, keys: impl IntoIterator<Item = i64>) -> Keys<BigInt> {
+    pub fn ids<I: Into<i64>>(conn: &DbConn, keys: impl IntoIterator<Item = I>) -> Keys<BigInt> {
         Keys::encode(
             backend(conn),
-            keys,
+            keys.into_iter().map(Into::into),
             PG_INT8_OID,
-            |k, out| {
+            |k: &i64, out| {
                 out.extend_from_slice(&8i32.to_be_bytes());
                 out.extend_from_slice(&k.to_be_bytes());
             },

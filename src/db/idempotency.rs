@@ -4,11 +4,12 @@ use diesel::prelude::*;
 use super::dialect;
 use super::schema::idempotency_keys as ik;
 use super::DbConn;
+use crate::ids::TenantId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ik)]
 pub struct IdempotencyRow {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub idem_key: String,
     pub request_hash: String,
     pub state: String,
@@ -20,7 +21,11 @@ pub struct IdempotencyRow {
 pub const RUNNING: &str = "running";
 pub const DONE: &str = "done";
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
+pub fn find(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    key: &str,
+) -> QueryResult<Option<IdempotencyRow>> {
     ik::table
         .find((tenant_id, key))
         .select(IdempotencyRow::as_select())
@@ -29,9 +34,9 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, key: &str) -> QueryResult<Option
 }
 
 /// Inserts a `running` claim; false when the key already exists (a concurrent claim won).
-pub fn claim(conn: &mut DbConn, tenant_id: &str, key: &str, hash: &str) -> QueryResult<bool> {
+pub fn claim(conn: &mut DbConn, tenant_id: &TenantId, key: &str, hash: &str) -> QueryResult<bool> {
     let row = IdempotencyRow {
-        tenant_id: tenant_id.into(),
+        tenant_id: tenant_id.clone(),
         idem_key: key.into(),
         request_hash: hash.into(),
         state: RUNNING.into(),
@@ -48,7 +53,7 @@ pub fn claim(conn: &mut DbConn, tenant_id: &str, key: &str, hash: &str) -> Query
 /// Takes over a claim left `running` by a crashed request (older than `stale_before`).
 pub fn reclaim_stale(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     key: &str,
     hash: &str,
     stale_before: NaiveDateTime,
@@ -64,9 +69,10 @@ pub fn reclaim_stale(
     .map(|n| n == 1)
 }
 
+/// Stores the response of the request that holds the key.
 pub fn complete(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     key: &str,
     status: i32,
     body: &str,
@@ -82,7 +88,7 @@ pub fn complete(
 }
 
 /// Deletes a `running` claim (after a 5xx), so the client may retry with the same key.
-pub fn delete_claim(conn: &mut DbConn, tenant_id: &str, key: &str) -> QueryResult<()> {
+pub fn delete_claim(conn: &mut DbConn, tenant_id: &TenantId, key: &str) -> QueryResult<()> {
     diesel::delete(
         ik::table
             .find((tenant_id, key))

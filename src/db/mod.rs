@@ -23,6 +23,7 @@ pub mod release;
 pub mod reports;
 pub mod signing_keys;
 pub mod tenants;
+pub mod types;
 
 pub use conn::{read_tx, write_tx, DbConn};
 pub use error::{DbError, SetupError, TxError};

@@ -5,12 +5,13 @@ use diesel::prelude::*;
 use super::dialect::{self, Keys};
 use super::schema::products;
 use super::DbConn;
+use crate::ids::{ProductId, TenantId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = products)]
 pub struct ProductRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: ProductId,
+    pub tenant_id: TenantId,
     pub product_code: String,
     pub name: String,
     pub created_at: chrono::NaiveDateTime,
@@ -27,7 +28,7 @@ pub fn insert(conn: &mut DbConn, row: &ProductRow) -> QueryResult<bool> {
 /// A product the tenant owns, by GTIN.
 pub fn find_owned(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     code: &str,
 ) -> QueryResult<Option<ProductRow>> {
     products::table
@@ -38,9 +39,10 @@ pub fn find_owned(
         .optional()
 }
 
+/// A page of the tenant's products in GTIN order, after the cursor `after` (a GTIN).
 pub fn list_owned(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ProductRow>> {
@@ -60,7 +62,7 @@ pub fn list_owned(
 /// (Products granted through a partnership are added by `access::producible`.)
 pub fn owned_by_codes(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     codes: &[&str],
 ) -> QueryResult<HashMap<String, ProductRow>> {
     let rows: Vec<ProductRow> = products::table
@@ -74,7 +76,7 @@ pub fn owned_by_codes(
         .collect())
 }
 
-pub fn by_ids(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<ProductRow>> {
+pub fn by_ids(conn: &mut DbConn, ids: &[ProductId]) -> QueryResult<Vec<ProductRow>> {
     products::table
         .filter(Keys::text(conn, ids).contains(products::id))
         .select(ProductRow::as_select())

@@ -9,16 +9,15 @@ use diesel::sql_types::{BigInt, Timestamp};
 use super::dialect::{KeyList, Keys};
 use super::schema::{containers, items};
 use super::DbConn;
-
-const PENDING: &str = "pending_commissioning_approval";
-const RELEASED: &str = "released";
+use crate::domain::lifecycle::Status;
+use crate::ids::{ContainerId, ItemId};
 
 /// Releases the named containers if every one is still pending. The count is the guard against a
 /// concurrent release: on PostgreSQL the second transaction waits on the row locks, then finds
 /// the rows no longer pending and touches fewer.
 pub fn release_containers(
     conn: &mut DbConn,
-    ids: &[i64],
+    ids: &[ContainerId],
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut n = 0;
@@ -26,10 +25,10 @@ pub fn release_containers(
         n += diesel::update(
             containers::table
                 .filter(Keys::ids(conn, chunk.iter().copied()).contains(containers::id))
-                .filter(containers::status.eq(PENDING)),
+                .filter(containers::status.eq(Status::PendingCommissioningApproval)),
         )
         .set((
-            containers::status.eq(RELEASED),
+            containers::status.eq(Status::Released),
             containers::released_at.eq(now),
             containers::updated_at.eq(now),
         ))
@@ -39,16 +38,16 @@ pub fn release_containers(
 }
 
 /// Releases the named packs if every one is still pending.
-pub fn release_items(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
+pub fn release_items(conn: &mut DbConn, ids: &[ItemId], now: NaiveDateTime) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(super::items::KEY_CHUNK) {
         n += diesel::update(
             items::table
                 .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
-                .filter(items::status.eq(PENDING)),
+                .filter(items::status.eq(Status::PendingCommissioningApproval)),
         )
         .set((
-            items::status.eq(RELEASED),
+            items::status.eq(Status::Released),
             items::released_at.eq(now),
             items::updated_at.eq(now),
         ))
@@ -64,15 +63,19 @@ pub fn release_items(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> Quer
 /// event's index.
 pub fn release_below(
     conn: &mut DbConn,
-    container_roots: &[i64],
-    item_roots: &[i64],
+    container_roots: &[ContainerId],
+    item_roots: &[ItemId],
     now: NaiveDateTime,
-) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+) -> QueryResult<(Vec<ContainerId>, Vec<ItemId>)> {
     #[derive(QueryableByName)]
     struct Id {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        #[diesel(sql_type = BigInt)]
         id: i64,
     }
+    let (pending, released) = (
+        Status::PendingCommissioningApproval.as_str(),
+        Status::Released.as_str(),
+    );
     // Parameters are numbered in the order they appear (see `dialect::Keys::sql_contains`).
     let roots = Keys::ids(conn, container_roots.iter().copied());
     let boxes_cte = format!(
@@ -82,8 +85,8 @@ pub fn release_below(
     );
     let boxes: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte} \
-         UPDATE containers SET status = '{RELEASED}', released_at = $2, updated_at = $2 \
-         WHERE status = '{PENDING}' AND id IN (SELECT id FROM boxes) RETURNING id"
+         UPDATE containers SET status = '{released}', released_at = $2, updated_at = $2 \
+         WHERE status = '{pending}' AND id IN (SELECT id FROM boxes) RETURNING id"
     ))
     .bind::<KeyList<BigInt>, _>(roots.clone())
     .bind::<Timestamp, _>(now)
@@ -94,14 +97,19 @@ pub fn release_below(
          packs(id) AS (SELECT i.id FROM items i \
                        WHERE i.parent_container_id IN (SELECT id FROM boxes) OR {} \
                        UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
-         UPDATE items SET status = '{RELEASED}', released_at = $3, updated_at = $3 \
-         WHERE status = '{PENDING}' AND id IN (SELECT id FROM packs) RETURNING id",
+         UPDATE items SET status = '{released}', released_at = $3, updated_at = $3 \
+         WHERE status = '{pending}' AND id IN (SELECT id FROM packs) RETURNING id",
         packs.sql_contains("i.parent_item_id", 2)
     ))
     .bind::<KeyList<BigInt>, _>(roots)
     .bind::<KeyList<BigInt>, _>(packs)
     .bind::<Timestamp, _>(now)
     .load(conn)?;
-    let ids = |rows: Vec<Id>| rows.into_iter().map(|r| r.id).collect();
-    Ok((ids(boxes), ids(packs)))
+    Ok((
+        boxes
+            .into_iter()
+            .map(|r| ContainerId::from_db(r.id))
+            .collect(),
+        packs.into_iter().map(|r| ItemId::from_db(r.id)).collect(),
+    ))
 }

@@ -2,11 +2,12 @@ use diesel::prelude::*;
 
 use super::schema::tenants;
 use super::DbConn;
+use crate::ids::TenantId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = tenants)]
 pub struct TenantRow {
-    pub id: String,
+    pub id: TenantId,
     pub name: String,
     /// JSON array of company prefixes.
     pub gs1_company_prefixes: String,
@@ -27,7 +28,7 @@ pub fn insert(conn: &mut DbConn, row: &TenantRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<TenantRow>> {
+pub fn find(conn: &mut DbConn, id: &TenantId) -> QueryResult<Option<TenantRow>> {
     tenants::table
         .find(id)
         .select(TenantRow::as_select())

@@ -3,8 +3,23 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Status of a pack or container. The strings are part of the API contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     PendingCommissioningApproval,
     Released,
@@ -12,6 +27,12 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 3] = [
+        Status::PendingCommissioningApproval,
+        Status::Released,
+        Status::Decommissioned,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::PendingCommissioningApproval => "pending_commissioning_approval",
@@ -21,13 +42,17 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::PendingCommissioningApproval,
-            Status::Released,
-            Status::Decommissioned,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The statuses a pack may be decommissioned from: a CMO only while pending, the brand owner
+    /// also once released (see [`decommission_blocker`]).
+    pub fn decommissionable(by_owner: bool) -> &'static [Status] {
+        if by_owner {
+            &[Status::PendingCommissioningApproval, Status::Released]
+        } else {
+            &[Status::PendingCommissioningApproval]
+        }
     }
 
     /// Aggregation changes (aggregate, disaggregate) are only allowed while pending.
@@ -43,7 +68,20 @@ impl fmt::Display for Status {
 }
 
 /// Why a pack was taken out of the supply chain. `destroyed` is final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "lowercase")]
 pub enum DecommissionReason {
     Destroyed,
     Sampled,
@@ -100,12 +138,9 @@ mod tests {
 
     #[test]
     fn status_strings_round_trip() {
-        for s in [
-            Status::PendingCommissioningApproval,
-            Status::Released,
-            Status::Decommissioned,
-        ] {
+        for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
         assert_eq!(Status::parse("pending"), None);
     }
@@ -119,6 +154,14 @@ mod tests {
 
     #[test]
     fn decommission_rules() {
+        for by_owner in [true, false] {
+            for s in Status::ALL {
+                assert_eq!(
+                    Status::decommissionable(by_owner).contains(&s),
+                    decommission_blocker(s, by_owner).is_none()
+                );
+            }
+        }
         assert_eq!(
             decommission_blocker(Status::PendingCommissioningApproval, false),
             None
@@ -136,5 +179,8 @@ mod tests {
         );
         assert_eq!(DecommissionReason::parse("lost"), None);
         assert_eq!(DecommissionReason::ALL.len(), 6);
+        for r in DecommissionReason::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
     }
 }

@@ -20,6 +20,7 @@ use super::error::status;
 use super::reply::Reply;
 use crate::db::{self, idempotency as store, DbConn, DbPool};
 use crate::error::{ApiError, Detail, ErrorType};
+use crate::ids::TenantId;
 
 /// The header a client names its key in.
 pub const HEADER: &str = "idempotency-key";
@@ -44,7 +45,7 @@ enum Claim {
 pub async fn run<F>(
     pool: &DbPool,
     request: KeyedRequest,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     body: &[u8],
     work: F,
 ) -> Result<Reply, ApiError>
@@ -52,7 +53,7 @@ where
     F: FnMut(&mut DbConn) -> Result<Reply, ApiError> + Send + 'static,
 {
     let key = idempotency_key(&request)?;
-    let tenant = tenant_id.to_string();
+    let tenant = tenant_id.clone();
     match key {
         None => db::run_queued(pool, move |conn| db::write_tx(conn, work)).await,
         Some(key) => {
@@ -101,7 +102,7 @@ fn request_hash(request: &KeyedRequest, body: &[u8]) -> String {
 
 fn run_keyed<F>(
     conn: &mut DbConn,
-    tenant: &str,
+    tenant: &TenantId,
     key: &str,
     hash: &str,
     mut work: F,
@@ -139,7 +140,12 @@ where
 
 /// What a stored key already says about this request, read without the write lock: a replay, a
 /// 409/422 error, or `None` (unknown or stale: claim it).
-fn peek(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Option<Claim>, ApiError> {
+fn peek(
+    conn: &mut DbConn,
+    tenant: &TenantId,
+    key: &str,
+    hash: &str,
+) -> Result<Option<Claim>, ApiError> {
     match db::read_tx(conn, |c| store::find(c, tenant, key))? {
         Some(existing) => known_key(existing, hash),
         None => Ok(None),
@@ -147,7 +153,7 @@ fn peek(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Option
 }
 
 /// Claims the key for this request, unless a concurrent request stored or claimed it since `peek`.
-fn claim(conn: &mut DbConn, tenant: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
+fn claim(conn: &mut DbConn, tenant: &TenantId, key: &str, hash: &str) -> Result<Claim, ApiError> {
     db::write_tx(conn, |c| {
         if store::claim(c, tenant, key, hash)? {
             return Ok(Claim::Fresh);

@@ -14,6 +14,7 @@ use crate::auth::tokens::{Claims, KeyRing, TokenKind};
 use crate::auth::{ChannelCtx, Identity, Roles};
 use crate::db::{self, api_keys::ApiKeyRow, channels::ChannelRow, DbPool};
 use crate::error::{ApiError, ErrorType};
+use crate::ids::ApiKeyId;
 
 pub const CHANNEL_SOURCE_MV2: &str = "manufacturer_v2_api";
 
@@ -61,7 +62,7 @@ fn identity_of(claims: &Claims, key: Option<ApiKeyRow>) -> Result<Identity, ApiE
     let key = key.ok_or_else(ApiError::invalid_token)?;
     let static_ok = claims.typ == TokenKind::Dynamic
         || key.static_token_id.as_deref() == Some(claims.jti.as_str());
-    if key.tenant_id != claims.tid || !static_ok {
+    if key.tenant_id.as_str() != claims.tid || !static_ok {
         return Err(ApiError::invalid_token());
     }
     Ok(Identity {
@@ -77,7 +78,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Identity, ApiError> {
         return Ok(identity.clone());
     }
     let claims = verified_claims(req)?;
-    let key_id = claims.sub.clone();
+    let key_id = ApiKeyId::from_text(&claims.sub);
     let key = read(pool_of(req), move |conn| {
         Ok(db::api_keys::find_active(conn, &key_id)?)
     })
@@ -160,7 +161,7 @@ pub async fn authenticate_with_channel(
             return Err(missing);
         }
     };
-    let key_id = claims.sub.clone();
+    let key_id = ApiKeyId::from_text(&claims.sub);
     let (key, channel) = read(pool_of(req), move |conn| {
         let key = db::api_keys::find_active(conn, &key_id)?;
         let channel = match key {

@@ -75,8 +75,8 @@ async fn api_auth(
     let now = chrono::Utc::now().timestamp();
     let ttl = settings.token_ttl_secs;
     let claims = Claims {
-        sub: key.id,
-        tid: key.tenant_id,
+        sub: key.id.to_string(),
+        tid: key.tenant_id.to_string(),
         typ: TokenKind::Dynamic,
         jti: uuid::Uuid::new_v4().to_string(),
         iat: now,

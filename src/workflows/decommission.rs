@@ -1,23 +1,25 @@
 //! Decommissioning: packs leave the supply chain with a reason, and leave their parent.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde_json::json;
-
 use super::{access, concurrent_change};
-use crate::audit::{self, action, Event};
+use crate::audit::{self, Event};
 use crate::db::{self, DbConn};
 use crate::domain::actor::Actor;
+use crate::domain::audit_payload::{AuditPayload, Change, Decommissioned};
 use crate::domain::gs1::{Gtin, SerialNumber};
-use crate::domain::lifecycle::{decommission_blocker, DecommissionReason};
+use crate::domain::lifecycle::{decommission_blocker, DecommissionReason, Status};
 use crate::error::{ApiError, Detail};
 
+/// One decommissioning request, checked.
 pub struct Decommission {
     pub gtin: Gtin,
     pub serials: Vec<SerialNumber>,
     pub reason: DecommissionReason,
 }
 
+/// Decommissions every serial or none; the owner (MAH) may also decommission released packs.
 pub fn decommission(
     conn: &mut DbConn,
     actor: &Actor,
@@ -45,7 +47,7 @@ pub fn decommission(
                 path,
                 format!("serial {serial} is not commissioned"),
             )),
-            Some(row) => match decommission_blocker(row.status(), by_owner) {
+            Some(row) => match decommission_blocker(row.status, by_owner) {
                 Some(why) => details.push(Detail::at(path, format!("serial {serial} {why}"))),
                 None => ids.push(row.id),
             },
@@ -57,31 +59,27 @@ pub fn decommission(
             details,
         ));
     }
-    let allowed: &[&str] = if by_owner {
-        &["pending_commissioning_approval", "released"]
-    } else {
-        &["pending_commissioning_approval"]
-    };
-    if db::items::decommission(conn, &ids, allowed, cmd.reason.as_str(), db::now())? != ids.len() {
+    let allowed = Status::decommissionable(by_owner);
+    if db::items::decommission(conn, &ids, allowed, cmd.reason, db::now())? != ids.len() {
         return Err(concurrent_change());
     }
     // Old → new status of every pack, in request order.
-    let from: Vec<&str> = serials.iter().map(|s| rows[*s].status.as_str()).collect();
-    audit::record(
-        conn,
-        actor,
-        Event {
-            action: action::DECOMMISSION,
-            owner_tenant_id: &product.tenant_id,
-            reason: Some(cmd.reason.as_str()),
-            payload: json!({
-                "product_code": cmd.gtin,
-                "serial_numbers": serials,
-                "status": {"from": from, "to": "decommissioned"},
-            }),
-            items: &ids,
-            containers: &[],
+    let from: Vec<Status> = serials.iter().map(|s| rows[*s].status).collect();
+    let payload = AuditPayload::Decommission(Decommissioned {
+        product_code: cmd.gtin.clone(),
+        serial_numbers: Cow::Borrowed(&cmd.serials),
+        status: Change {
+            from,
+            to: Status::Decommissioned,
         },
-    )?;
+    });
+    let event = Event {
+        owner_tenant_id: &product.tenant_id,
+        reason: Some(cmd.reason),
+        payload,
+        items: &ids,
+        containers: &[],
+    };
+    audit::record(conn, actor, event)?;
     Ok(ids.len())
 }

@@ -8,7 +8,7 @@ pub mod aggregate;
 pub mod commission;
 pub mod decommission;
 pub mod disaggregate;
-mod fast_attach;
+pub mod partnership;
 pub mod release;
 
 use crate::domain::aggregation::{Finding, FindingKind};

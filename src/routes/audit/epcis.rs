@@ -7,7 +7,9 @@ use serde_json::Value;
 use super::{EventQuery, READ_ROLES};
 use crate::auth::Identity;
 use crate::db::{self, DbPool};
+use crate::domain::audit_payload::AuditPayload;
 use crate::domain::epcis::{document, to_epcis, AuditEvent};
+use crate::domain::lifecycle::DecommissionReason;
 use crate::error::ApiError;
 use crate::http::read;
 
@@ -29,13 +31,13 @@ pub async fn export(
     let events: Vec<Value> = rows
         .iter()
         .filter_map(|r| {
-            let payload: Value = serde_json::from_str(&r.payload).ok()?;
+            // A stored payload that does not have its action's shape has no EPCIS form.
+            let payload = AuditPayload::parse(&r.action, &r.payload)?;
             let occurred = crate::time::rfc3339(r.occurred_at);
             to_epcis(&AuditEvent {
-                action: &r.action,
                 occurred_at: &occurred,
                 hash: &r.hash,
-                reason: r.reason.as_deref(),
+                reason: r.reason.as_deref().and_then(DecommissionReason::parse),
                 payload: &payload,
             })
         })

@@ -13,6 +13,7 @@ use crate::domain::gs1::Gtin;
 use crate::error::{ApiError, Detail};
 use crate::http::page::{page, PageQuery};
 use crate::http::{read, reply::Reply};
+use crate::ids::{ContainerId, ItemId, ProductId, TenantId};
 
 #[derive(Deserialize)]
 pub struct ViewQuery {
@@ -60,9 +61,9 @@ impl ViewQuery {
 /// which simply yields an empty list.
 fn product_filter(
     conn: &mut DbConn,
-    owner: &str,
+    owner: &TenantId,
     gtin: Option<&Gtin>,
-) -> Result<Option<Option<String>>, ApiError> {
+) -> Result<Option<Option<ProductId>>, ApiError> {
     match gtin {
         None => Ok(None),
         Some(g) => Ok(Some(
@@ -73,8 +74,8 @@ fn product_filter(
 
 fn tenant_names(
     conn: &mut DbConn,
-    ids: impl IntoIterator<Item = String>,
-) -> Result<HashMap<String, Value>, ApiError> {
+    ids: impl IntoIterator<Item = TenantId>,
+) -> Result<HashMap<TenantId, Value>, ApiError> {
     let mut out = HashMap::new();
     for id in ids {
         if !out.contains_key(&id) {
@@ -112,19 +113,20 @@ pub async fn containers(
     let owner = id.tenant_id.clone();
     let views = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
+            let after = after.map(ContainerId::from_db);
             let rows = match product_filter(c, &owner, gtin.as_ref())? {
                 Some(None) => Vec::new(),
                 Some(Some(pid)) => db::commissioning::pending_containers(c, &owner, Some(&pid), after, limit)?,
                 None => db::commissioning::pending_containers(c, &owner, None, after, limit)?,
             };
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let mut counts: HashMap<i64, i64> = HashMap::new();
+            let ids: Vec<ContainerId> = rows.iter().map(|r| r.id).collect();
+            let mut counts: HashMap<ContainerId, i64> = HashMap::new();
             for (cid, n) in db::commissioning::child_counts(c, &ids)? {
                 *counts.entry(cid).or_default() += n;
             }
             // One query for the whole page's parents, not one per row.
-            let pids: Vec<i64> = rows.iter().filter_map(|r| r.parent_container_id).collect();
-            let parents: HashMap<i64, String> = db::containers::by_ids(c, &pids)?
+            let pids: Vec<ContainerId> = rows.iter().filter_map(|r| r.parent_container_id).collect();
+            let parents: HashMap<ContainerId, String> = db::containers::by_ids(c, &pids)?
                 .into_iter()
                 .map(|p| (p.id, p.sscc))
                 .collect();
@@ -162,6 +164,7 @@ pub async fn items(
     let owner = id.tenant_id.clone();
     let views = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
+            let after = after.map(ItemId::from_db);
             let rows = match product_filter(c, &owner, gtin.as_ref())? {
                 Some(None) => Vec::new(),
                 Some(Some(pid)) => db::commissioning::pending_items(

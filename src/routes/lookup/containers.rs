@@ -11,6 +11,7 @@ use crate::db::{self, containers::ContainerRow, hierarchy::TreePack, DbPool};
 use crate::domain::gs1::Sscc;
 use crate::error::ApiError;
 use crate::http::{read, reply::Reply};
+use crate::ids::{ContainerId, ItemId};
 
 pub async fn show(
     pool: Data<DbPool>,
@@ -50,9 +51,9 @@ pub async fn show(
 /// The hierarchy below a container, indexed by parent for building the nested JSON.
 struct Tree {
     packs: Vec<TreePack>,
-    boxes_in: HashMap<i64, Vec<ContainerRow>>,
-    packs_in_box: HashMap<i64, Vec<usize>>,
-    packs_in_pack: HashMap<i64, Vec<usize>>,
+    boxes_in: HashMap<ContainerId, Vec<ContainerRow>>,
+    packs_in_box: HashMap<ContainerId, Vec<usize>>,
+    packs_in_pack: HashMap<ItemId, Vec<usize>>,
 }
 
 impl Tree {
@@ -60,7 +61,7 @@ impl Tree {
         packs.sort_by(|a, b| {
             (&a.product_code, &a.serial_number).cmp(&(&b.product_code, &b.serial_number))
         });
-        let mut boxes_in: HashMap<i64, Vec<ContainerRow>> = HashMap::new();
+        let mut boxes_in: HashMap<ContainerId, Vec<ContainerRow>> = HashMap::new();
         for b in boxes {
             if let Some(p) = b.parent_container_id {
                 boxes_in.entry(p).or_default().push(b);
@@ -69,8 +70,8 @@ impl Tree {
         for v in boxes_in.values_mut() {
             v.sort_by(|a, b| a.sscc.cmp(&b.sscc));
         }
-        let mut packs_in_box: HashMap<i64, Vec<usize>> = HashMap::new();
-        let mut packs_in_pack: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut packs_in_box: HashMap<ContainerId, Vec<usize>> = HashMap::new();
+        let mut packs_in_pack: HashMap<ItemId, Vec<usize>> = HashMap::new();
         for (i, p) in packs.iter().enumerate() {
             match (p.parent_container_id, p.parent_item_id) {
                 (Some(c), _) => packs_in_box.entry(c).or_default().push(i),
@@ -86,7 +87,7 @@ impl Tree {
         }
     }
 
-    fn container_children(&self, id: i64) -> Vec<Value> {
+    fn container_children(&self, id: ContainerId) -> Vec<Value> {
         let mut out = Vec::new();
         for b in self.boxes_in.get(&id).into_iter().flatten() {
             out.push(json!({"type": "container", "sscc": b.sscc, "status": b.status, "children": self.container_children(b.id)}));

@@ -9,6 +9,7 @@ use crate::db::{self, items::ItemRow, DbConn, DbPool};
 use crate::domain::gs1::Gtin;
 use crate::error::ApiError;
 use crate::http::{read, reply::Reply};
+use crate::ids::TenantId;
 
 pub async fn show(
     pool: Data<DbPool>,
@@ -34,7 +35,7 @@ pub async fn show(
 
 fn pack_body(
     conn: &mut DbConn,
-    viewer: &str,
+    viewer: &TenantId,
     product_code: &str,
     item: &ItemRow,
 ) -> Result<Value, ApiError> {
@@ -67,7 +68,7 @@ fn ancestors(conn: &mut DbConn, item: &ItemRow) -> Result<Vec<Value>, ApiError> 
         let Some(row) = db::items::by_id(conn, id)? else {
             break;
         };
-        let product = db::products::by_ids(conn, &[row.product_id.as_str()])?;
+        let product = db::products::by_ids(conn, std::slice::from_ref(&row.product_id))?;
         let code = product
             .first()
             .map(|p| p.product_code.clone())

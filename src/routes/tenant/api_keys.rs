@@ -4,16 +4,20 @@ use actix_web::web::{self, Data};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::audit::{self, action};
+use crate::audit;
 use crate::auth::password;
 use crate::auth::tokens::{Claims, KeyRing, TokenKind};
 use crate::auth::{Identity, Role, Roles};
 use crate::db::{self, api_keys::ApiKeyRow, DbPool};
+use crate::domain::audit_payload::{
+    ApiKeyCreated, ApiKeyRevoked, AuditPayload, StaticTokenIssued, StaticTokenRevoked,
+};
 use crate::error::{ApiError, Detail};
 use crate::http::body::JsonBody;
 use crate::http::page::{page, PageQuery};
 use crate::http::write::Write;
 use crate::http::{read, reply::Reply};
+use crate::ids::{ApiKeyId, TenantId};
 
 pub const MIN_SECRET_LEN: usize = 12;
 
@@ -27,7 +31,7 @@ pub struct CreateKey {
 /// The public view of a key: never the secret or its hash.
 #[derive(Serialize)]
 struct KeyView {
-    id: String,
+    id: ApiKeyId,
     api_key: String,
     name: String,
     roles: Vec<&'static str>,
@@ -102,7 +106,7 @@ pub async fn create(
         .await
         .map_err(ApiError::internal)?;
     let row = ApiKeyRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: ApiKeyId::generate(),
         tenant_id: write.identity.tenant_id.clone(),
         api_key: password::random_token(32),
         name: body.name.trim().to_string(),
@@ -115,8 +119,13 @@ pub async fn create(
     write
         .run(&pool, move |conn, actor| {
             db::api_keys::insert(conn, &row)?;
-            let payload = json!({"api_key_id": row.id, "name": row.name, "roles": Roles::from_stored(&row.roles).names()});
-            audit::record_admin(conn, actor, action::API_KEY_CREATE, payload)?;
+            let roles = Roles::from_stored(&row.roles).names();
+            let payload = AuditPayload::ApiKeyCreate(ApiKeyCreated {
+                api_key_id: row.id.clone(),
+                name: row.name.clone(),
+                roles: roles.into_iter().map(String::from).collect(),
+            });
+            audit::record_admin(conn, actor, payload)?;
             let mut reply = Reply::created(KeyView::from(row.clone()));
             if generated {
                 reply.body["api_secret"] = json!(secret);
@@ -141,7 +150,7 @@ pub async fn list(
     })
     .await?;
     let views: Vec<KeyView> = rows.into_iter().map(KeyView::from).collect();
-    Ok(page(views, limit, |k| k.id.clone()))
+    Ok(page(views, limit, |k| k.id.to_string()))
 }
 
 /// `DELETE /v1/tenant/api_keys/{id}`: revokes the key; its dynamic and static tokens die with it.
@@ -151,15 +160,16 @@ pub async fn revoke(
     path: web::Path<String>,
 ) -> Result<Reply, ApiError> {
     write.require_any(&[Role::Admin])?;
-    let key_id = path.into_inner();
+    let key_id = ApiKeyId::from_text(&path.into_inner());
     let tenant = write.identity.tenant_id.clone();
     write
         .run(&pool, move |conn, actor| {
             if !db::api_keys::revoke(conn, &tenant, &key_id, db::now())? {
                 return Err(ApiError::not_found("API key"));
             }
-            let payload = json!({"api_key_id": key_id});
-            audit::record_admin(conn, actor, action::API_KEY_REVOKE, payload)?;
+            let api_key_id = key_id.clone();
+            let payload = AuditPayload::ApiKeyRevoke(ApiKeyRevoked { api_key_id });
+            audit::record_admin(conn, actor, payload)?;
             Ok(Reply::ok(
                 json!({"message": "API key revoked", "id": key_id}),
             ))
@@ -170,11 +180,11 @@ pub async fn revoke(
 /// The id of the current static token of an active key of this tenant, if any.
 fn static_token_of(
     conn: &mut db::DbConn,
-    tenant: &str,
-    key_id: &str,
+    tenant: &TenantId,
+    key_id: &ApiKeyId,
 ) -> Result<Option<String>, ApiError> {
     Ok(db::api_keys::find_active(conn, key_id)?
-        .filter(|k| k.tenant_id == tenant)
+        .filter(|k| k.tenant_id == *tenant)
         .and_then(|k| k.static_token_id))
 }
 
@@ -186,12 +196,12 @@ pub async fn issue_static(
     path: web::Path<String>,
 ) -> Result<Reply, ApiError> {
     write.require_any(&[Role::Admin])?;
-    let key_id = path.into_inner();
+    let key_id = ApiKeyId::from_text(&path.into_inner());
     let tenant = write.identity.tenant_id.clone();
     let jti = uuid::Uuid::new_v4().to_string();
     let claims = Claims {
-        sub: key_id.clone(),
-        tid: tenant.clone(),
+        sub: key_id.to_string(),
+        tid: tenant.to_string(),
         typ: TokenKind::Static,
         jti: jti.clone(),
         iat: chrono::Utc::now().timestamp(),
@@ -205,9 +215,12 @@ pub async fn issue_static(
                 return Err(ApiError::not_found("API key"));
             }
             // The token id is recorded, never the token; so is the id of the token it replaces.
-            let payload =
-                json!({"api_key_id": key_id, "token_id": jti, "replaced_token_id": replaced});
-            audit::record_admin(conn, actor, action::STATIC_TOKEN_ISSUE, payload)?;
+            let payload = AuditPayload::StaticTokenIssue(StaticTokenIssued {
+                api_key_id: key_id.clone(),
+                token_id: jti.clone(),
+                replaced_token_id: replaced,
+            });
+            audit::record_admin(conn, actor, payload)?;
             Ok(Reply::ok(
                 json!({"message": "Static token generated", "token": token}),
             ))
@@ -222,7 +235,7 @@ pub async fn revoke_static(
     path: web::Path<String>,
 ) -> Result<Reply, ApiError> {
     write.require_any(&[Role::Admin])?;
-    let key_id = path.into_inner();
+    let key_id = ApiKeyId::from_text(&path.into_inner());
     let tenant = write.identity.tenant_id.clone();
     write
         .run(&pool, move |conn, actor| {
@@ -232,8 +245,11 @@ pub async fn revoke_static(
             }
             // Revoking when there is no static token changes nothing and records nothing.
             if let Some(token_id) = revoked {
-                let payload = json!({"api_key_id": key_id, "token_id": token_id});
-                audit::record_admin(conn, actor, action::STATIC_TOKEN_REVOKE, payload)?;
+                let payload = AuditPayload::StaticTokenRevoke(StaticTokenRevoked {
+                    api_key_id: key_id.clone(),
+                    token_id,
+                });
+                audit::record_admin(conn, actor, payload)?;
             }
             Ok(Reply::message("Static token revoked"))
         })

@@ -2,17 +2,18 @@
 
 use actix_web::web::{self, Data};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use crate::audit::{self, action};
+use crate::audit;
 use crate::auth::password::random_token;
 use crate::auth::{Identity, Role};
 use crate::db::{self, channels::ChannelRow, DbPool};
+use crate::domain::audit_payload::{AuditPayload, Change, ChannelCreated, ChannelUpdated};
 use crate::error::{ApiError, Detail};
 use crate::http::body::JsonBody;
 use crate::http::page::{page, PageQuery};
 use crate::http::write::Write;
 use crate::http::{read, reply::Reply};
+use crate::ids::ChannelId;
 
 /// Channel types and sources serialhub knows. Only `manufacturer_v2_api` channels may call the
 /// Manufacturer V2 API; `manual` is for people entering data through the console.
@@ -34,7 +35,7 @@ pub struct UpdateChannel {
 
 #[derive(Serialize)]
 struct ChannelView {
-    id: String,
+    id: ChannelId,
     name: String,
     #[serde(rename = "type")]
     kind: String,
@@ -91,7 +92,7 @@ pub async fn create(
     let body = &write.body.value;
     validate(body)?;
     let row = ChannelRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: ChannelId::generate(),
         tenant_id: write.identity.tenant_id.clone(),
         name: body.name.trim().to_string(),
         kind: body.kind.clone(),
@@ -103,9 +104,13 @@ pub async fn create(
     write
         .run(&pool, move |conn, actor| {
             db::channels::insert(conn, &row)?;
-            let payload = json!({"channel_id": row.id, "name": row.name, "type": row.kind,
-                                 "source": row.source});
-            audit::record_admin(conn, actor, action::CHANNEL_CREATE, payload)?;
+            let payload = AuditPayload::ChannelCreate(ChannelCreated {
+                channel_id: row.id.clone(),
+                name: row.name.clone(),
+                kind: row.kind.clone(),
+                source: row.source.clone(),
+            });
+            audit::record_admin(conn, actor, payload)?;
             Ok(Reply::created(ChannelView::from(row.clone())))
         })
         .await
@@ -126,7 +131,7 @@ pub async fn list(
     })
     .await?;
     let views: Vec<ChannelView> = rows.into_iter().map(ChannelView::from).collect();
-    Ok(page(views, limit, |c| c.id.clone()))
+    Ok(page(views, limit, |c| c.id.to_string()))
 }
 
 /// `PATCH /v1/tenant/channels/{id}` `{"enabled": bool}`.
@@ -136,7 +141,7 @@ pub async fn update(
     path: web::Path<String>,
 ) -> Result<Reply, ApiError> {
     write.require_any(&[Role::Admin])?;
-    let channel_id = path.into_inner();
+    let channel_id = ChannelId::from_text(&path.into_inner());
     let tenant = write.identity.tenant_id.clone();
     let enabled = write.body.value.enabled;
     write
@@ -148,9 +153,14 @@ pub async fn update(
             // Old and new value (21 CFR Part 11 §11.10(e)); setting the current value changes
             // nothing and records nothing.
             if before.enabled != row.enabled {
-                let payload = json!({"channel_id": row.id,
-                                     "enabled": {"from": before.enabled, "to": row.enabled}});
-                audit::record_admin(conn, actor, action::CHANNEL_UPDATE, payload)?;
+                let payload = AuditPayload::ChannelUpdate(ChannelUpdated {
+                    channel_id: row.id.clone(),
+                    enabled: Change {
+                        from: before.enabled,
+                        to: row.enabled,
+                    },
+                });
+                audit::record_admin(conn, actor, payload)?;
             }
             Ok(Reply::ok(ChannelView::from(row)))
         })

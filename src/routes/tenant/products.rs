@@ -2,11 +2,11 @@
 
 use actix_web::web::{self, Data};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use crate::audit::{self, action};
+use crate::audit;
 use crate::auth::{Identity, Role};
 use crate::db::{self, products::ProductRow, DbPool};
+use crate::domain::audit_payload::{AuditPayload, ProductRegistered};
 use crate::domain::gs1::Gtin;
 use crate::domain::problems::Problems;
 use crate::domain::trade_item::check_schema;
@@ -15,6 +15,7 @@ use crate::http::body::JsonBody;
 use crate::http::page::{page, PageQuery};
 use crate::http::write::Write;
 use crate::http::{read, reply::Reply};
+use crate::ids::{ProductId, TenantId};
 
 #[derive(Deserialize)]
 pub struct CreateProduct {
@@ -25,11 +26,11 @@ pub struct CreateProduct {
 
 #[derive(Serialize)]
 pub struct ProductView {
-    id: String,
+    id: ProductId,
     product_code: String,
     product_code_schema: &'static str,
     name: String,
-    owner_tenant_id: String,
+    owner_tenant_id: TenantId,
     created_at: String,
 }
 
@@ -69,7 +70,7 @@ pub async fn create(
         _ => return Err(ApiError::validation("Invalid product", p.0)),
     };
     let row = ProductRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: ProductId::generate(),
         tenant_id: write.identity.tenant_id.clone(),
         product_code: gtin.to_string(),
         name,
@@ -83,8 +84,11 @@ pub async fn create(
                     vec![],
                 ));
             }
-            let payload = json!({"product_code": row.product_code, "name": row.name});
-            audit::record_admin(conn, actor, action::PRODUCT_REGISTER, payload)?;
+            let payload = AuditPayload::ProductRegister(ProductRegistered {
+                product_code: gtin.clone(),
+                name: row.name.clone(),
+            });
+            audit::record_admin(conn, actor, payload)?;
             Ok(Reply::created(ProductView::from(row.clone())))
         })
         .await

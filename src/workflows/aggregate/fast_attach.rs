@@ -11,12 +11,13 @@ use std::collections::HashMap;
 
 use diesel::Connection;
 
-use crate::db::{self, products::ProductRow, DbConn};
+use crate::db::{self, items::AttachedPack, products::ProductRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, PackState, Parent};
 use crate::domain::lifecycle::Status;
 use crate::domain::trade_item::TradeItemRef;
 use crate::error::ApiError;
+use crate::ids::{ContainerId, ItemId};
 
 enum Miss {
     /// Not the common case: answer child by child.
@@ -37,8 +38,8 @@ pub fn attach_all<'c>(
     actor: &Actor,
     products: &HashMap<String, ProductRow>,
     children: &'c [TradeItemRef],
-    container: i64,
-) -> Result<Option<Vec<(i64, &'c TradeItemRef)>>, ApiError> {
+    container: ContainerId,
+) -> Result<Option<Vec<(ItemId, &'c TradeItemRef)>>, ApiError> {
     let mut by_product: HashMap<&str, Vec<&'c TradeItemRef>> = HashMap::new();
     for child in children {
         by_product
@@ -53,7 +54,7 @@ pub fn attach_all<'c>(
             let product = &products[*gtin];
             // As `access::may_touch`: the owner moves any of its packs, a CMO only its own.
             let own_product = product.tenant_id == actor.tenant_id;
-            let produced_by = (!own_product).then_some(actor.tenant_id.as_str());
+            let produced_by = (!own_product).then_some(&actor.tenant_id);
             let serials: Vec<&str> = items.iter().map(|i| i.serial.as_str()).collect();
             let rows = db::items::attach_loose_by_serials(
                 c,
@@ -63,31 +64,7 @@ pub fn attach_all<'c>(
                 container,
                 now,
             )?;
-            if rows.len() != items.len() {
-                return Err(Miss::NotAllLoose);
-            }
-            let mut by_serial: HashMap<String, PackState> = rows
-                .into_iter()
-                .map(|r| {
-                    let state = PackState {
-                        id: r.id,
-                        status: Status::PendingCommissioningApproval,
-                        batch: r.batch,
-                        expiry_date: r.expiry_date,
-                        parent: Parent::Container(container),
-                    };
-                    (r.serial_number, state)
-                })
-                .collect();
-            for item in items {
-                let state = by_serial
-                    .remove(item.serial.as_str())
-                    .ok_or(Miss::NotAllLoose)?;
-                if !aggregation::check_asserted(item, &state).is_empty() {
-                    return Err(Miss::NotAllLoose);
-                }
-                attached.push((state.id, *item));
-            }
+            attached.extend(as_asserted(items, rows, container)?);
         }
         Ok(attached)
     });
@@ -96,4 +73,41 @@ pub fn attach_all<'c>(
         Err(Miss::NotAllLoose) => Ok(None),
         Err(Miss::Db(e)) => Err(e.into()),
     }
+}
+
+/// Pairs each requested child of one product with the row the update moved, if every one moved
+/// and each is as the request asserts (batch, expiry).
+fn as_asserted<'c>(
+    items: &[&'c TradeItemRef],
+    rows: Vec<AttachedPack>,
+    container: ContainerId,
+) -> Result<Vec<(ItemId, &'c TradeItemRef)>, Miss> {
+    if rows.len() != items.len() {
+        return Err(Miss::NotAllLoose);
+    }
+    let mut by_serial: HashMap<String, PackState> = rows
+        .into_iter()
+        .map(|r| {
+            let state = PackState {
+                id: r.id,
+                status: Status::PendingCommissioningApproval,
+                batch: r.batch,
+                expiry_date: r.expiry_date,
+                parent: Parent::Container(container),
+            };
+            (r.serial_number, state)
+        })
+        .collect();
+    items
+        .iter()
+        .map(|item| {
+            let state = by_serial
+                .remove(item.serial.as_str())
+                .ok_or(Miss::NotAllLoose)?;
+            if !aggregation::check_asserted(item, &state).is_empty() {
+                return Err(Miss::NotAllLoose);
+            }
+            Ok((state.id, *item))
+        })
+        .collect()
 }
