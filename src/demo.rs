@@ -64,7 +64,7 @@ pub fn seed(url: &str) -> Result<Demo, DemoError> {
     let now = db::now();
     let product = ProductRow {
         id: ProductId::generate(),
-        tenant_id: mah.id(),
+        owner_tenant_id: mah.id(),
         product_code: PRODUCT.into(),
         name: "Demoprofen 400 mg, 20 tablets".into(),
         created_at: now,

@@ -28,7 +28,7 @@ pub fn product_counts(conn: &mut DbConn, owner: &TenantId) -> QueryResult<Vec<Pr
     diesel::sql_query(
         "SELECT p.product_code, p.name, \
                 (SELECT COUNT(*) FROM items i WHERE i.product_id = p.id AND i.status = $1) AS pending_items \
-         FROM products p WHERE p.tenant_id = $2 ORDER BY p.product_code",
+         FROM products p WHERE p.owner_tenant_id = $2 ORDER BY p.product_code",
     )
     .bind::<Text, _>(Status::PendingCommissioningApproval)
     .bind::<Text, _>(owner)
@@ -98,7 +98,7 @@ pub fn pending_items(
 ) -> QueryResult<Vec<(ItemRow, String)>> {
     let mut q = items::table
         .inner_join(products::table)
-        .filter(products::tenant_id.eq(owner))
+        .filter(products::owner_tenant_id.eq(owner))
         .filter(items::status.eq(Status::PendingCommissioningApproval))
         .select((ItemRow::as_select(), products::product_code))
         .order(items::id)

@@ -15,7 +15,9 @@ use crate::ids::{ChannelId, ContainerId, TenantId};
 pub struct ContainerRow {
     pub id: ContainerId,
     pub sscc: String,
-    pub tenant_id: TenantId,
+    /// The tenant that packed it.
+    pub produced_by: TenantId,
+    /// The brand owner (MAH) of the goods inside.
     pub owner_tenant_id: TenantId,
     pub status: Status,
     pub parent_container_id: Option<ContainerId>,
@@ -28,7 +30,7 @@ pub struct ContainerRow {
 #[diesel(table_name = containers)]
 pub struct NewContainer<'a> {
     pub sscc: &'a str,
-    pub tenant_id: &'a TenantId,
+    pub produced_by: &'a TenantId,
     pub owner_tenant_id: &'a TenantId,
     pub status: Status,
     pub channel_id: Option<&'a ChannelId>,
@@ -42,7 +44,7 @@ impl ContainerRow {
         ContainerState {
             id: self.id,
             sscc: self.sscc.clone(),
-            produced_by_caller: self.tenant_id == *caller,
+            produced_by_caller: self.produced_by == *caller,
             status: self.status,
             parent: self.parent_container_id,
             has_children,

@@ -11,7 +11,8 @@ use crate::ids::{ProductId, TenantId};
 #[diesel(table_name = products)]
 pub struct ProductRow {
     pub id: ProductId,
-    pub tenant_id: TenantId,
+    /// The brand owner (MAH).
+    pub owner_tenant_id: TenantId,
     pub product_code: String,
     pub name: String,
     pub created_at: chrono::NaiveDateTime,
@@ -32,7 +33,7 @@ pub fn find_owned(
     code: &str,
 ) -> QueryResult<Option<ProductRow>> {
     products::table
-        .filter(products::tenant_id.eq(tenant_id))
+        .filter(products::owner_tenant_id.eq(tenant_id))
         .filter(products::product_code.eq(code))
         .select(ProductRow::as_select())
         .first(conn)
@@ -47,7 +48,7 @@ pub fn list_owned(
     limit: i64,
 ) -> QueryResult<Vec<ProductRow>> {
     let mut q = products::table
-        .filter(products::tenant_id.eq(tenant_id))
+        .filter(products::owner_tenant_id.eq(tenant_id))
         .select(ProductRow::as_select())
         .order(products::product_code)
         .limit(limit)
@@ -66,7 +67,7 @@ pub fn owned_by_codes(
     codes: &[&str],
 ) -> QueryResult<HashMap<String, ProductRow>> {
     let rows: Vec<ProductRow> = products::table
-        .filter(products::tenant_id.eq(tenant_id))
+        .filter(products::owner_tenant_id.eq(tenant_id))
         .filter(Keys::text(conn, codes).contains(products::product_code))
         .select(ProductRow::as_select())
         .load(conn)?;

@@ -31,7 +31,7 @@ pub fn producible(
 /// Whether the actor may change this pack: the product's owner (MAH) may change any of its
 /// packs; a CMO only the packs it produced itself. To anyone else the pack does not exist.
 pub fn may_touch(actor: &Actor, product: &ProductRow, produced_by: &TenantId) -> bool {
-    product.tenant_id == actor.tenant_id || *produced_by == actor.tenant_id
+    product.owner_tenant_id == actor.tenant_id || *produced_by == actor.tenant_id
 }
 
 /// Resolves every `(path, gtin)`; a GTIN the actor may not produce is a `ProductError` listing
@@ -66,7 +66,7 @@ pub fn require_products<'a>(
 pub fn single_owner<'a>(
     products: impl IntoIterator<Item = &'a ProductRow>,
 ) -> Result<TenantId, ApiError> {
-    let mut owners: Vec<&TenantId> = products.into_iter().map(|p| &p.tenant_id).collect();
+    let mut owners: Vec<&TenantId> = products.into_iter().map(|p| &p.owner_tenant_id).collect();
     owners.sort_unstable();
     owners.dedup();
     match owners.as_slice() {
@@ -81,7 +81,7 @@ pub fn single_owner<'a>(
 /// Whether the actor may see this container at all: the tenant that packed it, or the brand
 /// owner of the goods inside. To anyone else it does not exist.
 pub fn may_see_container(actor: &Actor, c: &ContainerRow) -> bool {
-    c.tenant_id == actor.tenant_id || c.owner_tenant_id == actor.tenant_id
+    c.produced_by == actor.tenant_id || c.owner_tenant_id == actor.tenant_id
 }
 
 /// A CMO changes containers holding its partner's goods only while it may still produce every

@@ -70,7 +70,7 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
         },
     });
     let event = Event {
-        owner_tenant_id: &product.tenant_id,
+        owner_tenant_id: &product.owner_tenant_id,
         reason: None,
         payload,
         items: &ids,

@@ -31,7 +31,7 @@ pub fn decommission(
         [("product_code".to_string(), cmd.gtin.as_str())],
     )?;
     let product = &products[cmd.gtin.as_str()];
-    let by_owner = product.tenant_id == actor.tenant_id;
+    let by_owner = product.owner_tenant_id == actor.tenant_id;
     let serials: Vec<&str> = cmd.serials.iter().map(|s| s.as_str()).collect();
     let rows: HashMap<String, _> = db::items::find_by_serials(conn, &product.id, &serials)?
         .into_iter()
@@ -74,7 +74,7 @@ pub fn decommission(
         },
     });
     let event = Event {
-        owner_tenant_id: &product.tenant_id,
+        owner_tenant_id: &product.owner_tenant_id,
         reason: Some(cmd.reason),
         payload,
         items: &ids,

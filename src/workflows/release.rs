@@ -84,7 +84,7 @@ pub fn release(
                 refusals.status(path, &format!("SSCC {sscc}"), c.status);
                 container_ids.push(c.id);
             }
-            Some(c) if c.tenant_id == actor.tenant_id => refusals.forbidden.push(Detail::at(
+            Some(c) if c.produced_by == actor.tenant_id => refusals.forbidden.push(Detail::at(
                 path,
                 format!("SSCC {sscc} belongs to the brand owner"),
             )),
@@ -164,7 +164,7 @@ fn resolve_packs(
         let label = format!("{} / {}", pack.gtin, pack.serial);
         let owned = products
             .get(pack.gtin.as_str())
-            .is_some_and(|p| p.tenant_id == actor.tenant_id);
+            .is_some_and(|p| p.owner_tenant_id == actor.tenant_id);
         match stored.get(&(pack.gtin.to_string(), pack.serial.to_string())) {
             Some(r) if owned => {
                 refusals.status(&pack.path, &label, r.status);

@@ -149,7 +149,7 @@ impl Baseline {
                 c,
                 &NewContainer {
                     sscc,
-                    tenant_id: &t.tenant_id,
+                    produced_by: &t.tenant_id,
                     owner_tenant_id: &t.tenant_id,
                     status: PENDING,
                     channel_id: Some(&t.channel_id),
@@ -203,7 +203,7 @@ impl Baseline {
                 c,
                 &NewContainer {
                     sscc: pallet,
-                    tenant_id: &t.tenant_id,
+                    produced_by: &t.tenant_id,
                     owner_tenant_id: &t.tenant_id,
                     status: PENDING,
                     channel_id: Some(&t.channel_id),

@@ -94,7 +94,7 @@ fn seed(url: &str) -> Result<(Tenant, serialhub::admin::CreatedTenant), String> 
     let now = db::now();
     let product = serialhub::db::products::ProductRow {
         id: ProductId::generate(),
-        tenant_id: created.id(),
+        owner_tenant_id: created.id(),
         product_code: GTIN.into(),
         name: "Benchprofen 400 mg".into(),
         created_at: now,

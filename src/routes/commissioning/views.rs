@@ -130,7 +130,7 @@ pub async fn containers(
                 .into_iter()
                 .map(|p| (p.id, p.sscc))
                 .collect();
-            let names = tenant_names(c, rows.iter().map(|r| r.tenant_id.clone()))?;
+            let names = tenant_names(c, rows.iter().map(|r| r.produced_by.clone()))?;
             Ok(rows
                 .into_iter()
                 .map(|r| {
@@ -140,7 +140,7 @@ pub async fn containers(
                         "status": r.status,
                         "parent": r.parent_container_id.and_then(|p| parents.get(&p)).map(|s| json!({"sscc": s})),
                         "child_count": counts.get(&r.id).copied().unwrap_or(0),
-                        "produced_by": names[&r.tenant_id],
+                        "produced_by": names[&r.produced_by],
                         "created_at": crate::time::rfc3339(r.created_at),
                     })
                 })

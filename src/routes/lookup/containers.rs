@@ -36,7 +36,7 @@ pub async fn show(
                 "sscc": root.sscc,
                 "status": root.status,
                 "parent": parent,
-                "produced_by": produced_by(c, &root.tenant_id)?,
+                "produced_by": produced_by(c, &root.produced_by)?,
                 "created_at": crate::time::rfc3339(root.created_at),
                 "pack_count": tree.packs.len(),
                 "history": crate::routes::audit::history(c, &tenant, None, Some(root.id))?,

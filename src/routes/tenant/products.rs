@@ -42,7 +42,7 @@ impl From<ProductRow> for ProductView {
             product_code: p.product_code,
             product_code_schema: "GTIN",
             name: p.name,
-            owner_tenant_id: p.tenant_id,
+            owner_tenant_id: p.owner_tenant_id,
         }
     }
 }
@@ -71,7 +71,7 @@ pub async fn create(
     };
     let row = ProductRow {
         id: ProductId::generate(),
-        tenant_id: write.identity.tenant_id.clone(),
+        owner_tenant_id: write.identity.tenant_id.clone(),
         product_code: gtin.to_string(),
         name,
         created_at: db::now(),

@@ -65,7 +65,7 @@ pub fn containers_on_container(
 fn owner_of(actor: &Actor, rows: &HashMap<String, ContainerRow>) -> Result<TenantId, ApiError> {
     let owners: HashSet<&TenantId> = rows
         .values()
-        .filter(|c| c.tenant_id == actor.tenant_id)
+        .filter(|c| c.produced_by == actor.tenant_id)
         .map(|c| &c.owner_tenant_id)
         .collect();
     match owners.len() {

@@ -53,7 +53,7 @@ pub fn attach_all<'c>(
         for (gtin, items) in &by_product {
             let product = &products[*gtin];
             // As `access::may_touch`: the owner moves any of its packs, a CMO only its own.
-            let own_product = product.tenant_id == actor.tenant_id;
+            let own_product = product.owner_tenant_id == actor.tenant_id;
             let produced_by = (!own_product).then_some(&actor.tenant_id);
             let serials: Vec<&str> = items.iter().map(|i| i.serial.as_str()).collect();
             let rows = db::items::attach_loose_by_serials(

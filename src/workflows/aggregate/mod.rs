@@ -120,7 +120,7 @@ fn open_parent(
     let now = db::now();
     let new = NewContainer {
         sscc: sscc.as_str(),
-        tenant_id: &actor.tenant_id,
+        produced_by: &actor.tenant_id,
         owner_tenant_id: owner,
         status: Status::PendingCommissioningApproval,
         channel_id: actor.channel_id.as_ref(),
@@ -128,7 +128,7 @@ fn open_parent(
         updated_at: now,
     };
     let row = db::containers::create_or_get(conn, &new)?;
-    if row.tenant_id != actor.tenant_id {
+    if row.produced_by != actor.tenant_id {
         // Created by another tenant between our read and our insert.
         return Err(ApiError::state(
             format!("SSCC {sscc} belongs to another tenant"),

@@ -80,7 +80,7 @@ fn listed_containers_in(
         // Another tenant's SSCC answers like an unknown one.
         let row = rows
             .get(sscc.as_str())
-            .filter(|c| c.tenant_id == actor.tenant_id);
+            .filter(|c| c.produced_by == actor.tenant_id);
         let current = row.map(|c| Parent::of(c.parent_container_id, None));
         let label = format!("SSCC {sscc}");
         match aggregation::check_removal(path, &label, current, Parent::Container(parent)) {

@@ -33,7 +33,10 @@ pub fn packs_from_pack(
             vec![Detail::at("parent", row.status.to_string())],
         ));
     }
-    let (row_id, owner) = (row.id, products[parent.gtin.as_str()].tenant_id.clone());
+    let (row_id, owner) = (
+        row.id,
+        products[parent.gtin.as_str()].owner_tenant_id.clone(),
+    );
     let ids = remove_packs(conn, actor, Parent::Item(row_id), children)?;
     let listed = children.map(|c| c.iter().map(|p| ObjectRef::Pack(pack_ref(p))).collect());
     let mut touched = ids.clone();
