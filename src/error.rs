@@ -192,3 +192,42 @@ impl TxError for ApiError {
             .is_some_and(TxError::is_contention)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::*;
+
+    #[test]
+    fn a_conflict_that_retrying_did_not_resolve_is_unavailable_with_its_cause() {
+        let deadlock = DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("deadlock detected".to_string()),
+        );
+        let e = ApiError::from(deadlock);
+        assert_eq!((e.kind, e.retry_after), (ErrorType::Unavailable, Some(1)));
+        assert!(e.is_contention(), "still recognised for the retry loop");
+        let cause = std::error::Error::source(&e).expect("the cause is kept");
+        assert!(cause.to_string().contains("conflicted"), "{cause}");
+        assert!(cause
+            .source()
+            .unwrap()
+            .to_string()
+            .contains("deadlock detected"));
+    }
+
+    #[test]
+    fn other_database_failures_are_internal_and_keep_their_cause() {
+        let e = ApiError::from(DieselError::NotFound);
+        assert_eq!(e.kind, ErrorType::Internal);
+        assert!(!e.is_contention());
+        assert!(e.cause.is_some());
+        assert_eq!(
+            serde_json::to_value(e.body()).unwrap(),
+            serde_json::json!({"success": false, "error": "InternalError",
+                               "message": "Unexpected error; it has been logged with the request id",
+                               "details": []})
+        );
+    }
+}

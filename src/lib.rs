@@ -19,3 +19,6 @@ pub mod startup;
 pub mod telemetry;
 pub mod time;
 pub mod workflows;
+
+#[cfg(test)]
+mod layering;

@@ -74,3 +74,55 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::*;
+    use crate::db::pool::Manager;
+    use crate::db::DbError;
+
+    fn deadlock() -> DbError {
+        let info = Box::new("deadlock detected".to_string());
+        DbError::from(DieselError::DatabaseError(DatabaseErrorKind::Unknown, info))
+    }
+
+    fn conn() -> DbConn {
+        Manager::new("sqlite://:memory:")
+            .and_then(|m| m.establish())
+            .expect("in-memory database")
+    }
+
+    #[test]
+    fn a_transaction_aborted_on_a_conflict_runs_again() {
+        let mut runs = 0;
+        let out: Result<u32, DbError> = write_tx(&mut conn(), |_| {
+            runs += 1;
+            if runs == 1 {
+                Err(deadlock())
+            } else {
+                Ok(7)
+            }
+        });
+        assert_eq!((out.ok(), runs), (Some(7), 2));
+    }
+
+    #[test]
+    fn retries_are_bounded_and_other_errors_are_not_retried() {
+        let mut runs = 0;
+        let out: Result<(), DbError> = write_tx(&mut conn(), |_| {
+            runs += 1;
+            Err(deadlock())
+        });
+        assert!(matches!(out, Err(DbError::Contention(_))));
+        assert_eq!(runs, WRITE_ATTEMPTS);
+        let mut runs = 0;
+        let out: Result<(), DbError> = write_tx(&mut conn(), |_| {
+            runs += 1;
+            Err(DbError::from(DieselError::NotFound))
+        });
+        assert!(matches!(out, Err(DbError::Query(_))));
+        assert_eq!(runs, 1);
+    }
+}

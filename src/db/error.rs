@@ -85,3 +85,35 @@ pub enum SetupError {
     #[error("migration failed: {0}")]
     Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn serialization_failures_and_deadlocks_are_contention() {
+        let serialization = database_error(
+            DatabaseErrorKind::SerializationFailure,
+            "could not serialize access due to concurrent update",
+        );
+        let deadlock = database_error(DatabaseErrorKind::Unknown, "deadlock detected");
+        for e in [serialization, deadlock] {
+            assert!(matches!(DbError::from(e), DbError::Contention(_)));
+        }
+    }
+
+    #[test]
+    fn other_failures_are_query_errors() {
+        let unique = database_error(DatabaseErrorKind::UniqueViolation, "duplicate key");
+        let locked = database_error(DatabaseErrorKind::Unknown, "database is locked");
+        for e in [unique, locked, DieselError::NotFound] {
+            assert!(matches!(DbError::from(e), DbError::Query(_)));
+        }
+    }
+}

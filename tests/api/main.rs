@@ -10,6 +10,7 @@ mod channels;
 mod cli;
 mod commission;
 mod concurrency;
+mod contention;
 mod conventions;
 mod decommission;
 mod demo;

@@ -25,8 +25,10 @@ pub struct CommissionBody {
     batch: String,
     expiry_date: String,
     serial_numbers: Vec<String>,
-    #[allow(dead_code)]
-    order_id: Option<String>,
+    /// Accepted and not used until packaging orders exist (docs/api.md); read so that a value
+    /// that is not a string is still refused.
+    #[serde(rename = "order_id")]
+    _order_id: Option<String>,
 }
 
 fn parse_commission(b: &CommissionBody) -> Result<Commission, ApiError> {
