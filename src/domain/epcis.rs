@@ -5,8 +5,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::audit_payload::{AuditPayload, ObjectRef, PackRef};
-use super::gs1::{gtin_digital_link, sscc_digital_link};
+use super::audit_payload::{
+    AuditPayload, Commissioned, Decommissioned, ObjectRef, PackRef, Packed, Released, Unpacked,
+};
+use super::gs1::{gtin_digital_link, sscc_digital_link, Gtin, SerialNumber};
 use super::lifecycle::DecommissionReason;
 
 pub const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
@@ -63,79 +65,11 @@ fn uris<'o>(objects: impl IntoIterator<Item = &'o ObjectRef>) -> Vec<Value> {
 /// events about keys, channels, products and partnerships have none.
 pub fn to_epcis(e: &AuditEvent<'_>) -> Option<Value> {
     let m = match e.payload {
-        AuditPayload::Commission(p) => {
-            let epcs: Vec<Value> = p
-                .serial_numbers
-                .iter()
-                .map(|s| gtin_digital_link(&p.product_code, None, s, None).into())
-                .collect();
-            let mut m = base("ObjectEvent", e, "ADD", "commissioning", "active");
-            m.insert("epcList".into(), epcs.into());
-            let mut ilmd = Map::new();
-            ilmd.insert("cbvmda:lotNumber".into(), p.batch.as_str().into());
-            ilmd.insert(
-                "cbvmda:itemExpirationDate".into(),
-                p.expiry_date.date().format("%Y-%m-%d").to_string().into(),
-            );
-            m.insert("ilmd".into(), Value::Object(ilmd));
-            m
-        }
-        AuditPayload::Aggregate(p) => {
-            let mut m = base("AggregationEvent", e, "ADD", "packing", "in_progress");
-            m.insert("parentID".into(), object_uri(&p.parent).into());
-            // An ADD always lists its children.
-            m.insert("childEPCs".into(), uris(&p.children).into());
-            m
-        }
-        AuditPayload::Disaggregate(p) => {
-            let mut m = base("AggregationEvent", e, "DELETE", "unpacking", "in_progress");
-            m.insert("parentID".into(), object_uri(&p.parent).into());
-            // A DELETE without children means "all of them" (CBV).
-            let children = uris(p.children.iter().flatten());
-            if !children.is_empty() {
-                m.insert("childEPCs".into(), children.into());
-            }
-            m
-        }
-        AuditPayload::Decommission(p) => {
-            let epcs: Vec<Value> = p
-                .serial_numbers
-                .iter()
-                .map(|s| gtin_digital_link(&p.product_code, None, s, None).into())
-                .collect();
-            let disposition = if e.reason == Some(DecommissionReason::Destroyed) {
-                "destroyed"
-            } else {
-                "inactive"
-            };
-            let mut m = base("ObjectEvent", e, "DELETE", "decommissioning", disposition);
-            m.insert("epcList".into(), epcs.into());
-            if let Some(r) = e.reason {
-                m.insert(
-                    format!("{EXTENSION_NS}decommissionReason"),
-                    r.as_str().into(),
-                );
-            }
-            m
-        }
-        AuditPayload::Release(p) => {
-            // CBV has no "release to market" step: bizStep `other`, the action named in an
-            // extension field, and the goods become sellable (docs/audit.md).
-            let mut epcs: Vec<Value> = p
-                .ssccs
-                .iter()
-                .map(|s| sscc_digital_link(s).into())
-                .collect();
-            epcs.extend(p.trade_items.iter().map(|t| Value::from(pack_uri(t))));
-            let mut m = base("ObjectEvent", e, "OBSERVE", "other", "sellable_accessible");
-            m.insert("epcList".into(), epcs.into());
-            m.insert(format!("{EXTENSION_NS}action"), "release_to_market".into());
-            m.insert(
-                format!("{EXTENSION_NS}releasedPacks"),
-                p.released_packs.into(),
-            );
-            m
-        }
+        AuditPayload::Commission(p) => commissioning(e, p),
+        AuditPayload::Aggregate(p) => packing(e, p),
+        AuditPayload::Disaggregate(p) => unpacking(e, p),
+        AuditPayload::Decommission(p) => decommissioning(e, p),
+        AuditPayload::Release(p) => release(e, p),
         AuditPayload::ProductRegister(_)
         | AuditPayload::PartnershipCreate(_)
         | AuditPayload::PartnershipAccept(_)
@@ -148,6 +82,87 @@ pub fn to_epcis(e: &AuditEvent<'_>) -> Option<Value> {
         | AuditPayload::ChannelUpdate(_) => return None,
     };
     Some(Value::Object(m))
+}
+
+fn pack_uris(gtin: &Gtin, serials: &[SerialNumber]) -> Vec<Value> {
+    serials
+        .iter()
+        .map(|s| gtin_digital_link(gtin, None, s, None).into())
+        .collect()
+}
+
+fn commissioning(e: &AuditEvent<'_>, p: &Commissioned<'_>) -> Map<String, Value> {
+    let mut m = base("ObjectEvent", e, "ADD", "commissioning", "active");
+    m.insert(
+        "epcList".into(),
+        pack_uris(&p.product_code, &p.serial_numbers).into(),
+    );
+    let mut ilmd = Map::new();
+    ilmd.insert("cbvmda:lotNumber".into(), p.batch.as_str().into());
+    ilmd.insert(
+        "cbvmda:itemExpirationDate".into(),
+        p.expiry_date.date().format("%Y-%m-%d").to_string().into(),
+    );
+    m.insert("ilmd".into(), Value::Object(ilmd));
+    m
+}
+
+fn packing(e: &AuditEvent<'_>, p: &Packed) -> Map<String, Value> {
+    let mut m = base("AggregationEvent", e, "ADD", "packing", "in_progress");
+    m.insert("parentID".into(), object_uri(&p.parent).into());
+    // An ADD always lists its children.
+    m.insert("childEPCs".into(), uris(&p.children).into());
+    m
+}
+
+fn unpacking(e: &AuditEvent<'_>, p: &Unpacked) -> Map<String, Value> {
+    let mut m = base("AggregationEvent", e, "DELETE", "unpacking", "in_progress");
+    m.insert("parentID".into(), object_uri(&p.parent).into());
+    // A DELETE without children means "all of them" (CBV).
+    let children = uris(p.children.iter().flatten());
+    if !children.is_empty() {
+        m.insert("childEPCs".into(), children.into());
+    }
+    m
+}
+
+fn decommissioning(e: &AuditEvent<'_>, p: &Decommissioned<'_>) -> Map<String, Value> {
+    let disposition = if e.reason == Some(DecommissionReason::Destroyed) {
+        "destroyed"
+    } else {
+        "inactive"
+    };
+    let mut m = base("ObjectEvent", e, "DELETE", "decommissioning", disposition);
+    m.insert(
+        "epcList".into(),
+        pack_uris(&p.product_code, &p.serial_numbers).into(),
+    );
+    if let Some(r) = e.reason {
+        m.insert(
+            format!("{EXTENSION_NS}decommissionReason"),
+            r.as_str().into(),
+        );
+    }
+    m
+}
+
+/// CBV has no "release to market" step: bizStep `other`, the action named in an extension
+/// field, and the goods become sellable (docs/audit.md).
+fn release(e: &AuditEvent<'_>, p: &Released) -> Map<String, Value> {
+    let mut epcs: Vec<Value> = p
+        .ssccs
+        .iter()
+        .map(|s| sscc_digital_link(s).into())
+        .collect();
+    epcs.extend(p.trade_items.iter().map(|t| Value::from(pack_uri(t))));
+    let mut m = base("ObjectEvent", e, "OBSERVE", "other", "sellable_accessible");
+    m.insert("epcList".into(), epcs.into());
+    m.insert(format!("{EXTENSION_NS}action"), "release_to_market".into());
+    m.insert(
+        format!("{EXTENSION_NS}releasedPacks"),
+        p.released_packs.into(),
+    );
+    m
 }
 
 /// Wraps events in an `EPCISDocument`.

@@ -1,50 +1,18 @@
 //! Pack and container lifecycle (PRODUCT.md §1.1): statuses, decommission reasons, and which
 //! transitions an action needs.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-/// Status of a pack or container. The strings are part of the API contract.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    PendingCommissioningApproval,
-    Released,
-    Decommissioned,
+text_enum! {
+    /// Status of a pack or container. The strings are part of the API contract.
+    #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub enum Status {
+        PendingCommissioningApproval => "pending_commissioning_approval",
+        Released => "released",
+        Decommissioned => "decommissioned",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 3] = [
-        Status::PendingCommissioningApproval,
-        Status::Released,
-        Status::Decommissioned,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::PendingCommissioningApproval => "pending_commissioning_approval",
-            Status::Released => "released",
-            Status::Decommissioned => "decommissioned",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     /// The statuses a pack may be decommissioned from: a CMO only while pending, the brand owner
     /// also once released (see [`decommission_blocker`]).
     pub fn decommissionable(by_owner: bool) -> &'static [Status] {
@@ -61,61 +29,17 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a pack was taken out of the supply chain. `destroyed` is final.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "lowercase")]
-pub enum DecommissionReason {
-    Destroyed,
-    Sampled,
-    Stolen,
-    Damaged,
-    Expired,
-    Other,
-}
-
-impl DecommissionReason {
-    pub const ALL: [DecommissionReason; 6] = [
-        DecommissionReason::Destroyed,
-        DecommissionReason::Sampled,
-        DecommissionReason::Stolen,
-        DecommissionReason::Damaged,
-        DecommissionReason::Expired,
-        DecommissionReason::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DecommissionReason::Destroyed => "destroyed",
-            DecommissionReason::Sampled => "sampled",
-            DecommissionReason::Stolen => "stolen",
-            DecommissionReason::Damaged => "damaged",
-            DecommissionReason::Expired => "expired",
-            DecommissionReason::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DecommissionReason> {
-        DecommissionReason::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
+text_enum! {
+    /// Why a pack was taken out of the supply chain. `destroyed` is final.
+    #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub enum DecommissionReason {
+        Destroyed => "destroyed",
+        Sampled => "sampled",
+        Stolen => "stolen",
+        Damaged => "damaged",
+        Expired => "expired",
+        Other => "other",
     }
 }
 
@@ -138,7 +62,7 @@ mod tests {
 
     #[test]
     fn status_strings_round_trip() {
-        for s in Status::ALL {
+        for &s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
@@ -155,7 +79,7 @@ mod tests {
     #[test]
     fn decommission_rules() {
         for by_owner in [true, false] {
-            for s in Status::ALL {
+            for &s in Status::ALL {
                 assert_eq!(
                     Status::decommissionable(by_owner).contains(&s),
                     decommission_blocker(s, by_owner).is_none()
@@ -179,7 +103,7 @@ mod tests {
         );
         assert_eq!(DecommissionReason::parse("lost"), None);
         assert_eq!(DecommissionReason::ALL.len(), 6);
-        for r in DecommissionReason::ALL {
+        for &r in DecommissionReason::ALL {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
     }

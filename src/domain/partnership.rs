@@ -1,53 +1,19 @@
 //! Partnership lifecycle (PRODUCT.md §3.2): the MAH invites a CMO (`pending`), the CMO accepts
 //! (`active`), the MAH suspends and resumes it, and either may be ended for good.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-/// Status of a partnership. The strings are part of the API contract.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "lowercase")]
-pub enum PartnershipStatus {
-    Pending,
-    Active,
-    Suspended,
-    Ended,
+text_enum! {
+    /// Status of a partnership. The strings are part of the API contract.
+    #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub enum PartnershipStatus {
+        Pending => "pending",
+        Active => "active",
+        Suspended => "suspended",
+        Ended => "ended",
+    }
 }
 
 impl PartnershipStatus {
-    pub const ALL: [PartnershipStatus; 4] = [
-        PartnershipStatus::Pending,
-        PartnershipStatus::Active,
-        PartnershipStatus::Suspended,
-        PartnershipStatus::Ended,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartnershipStatus::Pending => "pending",
-            PartnershipStatus::Active => "active",
-            PartnershipStatus::Suspended => "suspended",
-            PartnershipStatus::Ended => "ended",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PartnershipStatus> {
-        PartnershipStatus::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-
     /// The statuses from which the MAH may move a partnership to `self` (`None`: it may not set
     /// this status at all): suspend and resume an active partnership, end any that has not ended.
     /// Setting the current status again is allowed and changes nothing.
@@ -62,19 +28,13 @@ impl PartnershipStatus {
     }
 }
 
-impl fmt::Display for PartnershipStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn strings_round_trip() {
-        for s in PartnershipStatus::ALL {
+        for &s in PartnershipStatus::ALL {
             assert_eq!(PartnershipStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(PartnershipStatus::parse("Active"), None);

@@ -5,12 +5,13 @@ use std::collections::HashMap;
 
 use super::{access, concurrent_change};
 use crate::audit::{self, Event};
-use crate::db::{self, DbConn};
+use crate::db::{self, items::ItemRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::audit_payload::{AuditPayload, Change, Decommissioned};
 use crate::domain::gs1::{Gtin, SerialNumber};
 use crate::domain::lifecycle::{decommission_blocker, DecommissionReason, Status};
 use crate::error::{ApiError, Detail};
+use crate::ids::ItemId;
 
 /// One decommissioning request, checked.
 pub struct Decommission {
@@ -33,32 +34,12 @@ pub fn decommission(
     let product = &products[cmd.gtin.as_str()];
     let by_owner = product.owner_tenant_id == actor.tenant_id;
     let serials: Vec<&str> = cmd.serials.iter().map(|s| s.as_str()).collect();
-    let rows: HashMap<String, _> = db::items::find_by_serials(conn, &product.id, &serials)?
+    let rows: HashMap<String, ItemRow> = db::items::find_by_serials(conn, &product.id, &serials)?
         .into_iter()
         .filter(|r| access::may_touch(actor, product, &r.produced_by))
         .map(|r| (r.serial_number.clone(), r))
         .collect();
-    let mut details = Vec::new();
-    let mut ids = Vec::with_capacity(serials.len());
-    for (i, serial) in serials.iter().enumerate() {
-        let path = format!("serial_numbers[{i}]");
-        match rows.get(*serial) {
-            None => details.push(Detail::at(
-                path,
-                format!("serial {serial} is not commissioned"),
-            )),
-            Some(row) => match decommission_blocker(row.status, by_owner) {
-                Some(why) => details.push(Detail::at(path, format!("serial {serial} {why}"))),
-                None => ids.push(row.id),
-            },
-        }
-    }
-    if !details.is_empty() {
-        return Err(ApiError::state(
-            "Some serials cannot be decommissioned",
-            details,
-        ));
-    }
+    let ids = decide(&serials, &rows, by_owner)?;
     let allowed = Status::decommissionable(by_owner);
     if db::items::decommission(conn, &ids, allowed, cmd.reason, db::now())? != ids.len() {
         return Err(concurrent_change());
@@ -82,4 +63,35 @@ pub fn decommission(
     };
     audit::record(conn, actor, event)?;
     Ok(ids.len())
+}
+
+/// The packs to decommission, in request order, or every serial that cannot be.
+fn decide(
+    serials: &[&str],
+    rows: &HashMap<String, ItemRow>,
+    by_owner: bool,
+) -> Result<Vec<ItemId>, ApiError> {
+    let mut details = Vec::new();
+    let mut ids = Vec::with_capacity(serials.len());
+    for (i, serial) in serials.iter().enumerate() {
+        let path = format!("serial_numbers[{i}]");
+        match rows.get(*serial) {
+            None => details.push(Detail::at(
+                path,
+                format!("serial {serial} is not commissioned"),
+            )),
+            Some(row) => match decommission_blocker(row.status, by_owner) {
+                Some(why) => details.push(Detail::at(path, format!("serial {serial} {why}"))),
+                None => ids.push(row.id),
+            },
+        }
+    }
+    if details.is_empty() {
+        Ok(ids)
+    } else {
+        Err(ApiError::state(
+            "Some serials cannot be decommissioned",
+            details,
+        ))
+    }
 }

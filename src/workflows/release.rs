@@ -11,7 +11,7 @@ use crate::domain::audit_payload::{AuditPayload, Change, Released};
 use crate::domain::lifecycle::Status;
 use crate::domain::trade_item::{SsccAt, TradeItemRef};
 use crate::error::{ApiError, Detail, ErrorType};
-use crate::ids::ItemId;
+use crate::ids::{ContainerId, ItemId};
 use crate::workflows::aggregate::pack_ref;
 
 /// How much a release moved to `released`, in all.
@@ -72,27 +72,7 @@ pub fn release(
     packs: &[TradeItemRef],
 ) -> Result<ReleaseCount, ApiError> {
     let mut refusals = Refusals::default();
-    let codes: Vec<&str> = ssccs.iter().map(|(_, s)| s.as_str()).collect();
-    let rows: HashMap<String, _> = db::containers::by_ssccs(conn, &codes)?
-        .into_iter()
-        .map(|c| (c.sscc.clone(), c))
-        .collect();
-    let mut container_ids = Vec::with_capacity(ssccs.len());
-    for (path, sscc) in ssccs {
-        match rows.get(sscc.as_str()) {
-            Some(c) if c.owner_tenant_id == actor.tenant_id => {
-                refusals.status(path, &format!("SSCC {sscc}"), c.status);
-                container_ids.push(c.id);
-            }
-            Some(c) if c.produced_by == actor.tenant_id => refusals.forbidden.push(Detail::at(
-                path,
-                format!("SSCC {sscc} belongs to the brand owner"),
-            )),
-            _ => refusals
-                .not_found
-                .push(Detail::at(path, format!("SSCC {sscc} not found"))),
-        }
-    }
+    let container_ids = resolve_containers(conn, actor, ssccs, &mut refusals)?;
     let item_ids = resolve_packs(conn, actor, packs, &mut refusals)?;
     if let Some(e) = refusals.into_error() {
         return Err(e);
@@ -132,6 +112,38 @@ pub fn release(
     Ok(released)
 }
 
+/// The ids of the named containers the actor may release; every other is a refusal.
+fn resolve_containers(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ssccs: &[SsccAt],
+    refusals: &mut Refusals,
+) -> Result<Vec<ContainerId>, ApiError> {
+    let codes: Vec<&str> = ssccs.iter().map(|(_, s)| s.as_str()).collect();
+    let rows: HashMap<String, _> = db::containers::by_ssccs(conn, &codes)?
+        .into_iter()
+        .map(|c| (c.sscc.clone(), c))
+        .collect();
+    let mut ids = Vec::with_capacity(ssccs.len());
+    for (path, sscc) in ssccs {
+        match rows.get(sscc.as_str()) {
+            Some(c) if c.owner_tenant_id == actor.tenant_id => {
+                refusals.status(path, &format!("SSCC {sscc}"), c.status);
+                ids.push(c.id);
+            }
+            Some(c) if c.produced_by == actor.tenant_id => refusals.forbidden.push(Detail::at(
+                path,
+                format!("SSCC {sscc} belongs to the brand owner"),
+            )),
+            _ => refusals
+                .not_found
+                .push(Detail::at(path, format!("SSCC {sscc} not found"))),
+        }
+    }
+    Ok(ids)
+}
+
+/// The ids of the named packs the actor may release; every other is a refusal.
 fn resolve_packs(
     conn: &mut DbConn,
     actor: &Actor,

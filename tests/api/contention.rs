@@ -149,6 +149,16 @@ fn put_b_on_pallet(s: &Scene) -> tokio::task::JoinHandle<(u16, Option<String>, V
     })
 }
 
+/// The scene, the counts of aggregate events and deadlocks so far, and the side connection in a
+/// transaction that holds the pallet's row lock.
+async fn arrange() -> (Scene, i64, i64, Option<DbConn>) {
+    let s = scene().await;
+    let events = aggregate_events(&s.app);
+    let deadlocks = deadlocks_so_far(&mut s.app.db.conn());
+    let conn = lock_pallet_row(&s).await;
+    (s, events, deadlocks, conn)
+}
+
 /// The side connection: a transaction that holds the pallet's row lock.
 async fn lock_pallet_row(s: &Scene) -> Option<DbConn> {
     let mut conn = Some(s.app.db.conn());
@@ -200,12 +210,7 @@ async fn a_deadlocked_write_runs_again_and_succeeds() {
         return;
     }
     // Arrange
-    let s = scene().await;
-    let (events_before, deadlocks_before) = (
-        aggregate_events(&s.app),
-        deadlocks_so_far(&mut s.app.db.conn()),
-    );
-    let mut conn = lock_pallet_row(&s).await;
+    let (s, events_before, deadlocks_before, mut conn) = arrange().await;
 
     // Act
     let request = put_b_on_pallet(&s);
@@ -244,12 +249,7 @@ async fn a_write_that_keeps_deadlocking_is_unavailable_and_writes_nothing() {
         return;
     }
     // Arrange
-    let s = scene().await;
-    let (events_before, deadlocks_before) = (
-        aggregate_events(&s.app),
-        deadlocks_so_far(&mut s.app.db.conn()),
-    );
-    let mut conn = lock_pallet_row(&s).await;
+    let (s, events_before, deadlocks_before, mut conn) = arrange().await;
 
     // Act: every attempt (three in all) deadlocks.
     let request = put_b_on_pallet(&s);
