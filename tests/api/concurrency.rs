@@ -1,85 +1,32 @@
 //! Invariants under parallel requests, enforced by the database: a pack is in at most one parent,
 //! a serial is commissioned once, and every request is all-or-nothing.
 
-use diesel::prelude::*;
 use futures_util::future::join_all;
-use serde_json::{json, Value};
-use serialhub::db::schema::{containers, items};
+use reqwest::Method;
+use serde_json::json;
 
 use crate::db_tests;
-use crate::helpers::{send, spawn, Db, TestApp};
+use crate::kit::gs1::sscc;
+use crate::kit::{children, serials, spawn, store, Db, Line, TestApp, GTIN};
 
-const GTIN: &str = "04012345111118";
-
-struct Line {
-    token: String,
-    channel: String,
-}
-
+/// A line of "Acme" with [`GTIN`] registered.
 async fn line(app: &TestApp) -> Line {
-    let t = app.tenant("Acme").await;
-    let (_, channel) = app.channel(&t.token, "manufacturer_v2_api").await;
-    let (status, body) = app
-        .post(
-            "/v1/tenant/products",
-            &t.token,
-            &json!({"product_code": GTIN, "product_code_schema": "GTIN", "name": "P"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    Line {
-        token: t.token,
-        channel,
-    }
-}
-
-async fn mv2(
-    app: &TestApp,
-    l: &Line,
-    method: reqwest::Method,
-    path: &str,
-    body: &Value,
-) -> (u16, Value) {
-    send(
-        app.req(method, &format!("/v1/manufacturer/v2/api{path}"), &l.token)
-            .header("x-channel-key", &l.channel)
-            .json(body),
-    )
-    .await
-}
-
-async fn commission(app: &TestApp, l: &Line, serials: &[String]) -> (u16, Value) {
-    let body = json!({"product_code": GTIN, "product_code_schema": "GTIN", "batch": "B1",
-                      "expiry_date": "281200", "serial_numbers": serials});
-    mv2(app, l, reqwest::Method::POST, "/serials/commission", &body).await
-}
-
-/// SSCCs with valid check digits: extension 0, prefix 4012345, serial reference `n`.
-fn sscc(n: u64) -> String {
-    serialhub::domain::gs1::Sscc::from_parts(0, "4012345", n)
-        .unwrap()
-        .to_string()
-}
-
-fn children(serials: &[String]) -> Vec<Value> {
-    serials
-        .iter()
-        .map(|s| json!({"product_code": GTIN, "product_code_schema": "GTIN", "serial_number": s}))
-        .collect()
+    let line = Line::new(app, "Acme").await;
+    line.register(GTIN).await;
+    line
 }
 
 async fn parallel_aggregation_of_the_same_packs_has_exactly_one_winner(db: Db) {
     let app = spawn(db).await;
     let l = line(&app).await;
-    let serials: Vec<String> = (0..200).map(|i| format!("S{i}")).collect();
-    assert_eq!(commission(&app, &l, &serials).await.0, 200);
+    let serials = serials("S", 200);
+    l.commission_ok(GTIN, &serials).await;
     // Eight requests race to put the same 200 packs (in different orders) onto eight SSCCs.
     let requests = (0..8u64).map(|k| {
         let mut mine = serials.clone();
         mine.rotate_left((k * 25) as usize);
-        let body = json!({"parent": sscc(k + 1), "child_trade_items": children(&mine)});
-        let (app, l) = (&app, &l);
-        async move { mv2(app, l, reqwest::Method::POST, "/aggregate/container", &body).await }
+        let l = &l;
+        async move { l.aggregate(&sscc(0, k + 1), &children(GTIN, &mine)).await }
     });
     let results = join_all(requests).await;
     let winners = results.iter().filter(|(s, _)| *s == 200).count();
@@ -91,18 +38,14 @@ async fn parallel_aggregation_of_the_same_packs_has_exactly_one_winner(db: Db) {
             "{body}"
         );
     }
-    let mut conn = app.db.conn();
-    let parents: Vec<Option<i64>> = items::table
-        .select(items::parent_container_id)
-        .load(&mut conn)
-        .unwrap();
+    let parents = store::pack_containers(&app.db);
     assert_eq!(parents.len(), 200);
-    let first = parents[0].expect("all packs aggregated");
+    let first = parents[0].clone().expect("all packs aggregated");
     assert!(
-        parents.iter().all(|p| *p == Some(first)),
+        parents.iter().all(|p| p.as_deref() == Some(first.as_str())),
         "every pack in the one winning parent"
     );
-    let created: i64 = containers::table.count().get_result(&mut conn).unwrap();
+    let created = store::container_count(&app.db);
     assert_eq!(
         created, 1,
         "losing requests leave no half-created SSCC behind"
@@ -115,8 +58,8 @@ async fn parallel_commissioning_of_overlapping_serials_commissions_each_once(db:
     // Six requests of 300 serials each, overlapping pairwise by 100.
     let requests = (0..6).map(|k| {
         let serials: Vec<String> = (k * 200..k * 200 + 300).map(|i| format!("C{i}")).collect();
-        let (app, l) = (&app, &l);
-        async move { commission(app, l, &serials).await }
+        let l = &l;
+        async move { l.commission(GTIN, &serials).await }
     });
     let results = join_all(requests).await;
     for (status, body) in &results {
@@ -130,16 +73,12 @@ async fn parallel_commissioning_of_overlapping_serials_commissions_each_once(db:
         .filter(|(s, _)| *s == 200)
         .map(|(_, b)| b["count"].as_i64().unwrap())
         .sum();
-    let mut conn = app.db.conn();
-    let rows: i64 = items::table.count().get_result(&mut conn).unwrap();
+    let rows = store::pack_count(&app.db);
     assert_eq!(
         rows, committed,
         "every accepted request wrote all its serials, rejected ones none"
     );
-    let serials: Vec<String> = items::table
-        .select(items::serial_number)
-        .load(&mut conn)
-        .unwrap();
+    let serials = store::serials(&app.db);
     let distinct: std::collections::HashSet<&String> = serials.iter().collect();
     assert_eq!(distinct.len() as i64, rows, "no serial commissioned twice");
 }
@@ -147,56 +86,25 @@ async fn parallel_commissioning_of_overlapping_serials_commissions_each_once(db:
 async fn crossing_pallet_requests_never_form_a_cycle(db: Db) {
     let app = spawn(db).await;
     let l = line(&app).await;
-    let serials: Vec<String> = (0..4).map(|i| format!("X{i}")).collect();
-    assert_eq!(commission(&app, &l, &serials).await.0, 200);
-    let (a, b) = (sscc(100), sscc(200));
-    for (parent, pair) in [(&a, &serials[0..2]), (&b, &serials[2..4])] {
-        let (s, body) = mv2(
-            &app,
-            &l,
-            reqwest::Method::POST,
-            "/aggregate/container",
-            &json!({"parent": parent, "child_trade_items": children(pair)}),
-        )
-        .await;
-        assert_eq!(s, 200, "{body}");
-    }
+    let serials = serials("X", 4);
+    l.commission_ok(GTIN, &serials).await;
+    let (a, b) = (sscc(0, 100), sscc(0, 200));
+    l.pack_onto(&a, GTIN, &serials[0..2]).await;
+    l.pack_onto(&b, GTIN, &serials[2..4]).await;
     for _ in 0..5 {
-        let (body_ab, body_ba) = (
-            json!({"parent": a, "child_containers": [b]}),
-            json!({"parent": b, "child_containers": [a]}),
-        );
-        let ab = mv2(
-            &app,
-            &l,
-            reqwest::Method::POST,
-            "/aggregate/containers",
-            &body_ab,
-        );
-        let ba = mv2(
-            &app,
-            &l,
-            reqwest::Method::POST,
-            "/aggregate/containers",
-            &body_ba,
-        );
-        let (r1, r2) = tokio::join!(ab, ba);
+        let (ab, ba) = ([b.as_str()], [a.as_str()]);
+        let (r1, r2) = tokio::join!(l.palletise(&a, &ab), l.palletise(&b, &ba));
         assert!(
             r1.0 != 200 || r2.0 != 200,
             "both crossing requests succeeded: {r1:?} {r2:?}"
         );
         // Undo whichever won, and race again.
         for parent in [&a, &b] {
-            mv2(
-                &app,
-                &l,
-                reqwest::Method::DELETE,
-                "/aggregate/containers",
-                &json!({"parent": parent}),
-            )
-            .await;
+            l.delete("/aggregate/containers", &json!({"parent": parent}))
+                .await;
         }
     }
+    let _ = Method::POST;
 }
 
 db_tests!(

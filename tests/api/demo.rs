@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{assert_error, send, spawn_on, test_settings, Db, TestApp, TestDb};
+use crate::kit::app::{demo_product, seed_demo, spawn_on, test_settings, TestDb};
+use crate::kit::{assert_error, send, Db, TestApp};
 
 fn run(program: &str, args: &[String]) -> Output {
     let mut child = Command::new(program)
@@ -102,7 +103,7 @@ async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
         String::from_utf8_lossy(&out.stderr)
     );
     let printed = parse(&text);
-    let product = serialhub::demo::PRODUCT;
+    let product = demo_product();
 
     let app = spawn_on(test_db, test_settings(&url)).await;
     let cmo = token(&app, &printed.cmo).await;
@@ -197,17 +198,14 @@ fn commands(walkthrough: &str) -> Vec<String> {
 
 async fn the_printed_walkthrough_runs_as_written(db: Db) {
     let test_db = TestDb::fresh(db);
-    let url = test_db.url.clone();
-    let seeded = tokio::task::spawn_blocking(move || serialhub::demo::seed(&url))
-        .await
-        .unwrap()
-        .expect("demo seeds");
+    let seeded = seed_demo(&test_db).await;
     let url = test_db.url.clone();
     let app = spawn_on(test_db, test_settings(&url)).await;
     // Token files of this run only, so parallel runs do not share them.
     let dir = std::env::temp_dir().join(format!("serialhub-demo-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let script = serialhub::demo::walkthrough(&seeded, &app.address)
+    let script = seeded
+        .walkthrough(&app.address)
         .replace("/tmp/", &format!("{}/", dir.display()));
     let cmds = commands(&script);
     assert_eq!(cmds.len(), 9, "{script}");
@@ -230,7 +228,7 @@ async fn the_printed_walkthrough_runs_as_written(db: Db) {
     assert_eq!(json_of(5)["items"][0]["sscc"], json!(seeded.sscc));
     assert_eq!(
         json_of(5)["items"][0]["produced_by"]["tenant_id"],
-        json!(seeded.cmo.tenant_id)
+        json!(seeded.cmo_tenant_id)
     );
     assert_eq!(json_of(6)["error"], "ForbiddenError");
     assert_eq!(json_of(7)["released"], 2);

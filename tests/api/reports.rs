@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{assert_error, spawn, Db, TestApp};
-use crate::mv2::{child, serials, sscc, Line, GTIN};
+use crate::kit::gs1::sscc;
+use crate::kit::{assert_error, child, serials, spawn, Db, Line, TestApp, GTIN};
 
 async fn report(app: &TestApp, token: &str, batch: &str) -> Value {
     let (status, body) = app
@@ -34,19 +34,19 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
     let app = spawn(db).await;
     let m = Line::new(&app, "M").await;
     let c1 = Line::with_gcp(&app, "C1", "9521234").await;
-    m.register(&app, GTIN).await;
+    m.register(GTIN).await;
     let s = serials("S", 6);
-    let (status, body) = m.commission(&app, GTIN, "B1", "281231", &s).await;
+    let (status, body) = m.commission_with(GTIN, "B1", "281231", &s).await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = m
-        .commission(&app, GTIN, "B2", "281231", &serials("T", 2))
+        .commission_with(GTIN, "B2", "281231", &serials("T", 2))
         .await;
     assert_eq!(status, 200, "{body}");
     let case = sscc(0, 1);
-    m.aggregate_ok(&app, &case, &[child(GTIN, "S0"), child(GTIN, "S1")])
+    m.aggregate_ok(&case, &[child(GTIN, "S0"), child(GTIN, "S1")])
         .await;
     for (serial, reason) in [("S2", "destroyed"), ("S3", "sampled")] {
-        let (status, body) = m.decommission(&app, GTIN, &[serial], reason).await;
+        let (status, body) = m.decommission(GTIN, &[serial], reason).await;
         assert_eq!(status, 200, "{body}");
     }
 
@@ -82,7 +82,7 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = c1
-        .commission(&app, GTIN, "B1", "281231", &serials("C", 1))
+        .commission_with(GTIN, "B1", "281231", &serials("C", 1))
         .await;
     assert_eq!(status, 200, "{body}");
     let b1 = report(&app, m.token(), "B1").await;
@@ -100,7 +100,7 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = m.decommission(&app, GTIN, &["S4", "S5"], "damaged").await;
+    let (status, body) = m.decommission(GTIN, &["S4", "S5"], "damaged").await;
     assert_eq!(status, 200, "{body}");
     let b1 = report(&app, m.token(), "B1").await;
     assert_eq!(
@@ -108,7 +108,7 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
         json!(false),
         "C1's pack is still pending"
     );
-    let (status, body) = c1.decommission(&app, GTIN, &["C0"], "expired").await;
+    let (status, body) = c1.decommission(GTIN, &["C0"], "expired").await;
     assert_eq!(status, 200, "{body}");
     let b1 = report(&app, m.token(), "B1").await;
     assert_eq!(

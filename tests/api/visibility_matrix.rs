@@ -9,8 +9,10 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{send_text, spawn, Db, TestApp};
-use crate::partners_support::*;
+use crate::kit::gs1::gtin;
+use crate::kit::line::commission_body;
+use crate::kit::partners::partner;
+use crate::kit::{child, list_items, send_text, spawn, store, Db, Line, TestApp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -23,10 +25,10 @@ enum Who {
 const ALL: [Who; 4] = [Who::M, Who::C1, Who::C2, Who::X];
 
 struct World {
-    m: Party,
-    c1: Party,
-    c2: Party,
-    x: Party,
+    m: Line,
+    c1: Line,
+    c2: Line,
+    x: Line,
     p: String,
     q: String,
     r: String,
@@ -36,7 +38,7 @@ struct World {
 }
 
 impl World {
-    fn party(&self, who: Who) -> &Party {
+    fn party(&self, who: Who) -> &Line {
         match who {
             Who::M => &self.m,
             Who::C1 => &self.c1,
@@ -94,12 +96,12 @@ fn cell(endpoint: &'static str, who: Who, req: Req, want: Want) -> Cell {
 async fn call(app: &TestApp, w: &World, who: Who, req: &Req) -> (u16, String) {
     let p = w.party(who);
     match req {
-        Req::Get(path) => send_text(app.req(Method::GET, path, &p.token)).await,
-        Req::Post(path, body) => send_text(app.req(Method::POST, path, &p.token).json(body)).await,
+        Req::Get(path) => send_text(app.req(Method::GET, path, p.token())).await,
+        Req::Post(path, body) => send_text(app.req(Method::POST, path, p.token()).json(body)).await,
         Req::Patch(path, body) => {
-            send_text(app.req(Method::PATCH, path, &p.token).json(body)).await
+            send_text(app.req(Method::PATCH, path, p.token()).json(body)).await
         }
-        Req::Mv2(method, path, body) => mv2_text(app, p, method.clone(), path, body).await,
+        Req::Mv2(method, path, body) => p.send_text(method.clone(), path, body).await,
     }
 }
 
@@ -125,20 +127,20 @@ fn judge(c: &Cell, status: u16, text: &str) -> Option<String> {
 }
 
 async fn world(app: &TestApp) -> World {
-    let m = party(app, "M", "4012345").await;
-    let c1 = party(app, "C1", "4098765").await;
-    let c2 = party(app, "C2", "4055555").await;
-    let x = party(app, "X", "4077777").await;
+    let m = Line::with_gcp(app, "M", "4012345").await;
+    let c1 = Line::with_gcp(app, "C1", "4098765").await;
+    let c2 = Line::with_gcp(app, "C2", "4055555").await;
+    let x = Line::with_gcp(app, "X", "4077777").await;
     let (p, q, r) = (
         gtin("0401234511111"),
         gtin("0401234522222"),
         gtin("0409876533333"),
     );
-    product(app, &m, &p).await;
-    product(app, &m, &q).await;
-    product(app, &c1, &r).await;
-    let deal_c1 = partner(app, &m, &c1, &[&p]).await;
-    let deal_c2 = partner(app, &m, &c2, &[&q]).await;
+    m.register(&p).await;
+    m.register(&q).await;
+    c1.register(&r).await;
+    let deal_c1 = partner(&m, &c1, &[&p]).await;
+    let deal_c2 = partner(&m, &c2, &[&q]).await;
 
     // M's own production of P.
     let mine: Vec<String> = [
@@ -149,13 +151,13 @@ async fn world(app: &TestApp) -> World {
     .chain((1..=6).map(|i| format!("M-L{i}")))
     .collect();
     let refs: Vec<&str> = mine.iter().map(String::as_str).collect();
-    commission_ok(app, &m, &p, &refs).await;
-    pack_onto(app, &m, &sscc(&m, 1), &p, &["M-A1", "M-A2"]).await;
-    bundle(app, &m, &p, "M-B0", &["M-B1"]).await;
+    m.commission_ok(&p, &refs).await;
+    m.pack_onto(&m.sscc(1), &p, &["M-A1", "M-A2"]).await;
+    m.bundle_ok(&p, "M-B0", &["M-B1"]).await;
     for (n, s) in [(11, "M-C1"), (12, "M-C2"), (13, "M-C3"), (14, "M-C4")] {
-        pack_onto(app, &m, &sscc(&m, n), &p, &[s]).await;
+        m.pack_onto(&m.sscc(n), &p, &[s]).await;
     }
-    cases_onto(app, &m, &sscc(&m, 30), &[&sscc(&m, 13)]).await;
+    m.palletise_ok(&m.sscc(30), &[&m.sscc(13)]).await;
 
     // C1's production of P for M.
     let theirs: Vec<String> = [
@@ -167,21 +169,22 @@ async fn world(app: &TestApp) -> World {
     .chain((1..=10).map(|i| format!("C1-L{i}")))
     .collect();
     let refs: Vec<&str> = theirs.iter().map(String::as_str).collect();
-    commission_ok(app, &c1, &p, &refs).await;
-    pack_onto(app, &c1, &sscc(&c1, 1), &p, &["C1-A1", "C1-A2"]).await;
-    pack_onto(app, &c1, &sscc(&c1, 2), &p, &["C1-S1", "C1-S2"]).await;
-    bundle(app, &c1, &p, "C1-B0", &["C1-B1"]).await;
-    bundle(app, &c1, &p, "C1-B2", &["C1-B3"]).await;
+    c1.commission_ok(&p, &refs).await;
+    c1.pack_onto(&c1.sscc(1), &p, &["C1-A1", "C1-A2"]).await;
+    c1.pack_onto(&c1.sscc(2), &p, &["C1-S1", "C1-S2"]).await;
+    c1.bundle_ok(&p, "C1-B0", &["C1-B1"]).await;
+    c1.bundle_ok(&p, "C1-B2", &["C1-B3"]).await;
     for i in 1..=6u64 {
-        pack_onto(app, &c1, &sscc(&c1, 10 + i), &p, &[&format!("C1-C{i}")]).await;
+        c1.pack_onto(&c1.sscc(10 + i), &p, &[&format!("C1-C{i}")])
+            .await;
     }
-    cases_onto(app, &c1, &sscc(&c1, 30), &[&sscc(&c1, 14)]).await;
-    cases_onto(app, &c1, &sscc(&c1, 31), &[&sscc(&c1, 15)]).await;
+    c1.palletise_ok(&c1.sscc(30), &[&c1.sscc(14)]).await;
+    c1.palletise_ok(&c1.sscc(31), &[&c1.sscc(15)]).await;
 
     // C1's own product R, and C2's production of Q for M.
-    commission_ok(app, &c1, &r, &["R-1", "R-2"]).await;
-    pack_onto(app, &c1, &sscc(&c1, 50), &r, &["R-1", "R-2"]).await;
-    commission_ok(app, &c2, &q, &["Q-1"]).await;
+    c1.commission_ok(&r, &["R-1", "R-2"]).await;
+    c1.pack_onto(&c1.sscc(50), &r, &["R-1", "R-2"]).await;
+    c2.commission_ok(&q, &["Q-1"]).await;
 
     World {
         m,
@@ -264,7 +267,7 @@ fn cells(w: &World) -> Vec<Cell> {
             who,
             mv2_post(
                 "/aggregate/container",
-                json!({"parent": sscc(by(who), 100), "child_trade_items": [item(p, serial)]}),
+                json!({"parent": by(who).sscc(100), "child_trade_items": [child(p, serial)]}),
             ),
             want,
         ));
@@ -272,17 +275,17 @@ fn cells(w: &World) -> Vec<Cell> {
 
     // DELETE /aggregate/container, children listed.
     for (who, parent, serial, want) in [
-        (M, sscc(m, 1), "M-A1", OK),
-        (C1, sscc(c1, 1), "C1-A1", OK),
-        (C2, sscc(c1, 1), "C1-A2", PRODUCT_ERROR),
-        (X, sscc(c1, 1), "C1-A2", PRODUCT_ERROR),
+        (M, m.sscc(1), "M-A1", OK),
+        (C1, c1.sscc(1), "C1-A1", OK),
+        (C2, c1.sscc(1), "C1-A2", PRODUCT_ERROR),
+        (X, c1.sscc(1), "C1-A2", PRODUCT_ERROR),
     ] {
         v.push(cell(
             "DELETE /aggregate/container P (listed)",
             who,
             mv2_delete(
                 "/aggregate/container",
-                json!({"parent": parent, "child_trade_items": [item(p, serial)]}),
+                json!({"parent": parent, "child_trade_items": [child(p, serial)]}),
             ),
             want,
         ));
@@ -290,12 +293,12 @@ fn cells(w: &World) -> Vec<Cell> {
     // DELETE /aggregate/container, everything: a container the caller cannot see is not found;
     // the MAH sees its CMO's container but does not change what the CMO packed.
     for (who, parent, want) in [
-        (M, sscc(m, 14), OK),
-        (C1, sscc(c1, 16), OK),
-        (C2, sscc(c1, 1), NOT_FOUND),
-        (X, sscc(c1, 1), NOT_FOUND),
-        (M, sscc(c1, 1), STATE),
-        (C1, sscc(m, 1), NOT_FOUND),
+        (M, m.sscc(14), OK),
+        (C1, c1.sscc(16), OK),
+        (C2, c1.sscc(1), NOT_FOUND),
+        (X, c1.sscc(1), NOT_FOUND),
+        (M, c1.sscc(1), STATE),
+        (C1, m.sscc(1), NOT_FOUND),
     ] {
         v.push(cell(
             "DELETE /aggregate/container (all)",
@@ -306,7 +309,7 @@ fn cells(w: &World) -> Vec<Cell> {
     }
 
     // POST /aggregate/trade_item.
-    for (who, parent, child, want) in [
+    for (who, parent, kid, want) in [
         (M, "M-L2", "M-L3", OK),
         (C1, "C1-L6", "C1-L7", OK),
         (C2, "C1-L8", "C1-L9", PRODUCT_ERROR),
@@ -317,14 +320,14 @@ fn cells(w: &World) -> Vec<Cell> {
             who,
             mv2_post(
                 "/aggregate/trade_item",
-                json!({"parent": item(p, parent), "child_trade_items": [item(p, child)]}),
+                json!({"parent": child(p, parent), "child_trade_items": [child(p, kid)]}),
             ),
             want,
         ));
     }
 
     // DELETE /aggregate/trade_item.
-    for (who, parent, child, want) in [
+    for (who, parent, kid, want) in [
         (M, "M-B0", "M-B1", OK),
         (C1, "C1-B0", "C1-B1", OK),
         (C2, "C1-B2", "C1-B3", PRODUCT_ERROR),
@@ -335,43 +338,43 @@ fn cells(w: &World) -> Vec<Cell> {
             who,
             mv2_delete(
                 "/aggregate/trade_item",
-                json!({"parent": item(p, parent), "child_trade_items": [item(p, child)]}),
+                json!({"parent": child(p, parent), "child_trade_items": [child(p, kid)]}),
             ),
             want,
         ));
     }
 
     // POST /aggregate/containers: another tenant's case reads as one that does not exist.
-    for (who, child, want) in [
-        (M, sscc(m, 11), OK),
-        (C1, sscc(c1, 11), OK),
-        (C2, sscc(c1, 12), STATE),
-        (X, sscc(c1, 12), STATE),
+    for (who, kid, want) in [
+        (M, m.sscc(11), OK),
+        (C1, c1.sscc(11), OK),
+        (C2, c1.sscc(12), STATE),
+        (X, c1.sscc(12), STATE),
     ] {
         v.push(cell(
             "POST /aggregate/containers",
             who,
             mv2_post(
                 "/aggregate/containers",
-                json!({"parent": sscc(by(who), 101), "child_containers": [child]}),
+                json!({"parent": by(who).sscc(101), "child_containers": [kid]}),
             ),
             want,
         ));
     }
 
     // DELETE /aggregate/containers.
-    for (who, parent, child, want) in [
-        (M, sscc(m, 30), sscc(m, 13), OK),
-        (C1, sscc(c1, 30), sscc(c1, 14), OK),
-        (C2, sscc(c1, 31), sscc(c1, 15), NOT_FOUND),
-        (X, sscc(c1, 31), sscc(c1, 15), NOT_FOUND),
+    for (who, parent, kid, want) in [
+        (M, m.sscc(30), m.sscc(13), OK),
+        (C1, c1.sscc(30), c1.sscc(14), OK),
+        (C2, c1.sscc(31), c1.sscc(15), NOT_FOUND),
+        (X, c1.sscc(31), c1.sscc(15), NOT_FOUND),
     ] {
         v.push(cell(
             "DELETE /aggregate/containers",
             who,
             mv2_delete(
                 "/aggregate/containers",
-                json!({"parent": parent, "child_containers": [child]}),
+                json!({"parent": parent, "child_containers": [kid]}),
             ),
             want,
         ));
@@ -388,7 +391,7 @@ fn cells(w: &World) -> Vec<Cell> {
         v.push(cell(
             "GET /v1/containers/<C1's SSCC>",
             who,
-            Req::Get(format!("/v1/containers/{}", sscc(c1, 1))),
+            Req::Get(format!("/v1/containers/{}", c1.sscc(1))),
             want,
         ));
     }
@@ -396,7 +399,7 @@ fn cells(w: &World) -> Vec<Cell> {
         v.push(cell(
             "GET /v1/containers/<C1's SSCC of its own R>",
             who,
-            Req::Get(format!("/v1/containers/{}", sscc(c1, 50))),
+            Req::Get(format!("/v1/containers/{}", c1.sscc(50))),
             want,
         ));
         v.push(cell(
@@ -414,7 +417,7 @@ fn cells(w: &World) -> Vec<Cell> {
             who,
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
-                json!({"ssccs": [sscc(c1, 2)]}),
+                json!({"ssccs": [c1.sscc(2)]}),
             ),
             want,
         ));
@@ -423,7 +426,7 @@ fn cells(w: &World) -> Vec<Cell> {
             who,
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
-                json!({"trade_items": [item(p, "C1-L10")]}),
+                json!({"trade_items": [child(p, "C1-L10")]}),
             ),
             want,
         ));
@@ -435,7 +438,7 @@ fn cells(w: &World) -> Vec<Cell> {
             who,
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
-                json!({"ssccs": [sscc(c1, 50)]}),
+                json!({"ssccs": [c1.sscc(50)]}),
             ),
             want,
         ));
@@ -507,13 +510,13 @@ async fn every_endpoint_answers_each_tenant_exactly_as_the_table_says(db: Db) {
     let w = world(&app).await;
     let mut failures = Vec::new();
     for c in cells(&w) {
-        let before = c.req.is_write().then(|| fingerprint(&app));
+        let before = c.req.is_write().then(|| store::fingerprint(&app.db));
         let (status, text) = call(&app, &w, c.who, &c.req).await;
         if let Some(f) = judge(&c, status, &text) {
             failures.push(f);
         }
         if let (Some(before), Want::Err(..)) = (before, c.want) {
-            if fingerprint(&app) != before {
+            if store::fingerprint(&app.db) != before {
                 failures.push(format!(
                     "[{} as {:?}] refused, yet the database changed",
                     c.endpoint, c.who
@@ -530,8 +533,8 @@ async fn every_endpoint_answers_each_tenant_exactly_as_the_table_says(db: Db) {
 }
 
 /// Pending packs / SSCCs of a view as (identifier, produced_by tenant id).
-async fn view(app: &TestApp, who: &Party, path: &str) -> Vec<(String, String)> {
-    let (status, body) = app.get(path, &who.token).await;
+async fn view(app: &TestApp, who: &Line, path: &str) -> Vec<(String, String)> {
+    let (status, body) = app.get(path, who.token()).await;
     assert_eq!(status, 200, "{} GET {path}: {body}", who.name);
     list_items(&body)
         .iter()
@@ -561,21 +564,21 @@ async fn commissioning_views_show_cmo_production_to_the_mah_only(db: Db) {
     // M: every pending pack of P, its own and C1's, each with produced_by.
     let seen = view(&app, m, &items_p).await;
     assert!(
-        seen.contains(&("C1-A1".into(), c1.id.clone())),
+        seen.contains(&("C1-A1".into(), c1.id().to_string())),
         "[items P as M] C1's pack with produced_by C1: {seen:?}"
     );
     assert!(
-        seen.contains(&("M-A1".into(), m.id.clone())),
+        seen.contains(&("M-A1".into(), m.id().to_string())),
         "[items P as M] {seen:?}"
     );
     assert_eq!(seen.len(), 14 + 24, "[items P as M] all pending packs of P");
     let seen = view(&app, m, &items_q).await;
     assert_eq!(
         seen,
-        vec![("Q-1".to_string(), c2.id.clone())],
+        vec![("Q-1".to_string(), c2.id().to_string())],
         "[items Q as M]"
     );
-    let (_, body) = app.get(&items_p, &m.token).await;
+    let (_, body) = app.get(&items_p, m.token()).await;
     let c1_pack = list_items(&body)
         .into_iter()
         .find(|i| i["serial_number"] == "C1-A1")
@@ -606,27 +609,36 @@ async fn commissioning_views_show_cmo_production_to_the_mah_only(db: Db) {
     // SSCCs: M sees C1's, with produced_by; C1 sees only the SSCC of its own product.
     let boxes = view(&app, m, "/v1/commissioning/containers").await;
     assert!(
-        boxes.contains(&(sscc(c1, 1), c1.id.clone())),
+        boxes.contains(&(c1.sscc(1), c1.id().to_string())),
         "[containers as M] {boxes:?}"
     );
-    assert!(boxes.contains(&(sscc(c1, 30), c1.id.clone())), "{boxes:?}");
-    assert!(boxes.contains(&(sscc(m, 1), m.id.clone())), "{boxes:?}");
-    assert!(!boxes.iter().any(|(s, _)| *s == sscc(c1, 50)), "{boxes:?}");
+    assert!(
+        boxes.contains(&(c1.sscc(30), c1.id().to_string())),
+        "{boxes:?}"
+    );
+    assert!(
+        boxes.contains(&(m.sscc(1), m.id().to_string())),
+        "{boxes:?}"
+    );
+    assert!(!boxes.iter().any(|(s, _)| *s == c1.sscc(50)), "{boxes:?}");
     let direct = view(
         &app,
         m,
         &format!("/v1/commissioning/containers?product_code={}", w.p),
     )
     .await;
-    assert!(direct.contains(&(sscc(c1, 1), c1.id.clone())), "{direct:?}");
     assert!(
-        !direct.iter().any(|(s, _)| *s == sscc(c1, 30)),
+        direct.contains(&(c1.sscc(1), c1.id().to_string())),
+        "{direct:?}"
+    );
+    assert!(
+        !direct.iter().any(|(s, _)| *s == c1.sscc(30)),
         "a pallet holds cases, not packs of P directly: {direct:?}"
     );
     let boxes = view(&app, c1, "/v1/commissioning/containers").await;
     assert_eq!(
         boxes,
-        vec![(sscc(c1, 50), c1.id.clone())],
+        vec![(c1.sscc(50), c1.id().to_string())],
         "[containers as C1] its SSCCs for M are hidden"
     );
     for who in [c2, x] {
@@ -640,7 +652,7 @@ async fn commissioning_views_show_cmo_production_to_the_mah_only(db: Db) {
     }
 
     // Product counts: M counts C1's packs of P; C1 lists only R; C2 and X own nothing.
-    let (_, body) = app.get("/v1/commissioning/products", &m.token).await;
+    let (_, body) = app.get("/v1/commissioning/products", m.token()).await;
     let counts: Vec<(String, i64)> = list_items(&body)
         .iter()
         .map(|i| {
@@ -655,7 +667,7 @@ async fn commissioning_views_show_cmo_production_to_the_mah_only(db: Db) {
         vec![(w.p.clone(), 38), (w.q.clone(), 1)],
         "[products as M]"
     );
-    let (_, body) = app.get("/v1/commissioning/products", &c1.token).await;
+    let (_, body) = app.get("/v1/commissioning/products", c1.token()).await;
     assert_eq!(
         list_items(&body)
             .iter()
@@ -665,7 +677,7 @@ async fn commissioning_views_show_cmo_production_to_the_mah_only(db: Db) {
         "[products as C1]"
     );
     for who in [c2, x] {
-        let (_, body) = app.get("/v1/commissioning/products", &who.token).await;
+        let (_, body) = app.get("/v1/commissioning/products", who.token()).await;
         assert!(list_items(&body).is_empty(), "[products as {}]", who.name);
     }
 }
@@ -692,21 +704,21 @@ async fn partnership_list_shows_each_side_its_own(db: Db) {
         (w.deal_c2.clone(), "mah".to_string(), json!([w.q])),
     ];
     want_m.sort_by(|a, b| a.0.cmp(&b.0));
-    let (_, body) = app.get("/v1/tenant/partnerships", &w.m.token).await;
+    let (_, body) = app.get("/v1/tenant/partnerships", w.m.token()).await;
     assert_eq!(listed(&body), want_m, "[partnerships as M]");
-    let (_, body) = app.get("/v1/tenant/partnerships", &w.c1.token).await;
+    let (_, body) = app.get("/v1/tenant/partnerships", w.c1.token()).await;
     assert_eq!(
         listed(&body),
         vec![(w.deal_c1.clone(), "cmo".into(), json!([w.p]))],
         "[partnerships as C1]"
     );
-    let (_, body) = app.get("/v1/tenant/partnerships", &w.c2.token).await;
+    let (_, body) = app.get("/v1/tenant/partnerships", w.c2.token()).await;
     assert_eq!(
         listed(&body),
         vec![(w.deal_c2.clone(), "cmo".into(), json!([w.q]))],
         "[partnerships as C2]"
     );
-    let (_, body) = app.get("/v1/tenant/partnerships", &w.x.token).await;
+    let (_, body) = app.get("/v1/tenant/partnerships", w.x.token()).await;
     assert!(listed(&body).is_empty(), "[partnerships as X]");
 }
 
@@ -725,7 +737,7 @@ async fn invisible_objects_answer_exactly_like_missing_ones(db: Db) {
     let (m, c1) = (&w.m, &w.c1);
     let p = w.p.as_str();
     let unknown_p = gtin("0401234599999");
-    let ghost_sscc = sscc(c1, 999);
+    let ghost_sscc = c1.sscc(999);
     let ghost_deal = uuid::Uuid::new_v4().to_string();
     use Who::*;
 
@@ -735,9 +747,9 @@ async fn invisible_objects_answer_exactly_like_missing_ones(db: Db) {
         (
             "GET container",
             C1,
-            Req::Get(format!("/v1/containers/{}", sscc(c1, 1))),
+            Req::Get(format!("/v1/containers/{}", c1.sscc(1))),
             Req::Get(format!("/v1/containers/{ghost_sscc}")),
-            [sscc(c1, 1), ghost_sscc.clone()],
+            [c1.sscc(1), ghost_sscc.clone()],
         ),
         (
             "GET item",
@@ -758,24 +770,24 @@ async fn invisible_objects_answer_exactly_like_missing_ones(db: Db) {
             C2,
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
-                json!({"ssccs": [sscc(c1, 2)]}),
+                json!({"ssccs": [c1.sscc(2)]}),
             ),
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
                 json!({"ssccs": [ghost_sscc]}),
             ),
-            [sscc(c1, 2), ghost_sscc.clone()],
+            [c1.sscc(2), ghost_sscc.clone()],
         ),
         (
             "release pack",
             X,
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
-                json!({"trade_items": [item(p, "C1-L10")]}),
+                json!({"trade_items": [child(p, "C1-L10")]}),
             ),
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
-                json!({"trade_items": [item(p, "GHOST")]}),
+                json!({"trade_items": [child(p, "GHOST")]}),
             ),
             ["C1-L10".into(), "GHOST".into()],
         ),
@@ -784,11 +796,11 @@ async fn invisible_objects_answer_exactly_like_missing_ones(db: Db) {
             C1,
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
-                json!({"trade_items": [item(p, "M-L6")]}),
+                json!({"trade_items": [child(p, "M-L6")]}),
             ),
             Req::Post(
                 "/v1/commissioning/release_to_market".into(),
-                json!({"trade_items": [item(p, "GHOST")]}),
+                json!({"trade_items": [child(p, "GHOST")]}),
             ),
             ["M-L6".into(), "GHOST".into()],
         ),
@@ -852,11 +864,11 @@ async fn invisible_objects_answer_exactly_like_missing_ones(db: Db) {
             C1,
             mv2_post(
                 "/aggregate/container",
-                json!({"parent": sscc(c1, 200), "child_trade_items": [item(p, "M-L6")]}),
+                json!({"parent": c1.sscc(200), "child_trade_items": [child(p, "M-L6")]}),
             ),
             mv2_post(
                 "/aggregate/container",
-                json!({"parent": sscc(c1, 200), "child_trade_items": [item(p, "GHOST")]}),
+                json!({"parent": c1.sscc(200), "child_trade_items": [child(p, "GHOST")]}),
             ),
             ["M-L6".into(), "GHOST".into()],
         ),
@@ -865,52 +877,52 @@ async fn invisible_objects_answer_exactly_like_missing_ones(db: Db) {
             C1,
             mv2_post(
                 "/aggregate/trade_item",
-                json!({"parent": item(p, "M-L6"), "child_trade_items": [item(p, "C1-L8")]}),
+                json!({"parent": child(p, "M-L6"), "child_trade_items": [child(p, "C1-L8")]}),
             ),
             mv2_post(
                 "/aggregate/trade_item",
-                json!({"parent": item(p, "GHOST"), "child_trade_items": [item(p, "C1-L8")]}),
+                json!({"parent": child(p, "GHOST"), "child_trade_items": [child(p, "C1-L8")]}),
             ),
             ["M-L6".into(), "GHOST".into()],
         ),
         (
             "disaggregate all from C1's SSCC",
             C2,
-            mv2_delete("/aggregate/container", json!({"parent": sscc(c1, 1)})),
+            mv2_delete("/aggregate/container", json!({"parent": c1.sscc(1)})),
             mv2_delete("/aggregate/container", json!({"parent": ghost_sscc})),
-            [sscc(c1, 1), ghost_sscc.clone()],
+            [c1.sscc(1), ghost_sscc.clone()],
         ),
         (
             "disaggregate all from M's SSCC",
             C1,
-            mv2_delete("/aggregate/container", json!({"parent": sscc(m, 1)})),
+            mv2_delete("/aggregate/container", json!({"parent": m.sscc(1)})),
             mv2_delete("/aggregate/container", json!({"parent": ghost_sscc})),
-            [sscc(m, 1), ghost_sscc.clone()],
+            [m.sscc(1), ghost_sscc.clone()],
         ),
         (
             "disaggregate cases from C1's pallet",
             X,
-            mv2_delete("/aggregate/containers", json!({"parent": sscc(c1, 31)})),
+            mv2_delete("/aggregate/containers", json!({"parent": c1.sscc(31)})),
             mv2_delete("/aggregate/containers", json!({"parent": ghost_sscc})),
-            [sscc(c1, 31), ghost_sscc.clone()],
+            [c1.sscc(31), ghost_sscc.clone()],
         ),
         (
             "C1's case onto a pallet",
             X,
             mv2_post(
                 "/aggregate/containers",
-                json!({"parent": sscc(&w.x, 300), "child_containers": [sscc(c1, 12)]}),
+                json!({"parent": &w.x.sscc(300), "child_containers": [c1.sscc(12)]}),
             ),
             mv2_post(
                 "/aggregate/containers",
-                json!({"parent": sscc(&w.x, 300), "child_containers": [ghost_sscc]}),
+                json!({"parent": &w.x.sscc(300), "child_containers": [ghost_sscc]}),
             ),
-            [sscc(c1, 12), ghost_sscc.clone()],
+            [c1.sscc(12), ghost_sscc.clone()],
         ),
     ];
     let mut failures = Vec::new();
     for (label, who, real, ghost, ids) in pairs {
-        let before = fingerprint(&app);
+        let before = store::fingerprint(&app.db);
         let (s1, t1) = call(&app, &w, who, &real).await;
         let (s2, t2) = call(&app, &w, who, &ghost).await;
         let ids = [ids[0].as_str(), ids[1].as_str()];
@@ -923,7 +935,7 @@ async fn invisible_objects_answer_exactly_like_missing_ones(db: Db) {
         if s1 < 400 {
             failures.push(format!("[{label} as {who:?}] was not refused: {s1} {t1}"));
         }
-        if real.is_write() && fingerprint(&app) != before {
+        if real.is_write() && store::fingerprint(&app.db) != before {
             failures.push(format!("[{label} as {who:?}] a refused write changed data"));
         }
     }
