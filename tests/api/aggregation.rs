@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::db_tests;
 use crate::kit::gs1::{sscc, sscc_other};
 use crate::kit::line::MV2;
+use crate::kit::race::{assert_exact_error, details, in_another_parent, one_winner, NOT_IN_STATUS};
 use crate::kit::store::{self};
 use crate::kit::{
     assert_error, child, child_full, children, detail_paths, problem_at, send, serials, spawn,
@@ -454,17 +455,19 @@ async fn parallel_aggregations_of_the_same_children_have_one_winner(db: Db) {
             tokio::spawn(send(req))
         })
         .collect();
-    let mut winners = Vec::new();
-    for (i, t) in tasks.into_iter().enumerate() {
-        let (status, body) = t.await.unwrap();
-        match status {
-            200 => winners.push(sscc(1, 100 + i as u64)),
-            _ => assert_error(status, &body, 409, "StateError"),
-        }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
     }
-    assert_eq!(winners.len(), 1, "exactly one request wins");
+    let (winner, losers) = one_winner(&results, 200);
+    for i in losers {
+        assert_error(results[i].0, &results[i].1, 409, "StateError");
+        let elsewhere = in_another_parent(GTIN, &list);
+        assert_exact_error(&results[i], 409, "StateError", NOT_IN_STATUS, &elsewhere);
+    }
     assert_eq!(store::container_count(&app.db), 1, "losers created no SSCC");
-    assert_eq!(store::packs_in(&app.db, &winners[0]), 200);
+    let won = sscc(1, 100 + winner as u64);
+    assert_eq!(store::packs_in(&app.db, &won), 200);
     assert_eq!(store::aggregated_pack_count(&app.db), 200);
 }
 
@@ -494,15 +497,39 @@ async fn parallel_overlapping_aggregations_are_each_all_or_nothing(db: Db) {
             tokio::spawn(send(req))
         })
         .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    let winners: Vec<usize> = (0..7).filter(|&i| results[i].0 == 200).collect();
+    // Neighbours overlap; requests two apart do not. Two neighbours never both win.
+    for pair in winners.windows(2) {
+        assert!(
+            pair[1] > pair[0] + 1,
+            "overlapping requests both won: {winners:?}"
+        );
+    }
+    let taken: Vec<&String> = winners.iter().flat_map(|&i| &sets[i]).collect();
     let mut won = 0;
-    for (i, t) in tasks.into_iter().enumerate() {
-        let (status, body) = t.await.unwrap();
+    for (i, (status, body)) in results.iter().enumerate() {
         let parent = sscc(2, 200 + i as u64);
-        if status == 200 {
+        if *status == 200 {
             won += 1;
             assert_eq!(store::packs_in(&app.db, &parent), 100, "all of request {i}");
         } else {
-            assert_error(status, &body, 409, "StateError");
+            assert_error(*status, body, 409, "StateError");
+            assert_eq!(body["message"], NOT_IN_STATUS, "{body}");
+            // Refused for packs a winner holds, each named where this request has it.
+            let possible = in_another_parent(GTIN, &sets[i]);
+            let named = details(body);
+            assert!(!named.is_empty(), "request {i} lost to someone: {body}");
+            for d in &named {
+                let j = possible
+                    .iter()
+                    .position(|p| p == d)
+                    .expect("a child of the request");
+                assert!(taken.contains(&&sets[i][j]), "{d:?} is a winner's: {body}");
+            }
             assert!(
                 !store::container_exists(&app.db, &parent),
                 "none of request {i}"

@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
+use std::collections::HashSet;
+
 use crate::db_tests;
+use crate::kit::race::{already_commissioned, assert_exact_error, one_winner, SERIALS_TAKEN};
 use crate::kit::store::{self};
 use crate::kit::{
     assert_error, detail_paths, problem_at, send, serials, spawn, spawn_with, Db, Line, BATCH,
@@ -292,27 +295,31 @@ async fn parallel_commissioning_of_the_same_serials_has_one_winner(db: Db) {
     line.register(GTIN).await;
     let list = serials("R", 3_000);
     let mut tasks = Vec::new();
+    let mut orders = Vec::new();
     for i in 0..6 {
         // Half of the requests list the serials in reverse order.
         let mut mine = list.clone();
         if i % 2 == 1 {
             mine.reverse();
         }
+        orders.push(mine.clone());
         let req = line.req(reqwest::Method::POST, "/serials/commission").json(
             &json!({"product_code": GTIN, "product_code_schema": "GTIN", "batch": BATCH,
                           "expiry_date": "281200", "serial_numbers": mine}),
         );
         tasks.push(tokio::spawn(send(req)));
     }
-    let mut ok = 0;
+    let mut results = Vec::new();
     for t in tasks {
-        let (status, body) = t.await.unwrap();
-        if status == 200 {
-            ok += 1;
-        } else {
-            assert_error(status, &body, 409, "StateError");
-        }
+        results.push(t.await.unwrap());
     }
-    assert_eq!(ok, 1, "exactly one request commissions the serials");
+    // Exactly one request commissions the serials; each other is told every one of them exists.
+    let (_, losers) = one_winner(&results, 200);
+    let taken: HashSet<&str> = list.iter().map(String::as_str).collect();
+    for i in losers {
+        assert_error(results[i].0, &results[i].1, 409, "StateError");
+        let all = already_commissioned(&orders[i], &taken);
+        assert_exact_error(&results[i], 409, "StateError", SERIALS_TAKEN, &all);
+    }
     assert_eq!(store::pack_count(&app.db), 3_000);
 }

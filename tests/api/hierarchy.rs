@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::db_tests;
 use crate::kit::gs1::{sscc, sscc_other};
+use crate::kit::race::{assert_exact_error, one_winner, NOT_IN_STATUS};
 use crate::kit::store::{self};
 use crate::kit::{
     assert_error, child, child_full, detail_paths, problem_at, send, serials, spawn, Db, Line,
@@ -253,7 +254,8 @@ async fn cycles_are_refused(db: Db) {
 }
 
 async fn crossing_nesting_requests_never_form_a_cycle(db: Db) {
-    // A onto B while B onto A, many times in parallel: at most one of each pair wins.
+    // A onto B while B onto A, for three pairs at once: exactly one of each pair wins, the other
+    // is told it would be a cycle.
     let app = spawn(db).await;
     let line = line_with_packs(&app).await;
     let pairs: Vec<(String, String)> = (0..3).map(|i| (sscc(4, i), sscc(5, i))).collect();
@@ -272,14 +274,22 @@ async fn crossing_nesting_requests_never_form_a_cycle(db: Db) {
             tasks.push(tokio::spawn(send(req)));
         }
     }
-    let mut ok = 0;
+    let mut results = Vec::new();
     for t in tasks {
-        let (status, body) = t.await.unwrap();
-        if status == 200 {
-            ok += 1;
-        } else {
-            assert_error(status, &body, 409, "StateError");
-        }
+        results.push(t.await.unwrap());
+    }
+    let mut ok = 0;
+    for (pair, (a, b)) in results.chunks(2).zip(&pairs) {
+        let (winner, losers) = one_winner(pair, 200);
+        ok += 1;
+        // The winner's parent (a for the first request, b for the second) holds the loser's.
+        let top = if winner == 0 { a } else { b };
+        let cycle = [(
+            "child_containers[0]".to_string(),
+            format!("SSCC {top} holds the parent: that would be a cycle"),
+        )];
+        assert_error(pair[losers[0]].0, &pair[losers[0]].1, 409, "StateError");
+        assert_exact_error(&pair[losers[0]], 409, "StateError", NOT_IN_STATUS, &cycle);
     }
     assert_eq!(ok, 3, "one per pair");
     for (a, b) in &pairs {

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::db_tests;
 use crate::kit::gs1::sscc;
 use crate::kit::line::commission_body;
+use crate::kit::race::assert_exact_error;
 use crate::kit::store::{self};
 use crate::kit::{assert_error, child, children, send, serials, spawn, Db, Line, GTIN};
 
@@ -190,6 +191,13 @@ async fn same_key_while_the_first_is_running_is_409(db: Db) {
     let (status, resp) = keyed(&line, Method::POST, "/serials/commission", "slow", &body).await;
     // 409 at once, not a wait for the first followed by its replay.
     assert_error(status, &resp, 409, "IdempotencyError");
+    assert_exact_error(
+        &(status, resp),
+        409,
+        "IdempotencyError",
+        "A request with this Idempotency-Key is still being processed",
+        &[],
+    );
     let (status, first) = first.await.unwrap();
     assert_eq!(status, 200, "{first}");
     assert_eq!(store::pack_count(&app.db), 100_000);

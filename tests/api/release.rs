@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::db_tests;
 use crate::kit::gs1::gtin;
 use crate::kit::partners::partner;
+use crate::kit::race::{assert_lost_release, one_winner};
 use crate::kit::{
     assert_error, child, children, detail_paths, list_items, spawn, store, Db, Line, TestApp,
 };
@@ -365,12 +366,12 @@ async fn concurrent_releases_of_one_sscc_have_exactly_one_winner(db: Db) {
         let body = json!({"ssccs": [pal]});
         let (a, b) = tokio::join!(m.release(&body), m.release(&body));
         let results = [a, b];
-        let winners: Vec<&(u16, Value)> = results.iter().filter(|(s, _)| *s == 200).collect();
-        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
-        assert_eq!(winners[0].1["released"], 50);
-        assert_eq!(winners[0].1["containers"], 2);
-        let loser = results.iter().find(|(s, _)| *s != 200).unwrap();
+        let (winner, losers) = one_winner(&results, 200);
+        assert_eq!(results[winner].1["released"], 50, "round {round}");
+        assert_eq!(results[winner].1["containers"], 2);
+        let loser = &results[losers[0]];
         assert_error(loser.0, &loser.1, 409, "StateError");
+        assert_lost_release(db, loser, &pal);
     }
     assert_eq!(store::released_counts(&app.db), (200, 8));
 }

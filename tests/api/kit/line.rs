@@ -94,6 +94,14 @@ impl Line {
         }
     }
 
+    /// The same line with its requests sent to another instance of the service at `address`.
+    pub fn via(&self, address: &str) -> Line {
+        Line {
+            address: address.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// The tenant's id.
     pub fn id(&self) -> &str {
         &self.tenant.id

@@ -9,6 +9,7 @@
 //! - [`chain`]: the audit hash-chain recipe of docs/audit.md, computed here.
 //! - [`store`]: what is stored, read and tampered with in raw SQL: the only file that knows the
 //!   schema.
+//! - [`race`]: one winner and the losers' exact error.
 //! - [`raw`]: hand-written HTTP for hostile input.
 
 pub mod app;
@@ -16,6 +17,7 @@ pub mod chain;
 pub mod gs1;
 pub mod line;
 pub mod partners;
+pub mod race;
 pub mod raw;
 pub mod store;
 pub mod tenant;
