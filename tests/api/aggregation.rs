@@ -471,6 +471,23 @@ async fn parallel_aggregations_of_the_same_children_have_one_winner(db: Db) {
     assert_eq!(store::aggregated_pack_count(&app.db), 200);
 }
 
+/// Asserts a refusal of aggregating `set` for packs only winners hold: the documented message,
+/// and at least one detail, each naming a winner's pack where `set` has it.
+#[track_caller]
+fn assert_lost_to_winners(body: &Value, set: &[String], taken: &[&String]) {
+    assert_eq!(body["message"], NOT_IN_STATUS, "{body}");
+    let possible = in_another_parent(GTIN, set);
+    let named = details(body);
+    assert!(!named.is_empty(), "lost to someone: {body}");
+    for d in &named {
+        let j = possible
+            .iter()
+            .position(|p| p == d)
+            .expect("a child of the request");
+        assert!(taken.contains(&&set[j]), "{d:?} is a winner's: {body}");
+    }
+}
+
 async fn parallel_overlapping_aggregations_are_each_all_or_nothing(db: Db) {
     let app = spawn_with(db, |s| s.pool_size = 8).await;
     let line = Line::new(&app, "Acme").await;
@@ -518,18 +535,7 @@ async fn parallel_overlapping_aggregations_are_each_all_or_nothing(db: Db) {
             assert_eq!(store::packs_in(&app.db, &parent), 100, "all of request {i}");
         } else {
             assert_error(*status, body, 409, "StateError");
-            assert_eq!(body["message"], NOT_IN_STATUS, "{body}");
-            // Refused for packs a winner holds, each named where this request has it.
-            let possible = in_another_parent(GTIN, &sets[i]);
-            let named = details(body);
-            assert!(!named.is_empty(), "request {i} lost to someone: {body}");
-            for d in &named {
-                let j = possible
-                    .iter()
-                    .position(|p| p == d)
-                    .expect("a child of the request");
-                assert!(taken.contains(&&sets[i][j]), "{d:?} is a winner's: {body}");
-            }
+            assert_lost_to_winners(body, &sets[i], &taken);
             assert!(
                 !store::container_exists(&app.db, &parent),
                 "none of request {i}"

@@ -117,17 +117,15 @@ async fn nested_wrong_type_is_named_by_its_path(db: Db) {
     assert_eq!(detail_paths(&body), ["roles[1]"], "{body}");
 }
 
-async fn error_bodies_never_reveal_internals(db: Db) {
-    // Arrange
-    let app = spawn_with(db, |s| s.body_limit = 4096).await;
-    let acme = app.tenant("Acme").await;
-    let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
+/// Malformed, mistyped, oversized, injected and unauthorised requests of every kind (the body
+/// limit is 4 KiB); `channel` is a real channel of `acme`.
+fn hostile_requests(app: &TestApp, acme: &Tenant, channel: &str) -> Vec<reqwest::RequestBuilder> {
     let json_post = |path: &str, raw: &str| {
         app.req(Method::POST, path, &acme.token)
             .header("content-type", "application/json")
             .body(raw.to_string())
     };
-    let requests = vec![
+    vec![
         json_post("/v1/api_auth", r#"{"api_key": "#),
         json_post("/v1/api_auth", r#"{"api_key": 1, "api_secret": null}"#),
         json_post(
@@ -176,9 +174,16 @@ async fn error_bodies_never_reveal_internals(db: Db) {
         .header("x-channel-key", "nope"),
         app.req(Method::POST, "/v1/tenant/channels", &acme.token)
             .header("Idempotency-Key", ""),
-    ];
+    ]
+}
 
-    for request in requests {
+async fn error_bodies_never_reveal_internals(db: Db) {
+    // Arrange
+    let app = spawn_with(db, |s| s.body_limit = 4096).await;
+    let acme = app.tenant("Acme").await;
+    let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
+
+    for request in hostile_requests(&app, &acme, &channel) {
         // Act
         let (status, raw) = send_text(request).await;
 
@@ -307,11 +312,11 @@ async fn success_bodies_say_success(db: Db) {
     );
 }
 
-async fn nul_characters_are_refused_on_both_databases(db: Db) {
+async fn nul_characters_in_json_bodies_are_refused_on_both_databases(db: Db) {
     // PostgreSQL cannot store U+0000 in text; SQLite can. Either way it is bad input, never a 500.
     let app = spawn(db).await;
     let acme = app.tenant("Acme").await;
-    let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
+    app.channel(&acme.token, "manufacturer_v2_api").await;
 
     // JSON bodies: 400 naming the field
     for (path, body, field) in [
@@ -341,7 +346,24 @@ async fn nul_characters_are_refused_on_both_databases(db: Db) {
         assert_eq!(detail_paths(&resp), [field], "{path}: {resp}");
     }
 
-    // ...and in the URL (path segments, cursors): 400 as well
+    assert_eq!(
+        store::channel_count(&app.db, &acme.id),
+        1,
+        "nothing written"
+    );
+    assert_eq!(
+        store::api_key_count(&app.db, &acme.id),
+        1,
+        "nothing written"
+    );
+}
+
+async fn nul_characters_in_urls_are_refused_on_both_databases(db: Db) {
+    let app = spawn(db).await;
+    let acme = app.tenant("Acme").await;
+    let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
+
+    // In the URL (path segments, cursors): 400 as well
     for (method, path) in [
         (Method::DELETE, "/v1/tenant/api_keys/%00".to_string()),
         (
@@ -379,7 +401,8 @@ async fn nul_characters_are_refused_on_both_databases(db: Db) {
 }
 
 db_tests!(
-    nul_characters_are_refused_on_both_databases,
+    nul_characters_in_json_bodies_are_refused_on_both_databases,
+    nul_characters_in_urls_are_refused_on_both_databases,
     oversized_body_is_413_and_nothing_is_written,
     oversized_chunked_body_is_413_and_nothing_is_written,
     wrong_json_type_is_400_naming_the_field,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use crate::db_tests;
+use crate::kit::chain::event_hash;
 use crate::kit::gs1::{pack_uri, sscc_uri};
 use crate::kit::gs1::{sscc, sscc_other};
 use crate::kit::{child, spawn, Db, Line, TestApp, GTIN};
@@ -65,6 +66,16 @@ async fn export(app: &TestApp, token: &str, query: &str) -> Value {
     resp.json().await.unwrap()
 }
 
+/// The audit actions about goods; the others (keys, channels, products, partnerships) have no
+/// EPCIS form.
+const GOODS_ACTIONS: [&str; 5] = [
+    "commission",
+    "aggregate",
+    "disaggregate",
+    "decommission",
+    "release",
+];
+
 fn uri(serial: &str) -> String {
     pack_uri(GTIN, serial)
 }
@@ -116,7 +127,7 @@ async fn story(app: &TestApp) -> (Line, [String; 3]) {
 async fn a_realistic_export_validates_against_the_gs1_schema(db: Db) {
     let v = validator();
     let app = spawn(db).await;
-    let (m, [case1, case2, pallet]) = story(&app).await;
+    let (m, _) = story(&app).await;
     let doc = export(&app, m.token(), "").await;
     assert_valid(&v, &doc);
 
@@ -161,6 +172,29 @@ async fn a_realistic_export_validates_against_the_gs1_schema(db: Db) {
             "{id}"
         );
     }
+    // Each eventID names its audit event's hash, which rehashes by docs/audit.md's recipe.
+    let (status, audit) = app.get("/v1/audit/events?limit=100", m.token()).await;
+    assert_eq!(status, 200, "{audit}");
+    let expected: Vec<String> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| GOODS_ACTIONS.contains(&e["action"].as_str().unwrap()))
+        .map(|e| format!("ni:///sha-256;{}?ver=CBV2.0", event_hash(e)))
+        .collect();
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, expected);
+}
+
+/// Each exported event carries GS1.md's mapping of its operation.
+async fn exported_events_carry_the_gs1_md_mapping(db: Db) {
+    let app = spawn(db).await;
+    let (m, [case1, case2, pallet]) = story(&app).await;
+    let doc = export(&app, m.token(), "").await;
+    let events = doc["epcisBody"]["eventList"].as_array().unwrap().clone();
 
     let commission = &events[0];
     assert_eq!(commission["disposition"], "active");
@@ -209,6 +243,12 @@ async fn a_realistic_export_validates_against_the_gs1_schema(db: Db) {
     assert_eq!(release["disposition"], "sellable_accessible");
     assert_eq!(release["urn:serialhub:epcis:action"], "release_to_market");
     assert_eq!(release["epcList"], json!([sscc_uri(&pallet)]));
+}
+
+async fn filtered_and_empty_exports_validate(db: Db) {
+    let v = validator();
+    let app = spawn(db).await;
+    let (m, _) = story(&app).await;
 
     // Filtered exports validate too: one pack's story, one action.
     let doc = export(&app, m.token(), &format!("?object={GTIN}/S0")).await;
@@ -336,5 +376,7 @@ async fn partner_exports_with_bundles_validate_and_respect_visibility(db: Db) {
 db_tests!(
     partner_exports_with_bundles_validate_and_respect_visibility,
     a_realistic_export_validates_against_the_gs1_schema,
+    exported_events_carry_the_gs1_md_mapping,
+    filtered_and_empty_exports_validate,
     broken_documents_fail_validation,
 );

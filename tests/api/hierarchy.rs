@@ -35,9 +35,9 @@ async fn line_with_packs(app: &TestApp) -> Line {
     line
 }
 
-async fn pack_bundle_case_pallet_hierarchy_is_visible_in_lookups(db: Db) {
-    let app = spawn(db).await;
-    let line = line_with_packs(&app).await;
+/// Bundles B0 (P0–P2) and B1 (P3, P4); case 1 holds B0 and P5, case 2 holds B1; the pallet holds
+/// both cases. Returns (case 1, case 2, pallet).
+async fn pallet_of_bundles(line: &Line) -> (String, String, String) {
     let (c1, c2, pallet) = (sscc(1, 1), sscc(1, 2), sscc(2, 1));
 
     // Packs into bundles.
@@ -64,6 +64,13 @@ async fn pack_bundle_case_pallet_hierarchy_is_visible_in_lookups(db: Db) {
         body,
         json!({"success": true, "message": "Aggregated on container"})
     );
+    (c1, c2, pallet)
+}
+
+async fn a_pallet_lookup_shows_its_whole_tree(db: Db) {
+    let app = spawn(db).await;
+    let line = line_with_packs(&app).await;
+    let (c1, c2, pallet) = pallet_of_bundles(&line).await;
 
     let (status, body) = app
         .get(&format!("/v1/containers/{pallet}"), line.token())
@@ -90,6 +97,12 @@ async fn pack_bundle_case_pallet_hierarchy_is_visible_in_lookups(db: Db) {
     // A case knows its pallet.
     let (_, body) = app.get(&format!("/v1/containers/{c1}"), line.token()).await;
     assert_eq!(body["parent"], json!({"sscc": pallet}));
+}
+
+async fn a_pack_lookup_names_every_ancestor_outermost_last(db: Db) {
+    let app = spawn(db).await;
+    let line = line_with_packs(&app).await;
+    let (c1, c2, pallet) = pallet_of_bundles(&line).await;
 
     // A pack knows its bundle and every ancestor, outermost last.
     let (status, body) = app.get(&format!("/v1/items/{GTIN}/P0"), line.token()).await;
@@ -113,6 +126,11 @@ async fn pack_bundle_case_pallet_hierarchy_is_visible_in_lookups(db: Db) {
     assert_eq!(body["ancestors"], json!([{"sscc": c2}, {"sscc": pallet}]));
     let (_, body) = app.get(&format!("/v1/items/{GTIN}/P5"), line.token()).await;
     assert_eq!(body["ancestors"], json!([{"sscc": c1}, {"sscc": pallet}]));
+}
+
+async fn bundles_nest_in_bundles_at_any_depth(db: Db) {
+    let app = spawn(db).await;
+    let line = line_with_packs(&app).await;
 
     // Bundles in bundles, any depth: B2 holds B3, which holds nothing yet... then B3 holds a pack.
     line.commission_ok(GTIN, &["DEEP"]).await;
@@ -136,7 +154,7 @@ async fn pack_bundle_case_pallet_hierarchy_is_visible_in_lookups(db: Db) {
     );
 }
 
-async fn bundle_rules(db: Db) {
+async fn a_bundle_parent_must_be_a_pending_pack_as_asserted(db: Db) {
     let app = spawn(db).await;
     let line = line_with_packs(&app).await;
     // Parent not commissioned.
@@ -161,6 +179,12 @@ async fn bundle_rules(db: Db) {
         ["parent.batch", "parent.expiry_date"],
         "{body}"
     );
+    assert_eq!(store::aggregated_pack_count(&app.db), 0);
+}
+
+async fn a_bundles_children_are_checked_like_a_containers(db: Db) {
+    let app = spawn(db).await;
+    let line = line_with_packs(&app).await;
     // Children rules as for containers: listed with their paths.
     let (status, body) = line
         .bundle(
@@ -178,6 +202,12 @@ async fn bundle_rules(db: Db) {
         ["child_trade_items[2].batch", "child_trade_items[1]"],
         "{body}"
     );
+    assert_eq!(store::aggregated_pack_count(&app.db), 0);
+}
+
+async fn a_decommissioned_or_unregistered_pack_holds_nothing(db: Db) {
+    let app = spawn(db).await;
+    let line = line_with_packs(&app).await;
     // A decommissioned parent.
     let (status, _) = line.decommission(GTIN_B, &["B3"], "damaged").await;
     assert_eq!(status, 200);
@@ -191,6 +221,11 @@ async fn bundle_rules(db: Db) {
     assert_error(status, &body, 404, "ProductError");
     assert_eq!(detail_paths(&body), ["parent.product_code"]);
     assert_eq!(store::aggregated_pack_count(&app.db), 0);
+}
+
+async fn a_bundled_pack_stays_in_its_bundle(db: Db) {
+    let app = spawn(db).await;
+    let line = line_with_packs(&app).await;
     // Same child into the same bundle twice: a no-op.
     for _ in 0..2 {
         let (status, body) = line.bundle(child(GTIN_B, "B0"), &[child(GTIN, "P0")]).await;
@@ -361,8 +396,13 @@ async fn child_containers_must_exist_hold_something_and_be_the_callers(db: Db) {
 }
 
 db_tests!(
-    pack_bundle_case_pallet_hierarchy_is_visible_in_lookups,
-    bundle_rules,
+    a_pallet_lookup_shows_its_whole_tree,
+    a_pack_lookup_names_every_ancestor_outermost_last,
+    bundles_nest_in_bundles_at_any_depth,
+    a_bundle_parent_must_be_a_pending_pack_as_asserted,
+    a_bundles_children_are_checked_like_a_containers,
+    a_decommissioned_or_unregistered_pack_holds_nothing,
+    a_bundled_pack_stays_in_its_bundle,
     cycles_are_refused,
     crossing_nesting_requests_never_form_a_cycle,
     child_containers_must_exist_hold_something_and_be_the_callers,

@@ -254,33 +254,40 @@ async fn released_children_of_a_pending_parent_stay_put(db: Db) {
     assert_eq!(store::fingerprint(&app.db), before);
 }
 
-async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
-    let app = spawn(db).await;
-    let Cast { m, c1, p } = cast(&app).await;
-    let pal = pallet(&c1, &p).await;
-    c1.commission_ok(&p, &["N1"]).await;
-    c1.pack_onto(&c1.sscc(3), &p, &["N1"]).await;
+/// The released [`pallet`], and pending pack N1 on pending case 3.
+async fn released_pallet(c: &Cast) -> String {
+    let Cast { m, c1, p } = c;
+    let pal = pallet(c1, p).await;
+    c1.commission_ok(p, &["N1"]).await;
+    c1.pack_onto(&c1.sscc(3), p, &["N1"]).await;
     assert_eq!(m.release(&json!({"ssccs": [pal]})).await.0, 200);
+    pal
+}
 
-    let before = store::fingerprint(&app.db);
-    let attempts: Vec<(&str, Method, &str, Value)> = vec![
+/// Every move of released goods C1 could try: (what, method, path, body).
+fn moves_of_released_goods(
+    c1: &Line,
+    p: &str,
+    pal: &str,
+) -> Vec<(&'static str, Method, &'static str, Value)> {
+    vec![
         (
             "aggregate a released pack",
             Method::POST,
             "/aggregate/container",
-            json!({"parent": c1.sscc(50), "child_trade_items": children(&p, &["B3"])}),
+            json!({"parent": c1.sscc(50), "child_trade_items": children(p, &["B3"])}),
         ),
         (
             "aggregate onto a released case",
             Method::POST,
             "/aggregate/container",
-            json!({"parent": c1.sscc(1), "child_trade_items": children(&p, &["N1"])}),
+            json!({"parent": c1.sscc(1), "child_trade_items": children(p, &["N1"])}),
         ),
         (
             "disaggregate from a released case",
             Method::DELETE,
             "/aggregate/container",
-            json!({"parent": c1.sscc(2), "child_trade_items": children(&p, &["B1"])}),
+            json!({"parent": c1.sscc(2), "child_trade_items": children(p, &["B1"])}),
         ),
         (
             "disaggregate all from a released case",
@@ -292,13 +299,13 @@ async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
             "unbundle a released bundle",
             Method::DELETE,
             "/aggregate/trade_item",
-            json!({"parent": child(&p, "K0"), "child_trade_items": children(&p, &["K1"])}),
+            json!({"parent": child(p, "K0"), "child_trade_items": children(p, &["K1"])}),
         ),
         (
             "bundle into a released pack",
             Method::POST,
             "/aggregate/trade_item",
-            json!({"parent": child(&p, "A1"), "child_trade_items": children(&p, &["N1"])}),
+            json!({"parent": child(p, "A1"), "child_trade_items": children(p, &["N1"])}),
         ),
         (
             "cases off a released pallet",
@@ -325,8 +332,17 @@ async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
             json!({"product_code": p, "product_code_schema": "GTIN",
                    "serial_numbers": ["A2"], "reason": "damaged"}),
         ),
-    ];
-    for (what, method, path, body) in attempts {
+    ]
+}
+
+async fn released_goods_no_longer_move(db: Db) {
+    let app = spawn(db).await;
+    let c = cast(&app).await;
+    let pal = released_pallet(&c).await;
+    let Cast { c1, p, .. } = &c;
+
+    let before = store::fingerprint(&app.db);
+    for (what, method, path, body) in moves_of_released_goods(c1, p, &pal) {
         let (status, answer) = c1.send(method, path, &body).await;
         assert_eq!(
             (status, answer["error"].as_str()),
@@ -335,6 +351,15 @@ async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
         );
     }
     assert_eq!(store::fingerprint(&app.db), before, "nothing moved");
+}
+
+async fn only_the_mah_decommissions_a_released_pack_and_it_leaves_its_case(db: Db) {
+    let app = spawn(db).await;
+    let c = cast(&app).await;
+    released_pallet(&c).await;
+    let Cast { m, c1, p } = &c;
+    let (status, body) = c1.decommission(p, &["A2"], "stolen").await;
+    assert_error(status, &body, 409, "StateError");
 
     // The MAH may still take a released pack out of the supply chain; it leaves its case.
     let (status, body) = m
@@ -346,7 +371,7 @@ async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(store::pack_status(&app.db, &p, "A2"), "decommissioned");
+    assert_eq!(store::pack_status(&app.db, p, "A2"), "decommissioned");
     let (_, body) = app.get(&format!("/v1/items/{p}/A2"), m.token()).await;
     assert_eq!(body["parent"], Value::Null, "{body}");
     assert_eq!(body["decommission_reason"], "stolen");
@@ -441,7 +466,8 @@ db_tests!(
     releasing_a_pallet_releases_its_whole_hierarchy,
     loose_packs_release_and_everything_is_all_or_nothing,
     a_case_inside_a_pending_pallet_may_be_released_first,
-    released_goods_no_longer_move_and_only_the_mah_decommissions,
+    released_goods_no_longer_move,
+    only_the_mah_decommissions_a_released_pack_and_it_leaves_its_case,
     released_children_of_a_pending_parent_stay_put,
     concurrent_releases_of_one_sscc_have_exactly_one_winner,
     roles_release_needs_release_or_admin_and_audit_only_reads,

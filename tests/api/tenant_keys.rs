@@ -34,6 +34,49 @@ async fn static_token(app: &TestApp, admin: &Tenant, key_id: &str) -> String {
     body["token"].as_str().unwrap().to_string()
 }
 
+/// Every tenant administration endpoint, on real ids (the key `victim_key`, the channel
+/// `channel_id`) so that a missing role check could not hide behind a 404: (method, path, body).
+fn tenant_admin_requests(
+    victim_key: &str,
+    channel_id: &str,
+) -> Vec<(Method, String, Option<Value>)> {
+    vec![
+        (Method::GET, "/v1/tenant".to_string(), None),
+        (Method::GET, "/v1/tenant/api_keys".into(), None),
+        (
+            Method::POST,
+            "/v1/tenant/api_keys".into(),
+            Some(json!({"name": "escalate", "roles": ["admin"]})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/tenant/api_keys/{victim_key}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenant/api_keys/{victim_key}/static_token"),
+            Some(json!({})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/tenant/api_keys/{victim_key}/static_token"),
+            None,
+        ),
+        (Method::GET, "/v1/tenant/channels".into(), None),
+        (
+            Method::POST,
+            "/v1/tenant/channels".into(),
+            Some(json!({"name": "x", "type": "shopfloor", "source": "manufacturer_v2_api"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/tenant/channels/{channel_id}"),
+            Some(json!({"enabled": false})),
+        ),
+    ]
+}
+
 async fn non_admin_keys_are_forbidden_on_every_tenant_endpoint(db: Db) {
     // Arrange: real ids everywhere, so a missing role check could not hide behind a 404
     let app = spawn(db).await;
@@ -49,42 +92,7 @@ async fn non_admin_keys_are_forbidden_on_every_tenant_endpoint(db: Db) {
         &["shopfloor", "release", "audit"],
     ] {
         let (_, token) = app.key_with_roles(&acme.token, roles).await;
-        let requests = [
-            (Method::GET, "/v1/tenant".to_string(), None),
-            (Method::GET, "/v1/tenant/api_keys".into(), None),
-            (
-                Method::POST,
-                "/v1/tenant/api_keys".into(),
-                Some(json!({"name": "escalate", "roles": ["admin"]})),
-            ),
-            (
-                Method::DELETE,
-                format!("/v1/tenant/api_keys/{victim_key}"),
-                None,
-            ),
-            (
-                Method::POST,
-                format!("/v1/tenant/api_keys/{victim_key}/static_token"),
-                Some(json!({})),
-            ),
-            (
-                Method::DELETE,
-                format!("/v1/tenant/api_keys/{victim_key}/static_token"),
-                None,
-            ),
-            (Method::GET, "/v1/tenant/channels".into(), None),
-            (
-                Method::POST,
-                "/v1/tenant/channels".into(),
-                Some(json!({"name": "x", "type": "shopfloor", "source": "manufacturer_v2_api"})),
-            ),
-            (
-                Method::PATCH,
-                format!("/v1/tenant/channels/{channel_id}"),
-                Some(json!({"enabled": false})),
-            ),
-        ];
-        for (method, path, body) in requests {
+        for (method, path, body) in tenant_admin_requests(&victim_key, &channel_id) {
             // Act
             let mut rb = app.req(method.clone(), &path, &token);
             if let Some(body) = body {
