@@ -312,6 +312,21 @@ async fn success_bodies_say_success(db: Db) {
     );
 }
 
+/// Asserts that the tenant still has only the one channel of the test and its first key.
+#[track_caller]
+fn assert_nothing_written(app: &TestApp, tenant: &Tenant) {
+    assert_eq!(
+        store::channel_count(&app.db, &tenant.id),
+        1,
+        "nothing written"
+    );
+    assert_eq!(
+        store::api_key_count(&app.db, &tenant.id),
+        1,
+        "nothing written"
+    );
+}
+
 async fn nul_characters_in_json_bodies_are_refused_on_both_databases(db: Db) {
     // PostgreSQL cannot store U+0000 in text; SQLite can. Either way it is bad input, never a 500.
     let app = spawn(db).await;
@@ -346,16 +361,7 @@ async fn nul_characters_in_json_bodies_are_refused_on_both_databases(db: Db) {
         assert_eq!(detail_paths(&resp), [field], "{path}: {resp}");
     }
 
-    assert_eq!(
-        store::channel_count(&app.db, &acme.id),
-        1,
-        "nothing written"
-    );
-    assert_eq!(
-        store::api_key_count(&app.db, &acme.id),
-        1,
-        "nothing written"
-    );
+    assert_nothing_written(&app, &acme);
 }
 
 async fn nul_characters_in_urls_are_refused_on_both_databases(db: Db) {
@@ -388,16 +394,7 @@ async fn nul_characters_in_urls_are_refused_on_both_databases(db: Db) {
         .await;
     assert_error(status, &resp, 400, "ValidationError");
 
-    assert_eq!(
-        store::channel_count(&app.db, &acme.id),
-        1,
-        "nothing written"
-    );
-    assert_eq!(
-        store::api_key_count(&app.db, &acme.id),
-        1,
-        "nothing written"
-    );
+    assert_nothing_written(&app, &acme);
 }
 
 db_tests!(

@@ -7,8 +7,8 @@
 //! - [`partners`]: MAH/CMO partnerships.
 //! - [`gs1`]: GTINs, SSCCs and check digits, computed here from GS1.md, never by serialhub.
 //! - [`chain`]: the audit hash-chain recipe of docs/audit.md, computed here.
-//! - [`store`]: what is stored, read and tampered with in raw SQL: the only file that knows the
-//!   schema.
+//! - [`store`]: what is stored, read and tampered with in raw SQL: the only module that knows
+//!   the schema.
 //! - [`race`]: one winner and the losers' exact error.
 //! - [`raw`]: hand-written HTTP for hostile input.
 

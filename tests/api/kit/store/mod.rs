@@ -26,7 +26,7 @@ pub use packs::*;
 pub use schema::*;
 
 /// A raw connection to a test database, of either backend.
-pub enum Conn {
+pub(crate) enum Conn {
     Sqlite(SqliteConnection),
     Pg(PgConnection),
 }
