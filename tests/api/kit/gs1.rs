@@ -7,9 +7,11 @@ pub const GCP: &str = "4012345";
 /// The company prefix of a second, unrelated test tenant.
 pub const OTHER_GCP: &str = "9521234";
 
-/// GS1.md test vectors: valid GTIN-14s.
+/// A valid GTIN-14 of GS1.md's vectors (company prefix 4012345): the default product.
 pub const GTIN: &str = "04012345111118";
+/// A second valid GTIN-14 of GS1.md's vectors.
 pub const GTIN_B: &str = "10614141073464";
+/// A third valid GTIN-14 of GS1.md's vectors.
 pub const GTIN_C: &str = "09521234543213";
 
 /// GS1 mod-10 check digit of `body` (the digits without the check digit): from the rightmost

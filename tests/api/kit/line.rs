@@ -11,8 +11,9 @@ use super::tenant::{Tenant, DEFAULT_GCP};
 /// The Manufacturer V2 scope.
 pub const MV2: &str = "/v1/manufacturer/v2/api";
 
-/// The batch and expiry [`Line::commission_ok`] commissions with.
+/// The batch [`Line::commission_ok`] commissions with.
 pub const BATCH: &str = "BATCH002";
+/// The expiry [`Line::commission_ok`] commissions with, as printed (day 00: month's last day).
 pub const EXPIRY: &str = "281200";
 
 /// `n` distinct serials `{prefix}0`, `{prefix}1`, ….
