@@ -6,21 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use reqwest::Method;
 use serde_json::{json, Value};
-use serialhub::db::schema::{audit_events, containers};
-use serialhub::db::DbConn;
 
-use crate::helpers::{assert_error, postgres_enabled, spawn, Db, TestApp};
-use crate::mv2::{children, serials, sscc, Line, GTIN};
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
+use crate::kit::app::postgres_enabled;
+use crate::kit::gs1::sscc;
+use crate::kit::store::{self, LockHolder};
+use crate::kit::{assert_error, children, serials, spawn, Db, Line, TestApp, GTIN};
 
 /// A pallet holding case A, and case B still loose; the request under test puts B on the pallet.
 struct Scene {
@@ -33,16 +25,15 @@ struct Scene {
 async fn scene() -> Scene {
     let app = spawn(Db::Postgres).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
+    line.register(GTIN).await;
     let packs = serials("D", 2);
-    line.commission_ok(&app, GTIN, &packs).await;
+    line.commission_ok(GTIN, &packs).await;
     let (case_a, case_b, pallet) = (sscc(0, 1), sscc(0, 2), sscc(1, 3));
-    line.aggregate_ok(&app, &case_a, &children(GTIN, &packs[..1]))
+    line.aggregate_ok(&case_a, &children(GTIN, &packs[..1]))
         .await;
-    line.aggregate_ok(&app, &case_b, &children(GTIN, &packs[1..]))
+    line.aggregate_ok(&case_b, &children(GTIN, &packs[1..]))
         .await;
-    let (status, body) = line.palletise(&app, &pallet, &[&case_a]).await;
-    assert_eq!(status, 200, "{body}");
+    line.palletise_ok(&pallet, &[&case_a]).await;
     Scene {
         app,
         line,
@@ -51,36 +42,45 @@ async fn scene() -> Scene {
     }
 }
 
-/// Runs blocking database work of the side connection off the test's async workers.
-async fn side<T: Send + 'static>(
-    conn: &mut Option<DbConn>,
-    f: impl FnOnce(&mut DbConn) -> T + Send + 'static,
-) -> T {
-    let mut c = conn.take().expect("side connection");
-    let (c, out) = tokio::task::spawn_blocking(move || {
-        let out = f(&mut c);
-        (c, out)
-    })
-    .await
-    .expect("side work");
-    *conn = Some(c);
-    out
+/// The side connection, used off the test's async workers (PostgreSQL makes it wait).
+struct Side(Option<LockHolder>);
+
+impl Side {
+    async fn run(&mut self, f: impl FnOnce(&mut LockHolder) + Send + 'static) {
+        let mut holder = self.0.take().expect("side connection");
+        let holder = tokio::task::spawn_blocking(move || {
+            f(&mut holder);
+            holder
+        })
+        .await
+        .expect("side work");
+        self.0 = Some(holder);
+    }
+}
+
+fn aggregate_events(app: &TestApp) -> usize {
+    store::events(&app.db)
+        .iter()
+        .filter(|e| e.action == "aggregate")
+        .count()
+}
+
+/// The scene, the counts of aggregate events and deadlocks so far, and the side connection in a
+/// transaction that holds the pallet's row lock.
+async fn arrange() -> (Scene, usize, i64, Side) {
+    let s = scene().await;
+    let events = aggregate_events(&s.app);
+    let deadlocks = store::deadlocks(&s.app.db);
+    let mut side = Side(Some(LockHolder::open(&s.app.db)));
+    let pallet = s.pallet.clone();
+    side.run(move |h| h.lock_container(&pallet)).await;
+    (s, events, deadlocks, side)
 }
 
 /// Waits until a session of the test database waits for a row lock (not an advisory lock).
 async fn request_waits_for_a_row(app: &TestApp) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut probe = app.db.conn();
-    loop {
-        let waiting: Count = diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-             WHERE NOT l.granted AND l.locktype <> 'advisory' AND a.datname = current_database()",
-        )
-        .get_result(&mut probe)
-        .expect("read pg_locks");
-        if waiting.n > 0 {
-            return;
-        }
+    while store::waiting_for_rows(&app.db) == 0 {
         assert!(
             Instant::now() < deadline,
             "the request never waited for the row"
@@ -89,22 +89,12 @@ async fn request_waits_for_a_row(app: &TestApp) {
     }
 }
 
-fn deadlocks_so_far(conn: &mut DbConn) -> i64 {
-    let c: Count = diesel::sql_query(
-        "SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()",
-    )
-    .get_result(conn)
-    .expect("read pg_stat_database");
-    c.n
-}
-
-/// Whether PostgreSQL's statistics have counted `n` more deadlocks than `before` (they are
-/// flushed asynchronously, so this waits a little for them).
+/// Whether PostgreSQL's statistics count exactly `n` more deadlocks than `before` (idle
+/// backends flush them within about ten seconds).
 async fn deadlocks_counted(app: &TestApp, before: i64, n: i64) -> bool {
-    // Idle backends flush their statistics within about ten seconds.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let now = deadlocks_so_far(&mut app.db.conn());
+        let now = store::deadlocks(&app.db);
         if now >= before + n {
             return now == before + n;
         }
@@ -115,27 +105,11 @@ async fn deadlocks_counted(app: &TestApp, before: i64, n: i64) -> bool {
     }
 }
 
-fn on_pallet(app: &TestApp, case: &str) -> Option<i64> {
-    containers::table
-        .filter(containers::sscc.eq(case))
-        .select(containers::parent_container_id)
-        .first::<Option<i64>>(&mut app.db.conn())
-        .expect("case stored")
-}
-
-fn aggregate_events(app: &TestApp) -> i64 {
-    audit_events::table
-        .filter(audit_events::action.eq("aggregate"))
-        .count()
-        .get_result(&mut app.db.conn())
-        .expect("count events")
-}
-
 /// Starts `POST /aggregate/containers` {parent: pallet, child_containers: [case B]}.
 fn put_b_on_pallet(s: &Scene) -> tokio::task::JoinHandle<(u16, Option<String>, Value)> {
     let rb = s
         .line
-        .req(&s.app, Method::POST, "/aggregate/containers")
+        .req(Method::POST, "/aggregate/containers")
         .json(&json!({"parent": s.pallet, "child_containers": [s.case_b]}));
     tokio::spawn(async move {
         let resp = rb.send().await.expect("request sent");
@@ -149,59 +123,18 @@ fn put_b_on_pallet(s: &Scene) -> tokio::task::JoinHandle<(u16, Option<String>, V
     })
 }
 
-/// The scene, the counts of aggregate events and deadlocks so far, and the side connection in a
-/// transaction that holds the pallet's row lock.
-async fn arrange() -> (Scene, i64, i64, Option<DbConn>) {
-    let s = scene().await;
-    let events = aggregate_events(&s.app);
-    let deadlocks = deadlocks_so_far(&mut s.app.db.conn());
-    let conn = lock_pallet_row(&s).await;
-    (s, events, deadlocks, conn)
-}
-
-/// The side connection: a transaction that holds the pallet's row lock.
-async fn lock_pallet_row(s: &Scene) -> Option<DbConn> {
-    let mut conn = Some(s.app.db.conn());
-    let pallet = s.pallet.clone();
-    side(&mut conn, move |c| {
-        diesel::sql_query("BEGIN").execute(c).unwrap();
-        diesel::sql_query("SELECT id FROM containers WHERE sscc = $1 FOR UPDATE")
-            .bind::<Text, _>(pallet)
-            .execute(c)
-            .unwrap();
-    })
-    .await;
-    conn
-}
-
 /// One deadlock: once the request holds the nesting lock and waits for the pallet's row, the
 /// side connection asks for the nesting lock. The request waited first, so PostgreSQL aborts it;
-/// the side connection then holds the nesting lock (session-level, released by `unlock`).
-async fn deadlock_once(s: &Scene, conn: &mut Option<DbConn>) {
+/// the side connection then holds the nesting lock.
+async fn deadlock_once(s: &Scene, side: &mut Side) {
     request_waits_for_a_row(&s.app).await;
-    let tenant = s.line.tenant.id.clone();
-    side(conn, move |c| {
-        diesel::sql_query("SELECT pg_advisory_lock(hashtext($1))")
-            .bind::<Text, _>(tenant)
-            .execute(c)
-            .expect("the side connection is not the deadlock's victim")
-    })
-    .await;
+    let tenant = s.line.id().to_string();
+    side.run(move |h| h.lock_nesting(&tenant)).await;
 }
 
-async fn unlock_nesting(s: &Scene, conn: &mut Option<DbConn>) {
-    let tenant = s.line.tenant.id.clone();
-    side(conn, move |c| {
-        diesel::sql_query("SELECT pg_advisory_unlock(hashtext($1))")
-            .bind::<Text, _>(tenant)
-            .execute(c)
-            .unwrap()
-    })
-    .await;
-}
-
-async fn roll_back(conn: &mut Option<DbConn>) {
-    side(conn, |c| diesel::sql_query("ROLLBACK").execute(c).unwrap()).await;
+async fn unlock_nesting(s: &Scene, side: &mut Side) {
+    let tenant = s.line.id().to_string();
+    side.run(move |h| h.unlock_nesting(&tenant)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,16 +143,16 @@ async fn a_deadlocked_write_runs_again_and_succeeds() {
         return;
     }
     // Arrange
-    let (s, events_before, deadlocks_before, mut conn) = arrange().await;
+    let (s, events_before, deadlocks_before, mut side) = arrange().await;
 
     // Act
     let request = put_b_on_pallet(&s);
-    deadlock_once(&s, &mut conn).await;
+    deadlock_once(&s, &mut side).await;
     // The request runs again, takes the nesting lock, and gets the row once the side
     // transaction is gone.
-    unlock_nesting(&s, &mut conn).await;
+    unlock_nesting(&s, &mut side).await;
     request_waits_for_a_row(&s.app).await;
-    roll_back(&mut conn).await;
+    side.run(|h| h.roll_back()).await;
     let (status, _, body) = request.await.unwrap();
 
     // Assert
@@ -228,8 +161,9 @@ async fn a_deadlocked_write_runs_again_and_succeeds() {
         body,
         json!({"success": true, "message": "Aggregated on container"})
     );
-    assert!(
-        on_pallet(&s.app, &s.case_b).is_some(),
+    assert_eq!(
+        store::container_parent(&s.app.db, &s.case_b),
+        Some(Some(s.pallet.clone())),
         "case B is on the pallet"
     );
     assert_eq!(
@@ -249,25 +183,29 @@ async fn a_write_that_keeps_deadlocking_is_unavailable_and_writes_nothing() {
         return;
     }
     // Arrange
-    let (s, events_before, deadlocks_before, mut conn) = arrange().await;
+    let (s, events_before, deadlocks_before, mut side) = arrange().await;
 
     // Act: every attempt (three in all) deadlocks.
     let request = put_b_on_pallet(&s);
     for attempt in 1..=3 {
-        deadlock_once(&s, &mut conn).await;
+        deadlock_once(&s, &mut side).await;
         if attempt < 3 {
             // Let the next attempt take the nesting lock and wait for the row again.
-            unlock_nesting(&s, &mut conn).await;
+            unlock_nesting(&s, &mut side).await;
         }
     }
     let (status, retry_after, body) = request.await.unwrap();
-    roll_back(&mut conn).await;
+    side.run(|h| h.roll_back()).await;
 
     // Assert
     assert_error(status, &body, 503, "UnavailableError");
     assert_eq!(retry_after.as_deref(), Some("1"));
     assert_eq!(body["details"], json!([]));
-    assert_eq!(on_pallet(&s.app, &s.case_b), None, "nothing written");
+    assert_eq!(
+        store::container_parent(&s.app.db, &s.case_b),
+        Some(None),
+        "nothing written"
+    );
     assert_eq!(aggregate_events(&s.app), events_before, "nothing recorded");
     assert!(
         deadlocks_counted(&s.app, deadlocks_before, 3).await,

@@ -6,6 +6,7 @@
 
 mod audit;
 mod identity;
+mod locks;
 mod packs;
 mod schema;
 
@@ -22,6 +23,7 @@ use super::app::{Db, TestDb};
 
 pub use audit::*;
 pub use identity::*;
+pub use locks::*;
 pub use packs::*;
 pub use schema::*;
 
