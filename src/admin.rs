@@ -3,8 +3,24 @@
 use serde::Serialize;
 
 use crate::auth::{password, Role, Roles};
-use crate::db::{self, api_keys::ApiKeyRow, tenants::TenantRow, DbConn};
+use crate::db::{self, api_keys::ApiKeyRow, tenants::TenantRow, DbConn, SetupError};
 use crate::domain::gs1;
+use crate::ids::{ApiKeyId, TenantId};
+
+/// Why a tenant was not created; the message is what `serialhub tenant create` prints.
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    #[error("tenant name must be 1 to 200 characters")]
+    Name,
+    #[error("GS1 Company Prefix '{0}' must be 6 to 12 digits")]
+    CompanyPrefix(String),
+    #[error("GLN '{0}' must be 13 digits")]
+    GlnFormat(String),
+    #[error("GLN '{gln}': check digit should be {expected}")]
+    GlnCheckDigit { gln: String, expected: u8 },
+    #[error("cannot create tenant: {0}")]
+    Write(#[source] diesel::result::Error),
+}
 
 /// What `serialhub tenant create` prints; scripts rely on these three fields.
 #[derive(Debug, Clone, Serialize)]
@@ -14,21 +30,31 @@ pub struct CreatedTenant {
     pub api_secret: String,
 }
 
+impl CreatedTenant {
+    /// The new tenant's id.
+    pub fn id(&self) -> TenantId {
+        TenantId::from_text(&self.tenant_id)
+    }
+}
+
 /// Checks company prefixes (6–12 digits) and the GLN (13 digits, GS1 check digit).
-pub fn validate_tenant(name: &str, gcps: &[String], gln: Option<&str>) -> Result<(), String> {
+pub fn validate_tenant(name: &str, gcps: &[String], gln: Option<&str>) -> Result<(), TenantError> {
     if name.trim().is_empty() || name.len() > 200 {
-        return Err("tenant name must be 1 to 200 characters".into());
+        return Err(TenantError::Name);
     }
     if let Some(bad) = gcps.iter().find(|p| !gs1::is_company_prefix(p)) {
-        return Err(format!("GS1 Company Prefix '{bad}' must be 6 to 12 digits"));
+        return Err(TenantError::CompanyPrefix(bad.clone()));
     }
     if let Some(gln) = gln {
         if gln.len() != 13 || !gln.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("GLN '{gln}' must be 13 digits"));
+            return Err(TenantError::GlnFormat(gln.to_string()));
         }
         let expected = gs1::check_digit(&gln[..12]);
         if gln.as_bytes()[12] - b'0' != expected {
-            return Err(format!("GLN '{gln}': check digit should be {expected}"));
+            return Err(TenantError::GlnCheckDigit {
+                gln: gln.to_string(),
+                expected,
+            });
         }
     }
     Ok(())
@@ -40,18 +66,18 @@ pub fn create_tenant(
     name: &str,
     gcps: &[String],
     gln: Option<&str>,
-) -> Result<CreatedTenant, String> {
+) -> Result<CreatedTenant, TenantError> {
     validate_tenant(name, gcps, gln)?;
     let api_secret = password::random_token(40);
     let tenant = TenantRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: TenantId::generate(),
         name: name.trim().to_string(),
         gs1_company_prefixes: serde_json::to_string(gcps).expect("strings serialise"),
         gln: gln.map(str::to_string),
         created_at: db::now(),
     };
     let key = ApiKeyRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: ApiKeyId::generate(),
         tenant_id: tenant.id.clone(),
         api_key: password::random_token(32),
         name: "initial admin key".into(),
@@ -65,24 +91,17 @@ pub fn create_tenant(
         db::tenants::insert(c, &tenant)?;
         db::api_keys::insert(c, &key)
     })
-    .map_err(|e| format!("cannot create tenant: {e}"))?;
+    .map_err(TenantError::Write)?;
     Ok(CreatedTenant {
-        tenant_id: tenant.id,
+        tenant_id: tenant.id.to_string(),
         api_key: key.api_key,
         api_secret,
     })
 }
 
 /// Opens one connection and applies migrations (for CLI commands).
-pub fn connect(url: &str) -> Result<DbConn, String> {
-    let mut conn = db::pool::Manager::new(url)?
-        .establish()
-        .map_err(|e| format!("cannot connect to the database: {e}"))?;
-    if let DbConn::Sqlite(c) = &mut conn {
-        use diesel::connection::SimpleConnection;
-        c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
-            .map_err(|e| e.to_string())?;
-    }
+pub fn connect(url: &str) -> Result<DbConn, SetupError> {
+    let mut conn = db::pool::Manager::new(url)?.establish()?;
     db::run_migrations(&mut conn)?;
     Ok(conn)
 }

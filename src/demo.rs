@@ -4,12 +4,28 @@
 
 use rand::Rng;
 
-use crate::admin::{self, CreatedTenant};
+use crate::admin::{self, CreatedTenant, TenantError};
 use crate::auth::password::random_token;
 use crate::db::{
     self, channels::ChannelRow, partnerships::PartnershipRow, products::ProductRow, DbConn,
+    SetupError,
 };
-use crate::domain::gs1::Sscc;
+use crate::domain::gs1::{Gs1Error, Sscc};
+use crate::domain::partnership::PartnershipStatus;
+use crate::ids::{ChannelId, PartnershipId, ProductId, TenantId};
+
+/// Why the demo could not be seeded.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Database(#[from] SetupError),
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    #[error("{0}")]
+    Write(#[from] diesel::result::Error),
+    #[error("{0}")]
+    Sscc(#[from] Gs1Error),
+}
 
 pub const PRODUCT: &str = "04012345111118";
 
@@ -20,10 +36,10 @@ pub struct Demo {
     pub sscc: String,
 }
 
-fn channel(conn: &mut DbConn, tenant: &str) -> Result<String, String> {
+fn channel(conn: &mut DbConn, tenant: &TenantId) -> Result<String, DemoError> {
     let row = ChannelRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: tenant.into(),
+        id: ChannelId::generate(),
+        tenant_id: tenant.clone(),
         name: "Packaging line 1".into(),
         kind: "shopfloor".into(),
         source: "manufacturer_v2_api".into(),
@@ -31,12 +47,12 @@ fn channel(conn: &mut DbConn, tenant: &str) -> Result<String, String> {
         enabled: true,
         created_at: db::now(),
     };
-    db::channels::insert(conn, &row).map_err(|e| e.to_string())?;
+    db::channels::insert(conn, &row)?;
     Ok(row.channel_key)
 }
 
 /// Creates the demo tenants and their partnership in the database behind `url`.
-pub fn seed(url: &str) -> Result<Demo, String> {
+pub fn seed(url: &str) -> Result<Demo, DemoError> {
     let mut conn = admin::connect(url)?;
     let mah = admin::create_tenant(&mut conn, "Demo Pharma (MAH)", &["4012345".into()], None)?;
     let cmo = admin::create_tenant(
@@ -47,33 +63,30 @@ pub fn seed(url: &str) -> Result<Demo, String> {
     )?;
     let now = db::now();
     let product = ProductRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: mah.tenant_id.clone(),
+        id: ProductId::generate(),
+        owner_tenant_id: mah.id(),
         product_code: PRODUCT.into(),
         name: "Demoprofen 400 mg, 20 tablets".into(),
         created_at: now,
     };
     let partnership = PartnershipRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        mah_tenant_id: mah.tenant_id.clone(),
-        cmo_tenant_id: cmo.tenant_id.clone(),
-        status: db::partnerships::ACTIVE.into(),
+        id: PartnershipId::generate(),
+        mah_tenant_id: mah.id(),
+        cmo_tenant_id: cmo.id(),
+        status: PartnershipStatus::Active,
         created_at: now,
         updated_at: now,
     };
-    let cmo_channel = db::write_tx(&mut conn, |c| {
+    db::write_tx(&mut conn, |c| {
         db::products::insert(c, &product)?;
         db::partnerships::insert(c, &partnership)?;
-        db::partnerships::set_products(c, &partnership.id, &[product.id.as_str()])?;
+        db::partnerships::set_products(c, &partnership.id, std::slice::from_ref(&product.id))?;
         Ok::<_, diesel::result::Error>(())
-    })
-    .map_err(|e| e.to_string())
-    .and_then(|_| channel(&mut conn, &cmo.tenant_id))?;
-    channel(&mut conn, &mah.tenant_id)?;
+    })?;
+    let cmo_channel = channel(&mut conn, &cmo.id())?;
+    channel(&mut conn, &mah.id())?;
     let serial_ref = rand::thread_rng().gen_range(0..1_000_000_000u64);
-    let sscc = Sscc::from_parts(0, "4098765", serial_ref)
-        .map_err(|e| e.to_string())?
-        .to_string();
+    let sscc = Sscc::from_parts(0, "4098765", serial_ref)?.to_string();
     Ok(Demo {
         mah,
         cmo,

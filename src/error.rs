@@ -1,9 +1,11 @@
-//! The one error type of the HTTP API: a stable error type string, its status, a message for a
-//! person and the list of every offending input. Internal causes are logged, never returned.
+//! The one error type of the API: a stable error type string, a message for a person, the list of
+//! every offending input, and the cause (kept for the log, never shown to the caller). It carries
+//! no HTTP type: the status and the response are made once, at the edge (`http::error`).
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+
+use crate::db::{DbError, TxError};
+pub use crate::domain::problems::Detail;
 
 /// The error types of PRODUCT.md §2.1. The string form is part of the public contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +29,7 @@ pub enum ErrorType {
 }
 
 impl ErrorType {
+    /// The `error` field of the answer.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorType::NoToken => "NoTokenError",
@@ -45,51 +48,23 @@ impl ErrorType {
             ErrorType::Unavailable => "UnavailableError",
         }
     }
-
-    pub fn status(self) -> StatusCode {
-        match self {
-            ErrorType::NoToken | ErrorType::InvalidToken | ErrorType::Authentication => {
-                StatusCode::UNAUTHORIZED
-            }
-            ErrorType::Channel | ErrorType::Forbidden => StatusCode::FORBIDDEN,
-            ErrorType::Product | ErrorType::NotFound => StatusCode::NOT_FOUND,
-            ErrorType::Validation => StatusCode::BAD_REQUEST,
-            ErrorType::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorType::State | ErrorType::IdempotencyInFlight => StatusCode::CONFLICT,
-            ErrorType::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorType::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorType::RateLimit => StatusCode::TOO_MANY_REQUESTS,
-            ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorType::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
 }
 
-/// One offending input: where it is in the request (a JSON path such as
-/// `child_trade_items[3].serial_number`, or a header name) and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Detail {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    pub problem: String,
-}
+/// What made an error happen, for the log: the database error, the failed task, ….
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
-impl Detail {
-    pub fn at(path: impl Into<String>, problem: impl Into<String>) -> Detail {
-        Detail {
-            path: Some(path.into()),
-            problem: problem.into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{kind:?}: {message}")]
+/// An answer that is not a success.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", kind.as_str())]
 pub struct ApiError {
     pub kind: ErrorType,
     pub message: String,
     pub details: Vec<Detail>,
+    /// Seconds for `Retry-After` (429 and 503).
     pub retry_after: Option<u64>,
+    /// Logged once, with the request id, where the answer is made; never sent.
+    #[source]
+    pub cause: Option<Cause>,
 }
 
 impl ApiError {
@@ -99,11 +74,18 @@ impl ApiError {
             message: message.into(),
             details: Vec::new(),
             retry_after: None,
+            cause: None,
         }
     }
 
     pub fn with_details(mut self, details: Vec<Detail>) -> ApiError {
         self.details = details;
+        self
+    }
+
+    /// Keeps what made this error happen, for the log.
+    pub fn caused_by(mut self, cause: impl Into<Cause>) -> ApiError {
+        self.cause = Some(cause.into());
         self
     }
 
@@ -130,18 +112,22 @@ impl ApiError {
         )
     }
 
-    pub fn internal() -> ApiError {
+    /// An unexpected failure; `cause` says what it was (in the log only).
+    pub fn internal(cause: impl Into<Cause>) -> ApiError {
         ApiError::new(
             ErrorType::Internal,
             "Unexpected error; it has been logged with the request id",
         )
+        .caused_by(cause)
     }
 
-    pub fn unavailable() -> ApiError {
+    /// The database did not answer in time; `cause` says why (in the log only).
+    pub fn unavailable(cause: impl Into<Cause>) -> ApiError {
         let mut e = ApiError::new(
             ErrorType::Unavailable,
             "The database is unavailable; retry later",
-        );
+        )
+        .caused_by(cause);
         e.retry_after = Some(5);
         e
     }
@@ -149,39 +135,99 @@ impl ApiError {
     pub fn too_large(message: impl Into<String>) -> ApiError {
         ApiError::new(ErrorType::PayloadTooLarge, message)
     }
-}
 
-/// Database errors are internal unless a caller maps them first; the cause goes to the log only.
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> ApiError {
-        tracing::error!(error = %e, "database error");
-        ApiError::internal()
+    /// The body of the answer: `{"success": false, "error", "message", "details"}`. The one
+    /// serialiser of error bodies (responses and stored idempotent replays alike).
+    pub fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            success: false,
+            error: self.kind.as_str(),
+            message: &self.message,
+            details: &self.details,
+        }
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// See [`ApiError::body`].
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
     success: bool,
     error: &'static str,
     message: &'a str,
     details: &'a [Detail],
 }
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.kind.status()
+/// The database's failures, as the caller is told about them: no connection in time, or a
+/// conflict with concurrent transactions that retrying did not resolve, is 503 (retry later);
+/// anything else is internal. The cause goes to the log only.
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> ApiError {
+        match e {
+            DbError::Unavailable(_) => ApiError::unavailable(e),
+            DbError::Contention(_) => {
+                let mut err = ApiError::new(
+                    ErrorType::Unavailable,
+                    "The request conflicted with concurrent requests; nothing was written, retry",
+                )
+                .caused_by(e);
+                err.retry_after = Some(1);
+                err
+            }
+            DbError::Query(_) | DbError::Blocking(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> ApiError {
+        DbError::from(e).into()
+    }
+}
+
+impl TxError for ApiError {
+    fn is_contention(&self) -> bool {
+        self.cause
+            .as_deref()
+            .and_then(|c| c.downcast_ref::<DbError>())
+            .is_some_and(TxError::is_contention)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::*;
+
+    #[test]
+    fn a_conflict_that_retrying_did_not_resolve_is_unavailable_with_its_cause() {
+        let deadlock = DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("deadlock detected".to_string()),
+        );
+        let e = ApiError::from(deadlock);
+        assert_eq!((e.kind, e.retry_after), (ErrorType::Unavailable, Some(1)));
+        assert!(e.is_contention(), "still recognised for the retry loop");
+        let cause = std::error::Error::source(&e).expect("the cause is kept");
+        assert!(cause.to_string().contains("conflicted"), "{cause}");
+        assert!(cause
+            .source()
+            .unwrap()
+            .to_string()
+            .contains("deadlock detected"));
     }
 
-    fn error_response(&self) -> HttpResponse {
-        let mut resp = HttpResponse::build(self.status_code());
-        if let Some(secs) = self.retry_after {
-            resp.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        resp.json(Body {
-            success: false,
-            error: self.kind.as_str(),
-            message: &self.message,
-            details: &self.details,
-        })
+    #[test]
+    fn other_database_failures_are_internal_and_keep_their_cause() {
+        let e = ApiError::from(DieselError::NotFound);
+        assert_eq!(e.kind, ErrorType::Internal);
+        assert!(!e.is_contention());
+        assert!(e.cause.is_some());
+        assert_eq!(
+            serde_json::to_value(e.body()).unwrap(),
+            serde_json::json!({"success": false, "error": "InternalError",
+                               "message": "Unexpected error; it has been logged with the request id",
+                               "details": []})
+        );
     }
 }

@@ -12,10 +12,13 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
-pub mod idempotency;
-pub mod request_id;
+pub mod http;
+pub mod ids;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
 pub mod time;
 pub mod workflows;
+
+#[cfg(test)]
+mod layering;

@@ -1,9 +1,32 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use serialhub::admin::TenantError;
 use serialhub::cli::{AuditCommand, Cli, Command, TenantCommand};
-use serialhub::startup::Application;
+use serialhub::db::SetupError;
+use serialhub::demo::DemoError;
+use serialhub::ids::TenantId;
+use serialhub::startup::{Application, StartupError};
 use serialhub::{admin, demo, telemetry};
+
+/// Why a command failed: printed as `error: …`, exit status 1.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Database(#[from] SetupError),
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    Demo(#[from] DemoError),
+    #[error("{0}")]
+    Serve(#[from] std::io::Error),
+    #[error("{0}")]
+    Verify(#[from] diesel::result::Error),
+    #[error("{}", .0.join("; "))]
+    BrokenChains(Vec<String>),
+}
 
 /// mimalloc instead of glibc's malloc: allocation was ~25 % of the service's CPU in the
 /// aggregation profile, and glibc kept the peak of a burst of large requests resident for good
@@ -17,12 +40,10 @@ fn main() -> ExitCode {
     telemetry::init(cli.log_json);
     let result = match cli.command {
         Command::Serve(args) => serve(args.into_settings()),
-        Command::Migrate(db) => {
-            admin::connect(&db.database_url).map(|_| eprintln!("migrations applied"))
-        }
-        Command::Tenant(TenantCommand::Create(a)) => admin::connect(&a.db.database_url)
-            .and_then(|mut conn| admin::create_tenant(&mut conn, &a.name, &a.gcp, a.gln.as_deref()))
-            .map(|created| println!("{}", serde_json::to_string(&created).expect("serialisable"))),
+        Command::Migrate(db) => admin::connect(&db.database_url)
+            .map(|_| eprintln!("migrations applied"))
+            .map_err(Failure::from),
+        Command::Tenant(TenantCommand::Create(a)) => create_tenant(a),
         Command::Demo(a) => run_demo(a),
         Command::Audit(AuditCommand::Verify(a)) => audit_verify(a),
     };
@@ -35,15 +56,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(settings: serialhub::config::Settings) -> Result<(), String> {
+fn create_tenant(a: serialhub::cli::TenantCreateArgs) -> Result<(), Failure> {
+    let mut conn = admin::connect(&a.db.database_url)?;
+    let created = admin::create_tenant(&mut conn, &a.name, &a.gcp, a.gln.as_deref())?;
+    println!("{}", serde_json::to_string(&created).expect("serialisable"));
+    Ok(())
+}
+
+fn serve(settings: serialhub::config::Settings) -> Result<(), Failure> {
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings.clone()).await?;
         tracing::info!(bind = %settings.bind, port = app.port(), "serialhub listening");
-        app.run_until_stopped().await.map_err(|e| e.to_string())
+        Ok(app.run_until_stopped().await?)
     })
 }
 
-fn run_demo(a: serialhub::cli::DemoArgs) -> Result<(), String> {
+fn run_demo(a: serialhub::cli::DemoArgs) -> Result<(), Failure> {
     let seeded = demo::seed(&a.database_url)?;
     println!(
         "{}",
@@ -61,10 +89,10 @@ fn run_demo(a: serialhub::cli::DemoArgs) -> Result<(), String> {
 }
 
 /// Prints one JSON line per chain; fails if any chain is broken.
-fn audit_verify(a: serialhub::cli::AuditVerifyArgs) -> Result<(), String> {
+fn audit_verify(a: serialhub::cli::AuditVerifyArgs) -> Result<(), Failure> {
     let mut conn = admin::connect(&a.db.database_url)?;
-    let reports = serialhub::audit::verify::verify_all(&mut conn, a.tenant.as_deref())
-        .map_err(|e| e.to_string())?;
+    let tenant = a.tenant.as_deref().map(TenantId::from_text);
+    let reports = serialhub::audit::verify::verify_all(&mut conn, tenant.as_ref())?;
     let broken: Vec<String> = reports
         .iter()
         .filter(|r| !r.valid)
@@ -83,6 +111,6 @@ fn audit_verify(a: serialhub::cli::AuditVerifyArgs) -> Result<(), String> {
         eprintln!("{} chain(s) verified intact", reports.len());
         Ok(())
     } else {
-        Err(broken.join("; "))
+        Err(Failure::BrokenChains(broken))
     }
 }

@@ -1,7 +1,6 @@
-//! Building and running the HTTP application: state, middleware, the route table.
+//! Building and running the HTTP application: the shared state, middleware, the route table.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -11,18 +10,30 @@ use actix_web::{web, App, HttpServer};
 use crate::auth::rate_limit::RateLimiter;
 use crate::auth::tokens::KeyRing;
 use crate::config::Settings;
-use crate::db::{self, DbPool};
+use crate::db::{self, DbPool, SetupError};
 use crate::error::{ApiError, Detail};
-use crate::{request_id, routes};
+use crate::http::request_id;
+use crate::routes;
 
-/// Shared by every request.
-pub struct AppState {
-    pub pool: DbPool,
-    pub keys: KeyRing,
-    pub settings: Settings,
-    pub auth_limiter: RateLimiter,
+/// Why the service could not start; the message is what `serialhub serve` prints.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] SetupError),
+    #[error("cannot load signing keys: {0}")]
+    SigningKeys(#[source] diesel::result::Error),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Listen(#[source] std::io::Error),
+    #[error("{0}")]
+    Setup(#[source] tokio::task::JoinError),
 }
 
+/// The running HTTP server.
 pub struct Application {
     port: u16,
     server: Server,
@@ -30,32 +41,34 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates, loads the signing keys and binds the listener (port 0 picks a free port).
-    pub async fn build(settings: Settings) -> Result<Application, String> {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
         let setup_pool = pool.clone();
-        let keys = web::block(move || -> Result<KeyRing, String> {
-            let mut conn = setup_pool
-                .get()
-                .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let keys = tokio::task::spawn_blocking(move || -> Result<KeyRing, StartupError> {
+            let mut conn = setup_pool.get().map_err(SetupError::Pool)?;
             db::run_migrations(&mut conn)?;
-            KeyRing::load_or_create(&mut conn).map_err(|e| format!("cannot load signing keys: {e}"))
+            KeyRing::load_or_create(&mut conn).map_err(StartupError::SigningKeys)
         })
         .await
-        .map_err(|e| e.to_string())??;
-        let listener = TcpListener::bind(&settings.bind)
-            .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        .map_err(StartupError::Setup)??;
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartupError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        })?;
+        let port = listener.local_addr().map_err(StartupError::Listen)?.port();
         let workers = settings.workers;
         let purge_pool = pool.clone();
-        let state = web::Data::new(AppState {
-            pool,
-            keys,
-            auth_limiter: RateLimiter::new(settings.auth_rate_per_minute),
-            settings,
-        });
+        // Each handler takes the part it needs: the pool, the key ring, the settings, the limiter.
+        let pool = web::Data::new(pool);
+        let keys = web::Data::new(keys);
+        let limiter = web::Data::new(RateLimiter::new(settings.auth_rate_per_minute));
+        let settings = web::Data::new(settings);
         let mut server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(pool.clone())
+                .app_data(keys.clone())
+                .app_data(limiter.clone())
+                .app_data(settings.clone())
                 .app_data(
                     web::QueryConfig::default().error_handler(|e, _| bad_input(e.to_string())),
                 )
@@ -70,15 +83,17 @@ impl Application {
         if let Some(n) = workers {
             server = server.workers(n);
         }
-        let server = server.listen(listener).map_err(|e| e.to_string())?.run();
+        let server = server.listen(listener).map_err(StartupError::Listen)?.run();
         spawn_housekeeping(purge_pool);
         Ok(Application { port, server })
     }
 
+    /// The port the listener is bound to.
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server is stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
@@ -111,14 +126,16 @@ fn spawn_housekeeping(pool: DbPool) {
         .name("housekeeping".into())
         .spawn(move || loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));
-            let result = pool
-                .get()
-                .map_err(|e| e.to_string())
-                .and_then(|mut c| crate::idempotency::purge_expired(&mut c).map_err(|e| e.message));
-            match result {
+            let purged = match pool.get() {
+                Ok(mut conn) => {
+                    crate::http::idempotency::purge_expired(&mut conn).map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            match purged {
                 Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency keys removed"),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+                Err(error) => tracing::warn!(%error, "idempotency purge failed"),
             }
         });
     if let Err(e) = spawned {
@@ -128,13 +145,4 @@ fn spawn_housekeeping(pool: DbPool) {
 
 fn bad_input(problem: String) -> actix_web::Error {
     ApiError::validation(format!("Invalid request: {problem}"), vec![]).into()
-}
-
-/// Shared state for handlers.
-pub type State = web::Data<AppState>;
-
-#[allow(dead_code)]
-fn _assert_state_is_send_sync() {
-    fn check<T: Send + Sync>() {}
-    check::<Arc<AppState>>();
 }

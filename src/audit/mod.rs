@@ -1,67 +1,53 @@
 //! The audit trail: every state change records one event, in the same transaction as the change,
-//! appended to the acting tenant's hash chain (see `domain::audit` for the hash recipe).
+//! appended to the acting tenant's hash chain (see `domain::audit` for the hash recipe and
+//! `domain::audit_payload` for what an event records).
 
 pub mod verify;
 
-use serde_json::Value;
+use diesel::QueryResult;
 
 use crate::db::{self, audit::NewEventRow, DbConn};
+use crate::domain::actor::Actor;
 use crate::domain::audit::{canonical_json, event_hash_with_payload, EventContent, GENESIS};
-use crate::error::ApiError;
-use crate::workflows::Actor;
+use crate::domain::audit_payload::AuditPayload;
+use crate::domain::lifecycle::DecommissionReason;
+use crate::ids::{ContainerId, ItemId, TenantId};
 
-/// Action names, as stored and as filtered on (`GET /v1/audit/events?action=`).
-pub mod action {
-    pub const COMMISSION: &str = "commission";
-    pub const AGGREGATE: &str = "aggregate";
-    pub const DISAGGREGATE: &str = "disaggregate";
-    pub const DECOMMISSION: &str = "decommission";
-    pub const RELEASE: &str = "release";
-    pub const PRODUCT_REGISTER: &str = "product.register";
-    pub const PARTNERSHIP_CREATE: &str = "partnership.create";
-    pub const PARTNERSHIP_ACCEPT: &str = "partnership.accept";
-    pub const PARTNERSHIP_UPDATE: &str = "partnership.update";
-    pub const API_KEY_CREATE: &str = "api_key.create";
-    pub const API_KEY_REVOKE: &str = "api_key.revoke";
-    pub const STATIC_TOKEN_ISSUE: &str = "static_token.issue";
-    pub const STATIC_TOKEN_REVOKE: &str = "static_token.revoke";
-    pub const CHANNEL_CREATE: &str = "channel.create";
-    pub const CHANNEL_UPDATE: &str = "channel.update";
-}
-
-/// One event to record.
+/// One event to record; its action is its payload's.
 pub struct Event<'a> {
-    pub action: &'a str,
     /// On whose behalf: the brand owner (MAH) of the goods, else the acting tenant.
-    pub owner_tenant_id: &'a str,
-    pub reason: Option<&'a str>,
+    pub owner_tenant_id: &'a TenantId,
+    pub reason: Option<DecommissionReason>,
     /// What changed: objects, old → new status, parameters.
-    pub payload: Value,
+    pub payload: AuditPayload<'a>,
     /// Packs and containers the event touched, for per-object history.
-    pub items: &'a [i64],
-    pub containers: &'a [i64],
+    pub items: &'a [ItemId],
+    pub containers: &'a [ContainerId],
 }
 
 /// Appends the event to the actor's chain; returns its id. Runs inside the caller's transaction.
-pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> Result<i64, ApiError> {
+pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64> {
     let (head_seq, prev_hash) = db::audit::lock_head(conn, &actor.tenant_id, GENESIS)?;
     let occurred_at = db::now();
     let occurred = crate::time::rfc3339(occurred_at);
     let seq = head_seq + 1;
+    let action = e.payload.action().as_str();
+    let reason = e.reason.map(DecommissionReason::as_str);
+    let payload_value = e.payload.to_value();
     let content = EventContent {
-        chain_tenant_id: &actor.tenant_id,
+        chain_tenant_id: actor.tenant_id.as_str(),
         seq,
         occurred_at: &occurred,
-        action: e.action,
-        actor_tenant_id: &actor.tenant_id,
-        api_key_id: Some(&actor.api_key_id),
-        channel_id: actor.channel_id.as_deref(),
-        owner_tenant_id: e.owner_tenant_id,
+        action,
+        actor_tenant_id: actor.tenant_id.as_str(),
+        api_key_id: Some(actor.api_key_id.as_str()),
+        channel_id: actor.channel_id.as_ref().map(|c| c.as_str()),
+        owner_tenant_id: e.owner_tenant_id.as_str(),
         request_id: actor.request_id.as_deref(),
-        reason: e.reason,
-        payload: &e.payload,
+        reason,
+        payload: &payload_value,
     };
-    let payload = canonical_json(&e.payload);
+    let payload = canonical_json(&payload_value);
     let hash = event_hash_with_payload(&prev_hash, &content, &payload);
     let id = db::audit::append(
         conn,
@@ -69,13 +55,13 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> Result<i64, Api
             chain_tenant_id: &actor.tenant_id,
             seq,
             occurred_at,
-            action: e.action,
+            action,
             actor_tenant_id: &actor.tenant_id,
             api_key_id: Some(&actor.api_key_id),
-            channel_id: actor.channel_id.as_deref(),
+            channel_id: actor.channel_id.as_ref(),
             owner_tenant_id: e.owner_tenant_id,
             request_id: actor.request_id.as_deref(),
-            reason: e.reason,
+            reason,
             payload: &payload,
             prev_hash: &prev_hash,
             hash: &hash,
@@ -90,16 +76,13 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> Result<i64, Api
 pub fn record_admin(
     conn: &mut DbConn,
     actor: &Actor,
-    action: &str,
-    payload: Value,
-) -> Result<i64, ApiError> {
-    let owner = actor.tenant_id.clone();
+    payload: AuditPayload<'_>,
+) -> QueryResult<i64> {
     record(
         conn,
         actor,
         Event {
-            action,
-            owner_tenant_id: &owner,
+            owner_tenant_id: &actor.tenant_id,
             reason: None,
             payload,
             items: &[],

@@ -6,10 +6,11 @@ use serde_json::Value;
 
 use crate::db::{self, audit::EventRow, DbConn};
 use crate::domain::audit::{event_hash, first_broken, EventContent, StoredLink, GENESIS};
+use crate::ids::TenantId;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ChainReport {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub valid: bool,
     pub events: i64,
     pub head: String,
@@ -50,7 +51,7 @@ fn link(row: &EventRow) -> StoredLink {
 }
 
 /// Verifies one tenant's chain, page by page (memory stays bounded for long chains).
-pub fn verify_chain(conn: &mut DbConn, tenant_id: &str) -> diesel::QueryResult<ChainReport> {
+pub fn verify_chain(conn: &mut DbConn, tenant_id: &TenantId) -> diesel::QueryResult<ChainReport> {
     let mut expected_prev = GENESIS.to_string();
     let mut expected_seq = 1;
     let mut events = 0;
@@ -75,7 +76,7 @@ pub fn verify_chain(conn: &mut DbConn, tenant_id: &str) -> diesel::QueryResult<C
         }
     }
     Ok(ChainReport {
-        tenant_id: tenant_id.to_string(),
+        tenant_id: tenant_id.clone(),
         valid: broken.is_none(),
         events,
         head: expected_prev,
@@ -88,10 +89,10 @@ pub fn verify_chain(conn: &mut DbConn, tenant_id: &str) -> diesel::QueryResult<C
 /// committed between reading the last page and reading the head looks like a broken chain.
 pub fn verify_all(
     conn: &mut DbConn,
-    tenant: Option<&str>,
+    tenant: Option<&TenantId>,
 ) -> diesel::QueryResult<Vec<ChainReport>> {
     let chains = match tenant {
-        Some(t) => vec![t.to_string()],
+        Some(t) => vec![t.clone()],
         None => db::audit::chains(conn)?,
     };
     chains

@@ -1,11 +1,11 @@
 //! Identity and access: API key secrets (argon2id), JWT tokens with a database-backed key ring,
-//! request extractors for the caller's identity and channel, roles, and the auth rate limiter.
+//! the caller's identity and channel, roles, and the auth rate limiter.
 
-pub mod extract;
+pub mod identity;
 pub mod password;
 pub mod rate_limit;
 pub mod roles;
 pub mod tokens;
 
-pub use extract::{ChannelCtx, Identity};
+pub use identity::{ChannelCtx, Identity};
 pub use roles::{Role, Roles};

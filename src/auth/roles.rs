@@ -1,36 +1,14 @@
-use std::fmt;
-
+use crate::domain::text_enum;
 use crate::error::ApiError;
 
-/// What an API key may do. Stored comma-separated; the order is not significant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    Admin,
-    Shopfloor,
-    Release,
-    Audit,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Shopfloor, Role::Release, Role::Audit];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Shopfloor => "shopfloor",
-            Role::Release => "release",
-            Role::Audit => "audit",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+text_enum! {
+    /// What an API key may do. Stored comma-separated; the order is not significant.
+    #[derive(PartialOrd, Ord)]
+    pub enum Role {
+        Admin => "admin",
+        Shopfloor => "shopfloor",
+        Release => "release",
+        Audit => "audit",
     }
 }
 

@@ -3,12 +3,13 @@ use diesel::prelude::*;
 
 use super::schema::api_keys;
 use super::DbConn;
+use crate::ids::{ApiKeyId, TenantId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKeyRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: ApiKeyId,
+    pub tenant_id: TenantId,
     pub api_key: String,
     pub name: String,
     pub roles: String,
@@ -36,7 +37,7 @@ pub fn find_active_by_public(conn: &mut DbConn, api_key: &str) -> QueryResult<Op
 }
 
 /// The key with this id if it is not revoked (checked on every authenticated request).
-pub fn find_active(conn: &mut DbConn, id: &str) -> QueryResult<Option<ApiKeyRow>> {
+pub fn find_active(conn: &mut DbConn, id: &ApiKeyId) -> QueryResult<Option<ApiKeyRow>> {
     api_keys::table
         .find(id)
         .filter(api_keys::revoked_at.is_null())
@@ -45,9 +46,10 @@ pub fn find_active(conn: &mut DbConn, id: &str) -> QueryResult<Option<ApiKeyRow>
         .optional()
 }
 
+/// A page of the tenant's keys in id order, after the cursor `after` (an id).
 pub fn list(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ApiKeyRow>> {
@@ -66,8 +68,8 @@ pub fn list(
 /// Revokes a key of this tenant; false when there is no such active key.
 pub fn revoke(
     conn: &mut DbConn,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &ApiKeyId,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(
@@ -87,8 +89,8 @@ pub fn revoke(
 /// Sets (or clears) the one valid static token of an active key of this tenant.
 pub fn set_static_token(
     conn: &mut DbConn,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &ApiKeyId,
     jti: Option<&str>,
 ) -> QueryResult<bool> {
     diesel::update(

@@ -4,9 +4,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect::{self, KeyList, Keys};
 use super::schema::{audit_containers, audit_events as ev, audit_heads, audit_items};
 use super::DbConn;
+use crate::ids::{ApiKeyId, ChannelId, ContainerId, ItemId, TenantId};
 
+/// An event exactly as stored: the verifier recomputes its hash from these very strings.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ev)]
 pub struct EventRow {
@@ -29,14 +32,14 @@ pub struct EventRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = ev)]
 pub struct NewEventRow<'a> {
-    pub chain_tenant_id: &'a str,
+    pub chain_tenant_id: &'a TenantId,
     pub seq: i64,
     pub occurred_at: NaiveDateTime,
     pub action: &'a str,
-    pub actor_tenant_id: &'a str,
-    pub api_key_id: Option<&'a str>,
-    pub channel_id: Option<&'a str>,
-    pub owner_tenant_id: &'a str,
+    pub actor_tenant_id: &'a TenantId,
+    pub api_key_id: Option<&'a ApiKeyId>,
+    pub channel_id: Option<&'a ChannelId>,
+    pub owner_tenant_id: &'a TenantId,
     pub request_id: Option<&'a str>,
     pub reason: Option<&'a str>,
     pub payload: &'a str,
@@ -46,8 +49,14 @@ pub struct NewEventRow<'a> {
 
 /// Returns the chain's head (seq, hash), locked for this transaction: concurrent writers of one
 /// chain queue here, so every event gets the next seq and its predecessor's hash (no forks, no
-/// gaps). SQLite's write lock already serialises; PostgreSQL takes the row lock.
-pub fn lock_head(conn: &mut DbConn, chain: &str, genesis: &str) -> QueryResult<(i64, String)> {
+/// gaps). See `dialect::for_update`.
+pub fn lock_head(conn: &mut DbConn, chain: &TenantId, genesis: &str) -> QueryResult<(i64, String)> {
+    #[derive(QueryableByName)]
+    #[diesel(table_name = audit_heads)]
+    struct Head {
+        seq: i64,
+        hash: String,
+    }
     let insert = diesel::insert_into(audit_heads::table)
         .values((
             audit_heads::chain_tenant_id.eq(chain),
@@ -55,19 +64,14 @@ pub fn lock_head(conn: &mut DbConn, chain: &str, genesis: &str) -> QueryResult<(
             audit_heads::hash.eq(genesis),
         ))
         .on_conflict_do_nothing();
-    let head = audit_heads::table
-        .find(chain)
-        .select((audit_heads::seq, audit_heads::hash));
-    match conn {
-        DbConn::Sqlite(c) => {
-            insert.execute(c)?;
-            head.first(c)
-        }
-        DbConn::Pg(c) => {
-            insert.execute(c)?;
-            head.for_update().first(c)
-        }
-    }
+    dialect::insert_or_ignore(conn, insert)?;
+    let lock = dialect::for_update(conn);
+    let head: Head = diesel::sql_query(format!(
+        "SELECT seq, hash FROM audit_heads WHERE chain_tenant_id = $1{lock}"
+    ))
+    .bind::<diesel::sql_types::Text, _>(chain)
+    .get_result(conn)?;
+    Ok((head.seq, head.hash))
 }
 
 /// Appends the event and moves the head; returns the event's id.
@@ -86,34 +90,29 @@ pub fn append(conn: &mut DbConn, row: &NewEventRow<'_>) -> QueryResult<i64> {
 /// Ids per index insert (one bound array each).
 const INDEX_CHUNK: usize = 100_000;
 
-/// One statement per chunk whatever its length: the ids are bound as one array (PostgreSQL) or
-/// one JSON array (SQLite), not as two binds per row.
-pub fn index_items(conn: &mut DbConn, event_id: i64, item_ids: &[i64]) -> QueryResult<()> {
+/// One statement per chunk whatever its length: the ids are bound as one list (`dialect::Keys`),
+/// not as two binds per row.
+pub fn index_items(conn: &mut DbConn, event_id: i64, item_ids: &[ItemId]) -> QueryResult<()> {
     index_rows(conn, "audit_items", "item_id", event_id, item_ids)
 }
 
-fn index_rows(
+fn index_rows<I: Copy + Into<i64>>(
     conn: &mut DbConn,
     table: &str,
     column: &str,
     event_id: i64,
-    ids: &[i64],
+    ids: &[I],
 ) -> QueryResult<()> {
-    use diesel::sql_types::{Array, BigInt, Text};
+    use diesel::sql_types::BigInt;
     for chunk in ids.chunks(INDEX_CHUNK) {
-        let insert = format!("INSERT INTO {table} ({column}, event_id)");
-        match conn {
-            DbConn::Sqlite(c) => {
-                diesel::sql_query(format!("{insert} SELECT value, $1 FROM json_each($2)"))
-                    .bind::<BigInt, _>(event_id)
-                    .bind::<Text, _>(serde_json::to_string(chunk).expect("ids serialise"))
-                    .execute(c)?
-            }
-            DbConn::Pg(c) => diesel::sql_query(format!("{insert} SELECT unnest($2), $1"))
-                .bind::<BigInt, _>(event_id)
-                .bind::<Array<BigInt>, _>(chunk)
-                .execute(c)?,
-        };
+        let keys = Keys::ids(conn, chunk.iter().copied());
+        diesel::sql_query(format!(
+            "INSERT INTO {table} ({column}, event_id) SELECT value, $1 FROM {}",
+            keys.sql_rows(2)
+        ))
+        .bind::<BigInt, _>(event_id)
+        .bind::<KeyList<BigInt>, _>(keys)
+        .execute(conn)?;
     }
     Ok(())
 }
@@ -121,7 +120,7 @@ fn index_rows(
 pub fn index_containers(
     conn: &mut DbConn,
     event_id: i64,
-    container_ids: &[i64],
+    container_ids: &[ContainerId],
 ) -> QueryResult<()> {
     index_rows(
         conn,
@@ -135,7 +134,7 @@ pub fn index_containers(
 /// A page of one chain in seq order, for verification.
 pub fn chain_page(
     conn: &mut DbConn,
-    chain: &str,
+    chain: &TenantId,
     after_seq: i64,
     limit: i64,
 ) -> QueryResult<Vec<EventRow>> {
@@ -148,7 +147,7 @@ pub fn chain_page(
         .load(conn)
 }
 
-pub fn head(conn: &mut DbConn, chain: &str) -> QueryResult<Option<(i64, String)>> {
+pub fn head(conn: &mut DbConn, chain: &TenantId) -> QueryResult<Option<(i64, String)>> {
     audit_heads::table
         .find(chain)
         .select((audit_heads::seq, audit_heads::hash))
@@ -156,7 +155,7 @@ pub fn head(conn: &mut DbConn, chain: &str) -> QueryResult<Option<(i64, String)>
         .optional()
 }
 
-pub fn chains(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+pub fn chains(conn: &mut DbConn) -> QueryResult<Vec<TenantId>> {
     ev::table
         .select(ev::chain_tenant_id)
         .distinct()
@@ -166,19 +165,37 @@ pub fn chains(conn: &mut DbConn) -> QueryResult<Vec<String>> {
 
 /// Filters of the event list; every query is limited to events the caller may see: those it
 /// performed and those on its own goods (as brand owner).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct EventFilter {
-    pub viewer: String,
+    pub viewer: TenantId,
+    /// The action name as the caller wrote it (an unknown one matches nothing).
     pub action: Option<String>,
     /// Only events that touched one of these packs / containers (`Some(empty)` matches nothing).
-    pub item_ids: Option<Vec<i64>>,
-    pub container_ids: Option<Vec<i64>>,
+    pub item_ids: Option<Vec<ItemId>>,
+    pub container_ids: Option<Vec<ContainerId>>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub after_id: Option<i64>,
     pub limit: i64,
 }
 
+impl EventFilter {
+    /// Every event `viewer` may see, `limit` at a time.
+    pub fn visible_to(viewer: TenantId, limit: i64) -> EventFilter {
+        EventFilter {
+            viewer,
+            action: None,
+            item_ids: None,
+            container_ids: None,
+            from: None,
+            to: None,
+            after_id: None,
+            limit,
+        }
+    }
+}
+
+/// A page of the events `f` selects, in id order.
 pub fn visible_events(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<EventRow>> {
     let mut q = ev::table
         .filter(
@@ -204,13 +221,14 @@ pub fn visible_events(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<Eve
     }
     if let Some(ids) = &f.item_ids {
         let touching = audit_items::table
-            .filter(audit_items::item_id.eq_any(ids.clone()))
+            .filter(Keys::ids(conn, ids.iter().copied()).contains(audit_items::item_id))
             .select(audit_items::event_id);
         q = q.filter(ev::id.eq_any(touching));
     }
     if let Some(ids) = &f.container_ids {
+        let keys = Keys::ids(conn, ids.iter().copied());
         let touching = audit_containers::table
-            .filter(audit_containers::container_id.eq_any(ids.clone()))
+            .filter(keys.contains(audit_containers::container_id))
             .select(audit_containers::event_id);
         q = q.filter(ev::id.eq_any(touching));
     }

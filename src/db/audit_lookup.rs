@@ -5,8 +5,9 @@ use diesel::prelude::*;
 
 use super::schema::{containers, items, products};
 use super::DbConn;
+use crate::ids::{ContainerId, ItemId};
 
-pub fn item_ids(conn: &mut DbConn, gtin: &str, serial: &str) -> QueryResult<Vec<i64>> {
+pub fn item_ids(conn: &mut DbConn, gtin: &str, serial: &str) -> QueryResult<Vec<ItemId>> {
     items::table
         .inner_join(products::table)
         .filter(products::product_code.eq(gtin))
@@ -15,7 +16,7 @@ pub fn item_ids(conn: &mut DbConn, gtin: &str, serial: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
-pub fn container_id(conn: &mut DbConn, sscc: &str) -> QueryResult<Option<i64>> {
+pub fn container_id(conn: &mut DbConn, sscc: &str) -> QueryResult<Option<ContainerId>> {
     containers::table
         .filter(containers::sscc.eq(sscc))
         .select(containers::id)

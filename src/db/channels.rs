@@ -2,12 +2,13 @@ use diesel::prelude::*;
 
 use super::schema::channels;
 use super::DbConn;
+use crate::ids::{ChannelId, TenantId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = channels)]
 pub struct ChannelRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: ChannelId,
+    pub tenant_id: TenantId,
     pub name: String,
     pub kind: String,
     pub source: String,
@@ -31,9 +32,10 @@ pub fn find_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<ChannelRo
         .optional()
 }
 
+/// A page of the tenant's channels in id order, after the cursor `after` (an id).
 pub fn list(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ChannelRow>> {
@@ -50,7 +52,11 @@ pub fn list(
 }
 
 /// A channel of this tenant; `None` when the tenant has no such channel.
-pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> QueryResult<Option<ChannelRow>> {
+pub fn find(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    id: &ChannelId,
+) -> QueryResult<Option<ChannelRow>> {
     channels::table
         .filter(channels::id.eq(id))
         .filter(channels::tenant_id.eq(tenant_id))
@@ -62,8 +68,8 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, id: &str) -> QueryResult<Option<
 /// Enables or disables a channel of this tenant; `None` when the tenant has no such channel.
 pub fn set_enabled(
     conn: &mut DbConn,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &ChannelId,
     enabled: bool,
 ) -> QueryResult<Option<ChannelRow>> {
     let n = diesel::update(

@@ -6,11 +6,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::containers::ContainerRow;
+use super::dialect::{KeyList, Keys};
 use super::items::ItemRow;
 use super::schema::{containers, items, products};
 use super::DbConn;
-
-const PENDING: &str = "pending_commissioning_approval";
+use crate::domain::gs1::Batch;
+use crate::domain::lifecycle::Status;
+use crate::ids::{ContainerId, ItemId, ProductId, TenantId};
 
 #[derive(Debug, QueryableByName)]
 pub struct ProductCount {
@@ -25,16 +27,17 @@ pub struct ProductCount {
 /// The owner's products with their count of pending packs, by product code after the cursor.
 pub fn product_counts(
     conn: &mut DbConn,
-    owner: &str,
+    owner: &TenantId,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ProductCount>> {
     diesel::sql_query(
         "SELECT p.product_code, p.name, \
-                (SELECT COUNT(*) FROM items i WHERE i.product_id = p.id AND i.status = 'pending_commissioning_approval') AS pending_items \
-         FROM products p WHERE p.tenant_id = $1 AND ($2 IS NULL OR p.product_code > $2) \
-         ORDER BY p.product_code LIMIT $3",
+                (SELECT COUNT(*) FROM items i WHERE i.product_id = p.id AND i.status = $1) AS pending_items \
+         FROM products p WHERE p.owner_tenant_id = $2 AND ($3 IS NULL OR p.product_code > $3) \
+         ORDER BY p.product_code LIMIT $4",
     )
+    .bind::<Text, _>(Status::PendingCommissioningApproval)
     .bind::<Text, _>(owner)
     .bind::<Nullable<Text>, _>(after)
     .bind::<BigInt, _>(limit)
@@ -44,28 +47,28 @@ pub fn product_counts(
 /// Narrows a commissioning view; `None` fields do not filter.
 #[derive(Debug, Default, Clone)]
 pub struct PendingFilter {
-    /// The owner's product id (containers: those directly holding packs of it).
-    pub product_id: Option<String>,
+    /// The owner's product (containers: those directly holding packs of it).
+    pub product_id: Option<ProductId>,
     /// Packs of this batch (containers: those directly holding such packs).
-    pub batch: Option<String>,
+    pub batch: Option<Batch>,
     /// The producing tenant: the packer of a container, the commissioner of a pack.
-    pub produced_by: Option<String>,
+    pub produced_by: Option<TenantId>,
     /// Packs only: `Some(true)` = in no parent, `Some(false)` = in a container or bundle.
     pub loose: Option<bool>,
 }
 
-/// Pending containers holding the owner's goods, optionally only those directly holding packs of
-/// one product and/or batch, or packed by one tenant; cursor = container id.
+/// Pending containers holding the owner's goods, narrowed by `f` (its product and batch: those
+/// directly holding such packs; `loose` does not apply); cursor = container id.
 pub fn pending_containers(
     conn: &mut DbConn,
-    owner: &str,
+    owner: &TenantId,
     f: &PendingFilter,
-    after: Option<i64>,
+    after: Option<ContainerId>,
     limit: i64,
 ) -> QueryResult<Vec<ContainerRow>> {
     let mut q = containers::table
         .filter(containers::owner_tenant_id.eq(owner))
-        .filter(containers::status.eq(PENDING))
+        .filter(containers::status.eq(Status::PendingCommissioningApproval))
         .select(ContainerRow::as_select())
         .order(containers::id)
         .limit(limit)
@@ -74,25 +77,26 @@ pub fn pending_containers(
         q = q.filter(containers::id.gt(after));
     }
     if let Some(tenant) = &f.produced_by {
-        q = q.filter(containers::tenant_id.eq(tenant.clone()));
+        q = q.filter(containers::produced_by.eq(tenant.clone()));
     }
-    // Containers directly holding packs of the product and/or batch (one subquery per shape: a
+    // Containers directly holding packs of the product and/or batch: one subquery per shape (a
     // boxed subquery would have to name one backend).
     let holding = items::table
         .filter(items::parent_container_id.is_not_null())
         .select(items::parent_container_id.assume_not_null());
-    match (&f.product_id, &f.batch) {
+    let batch = f.batch.as_ref().map(|b| b.as_str().to_string());
+    match (f.product_id.clone(), batch) {
         (Some(pid), Some(b)) => {
             let sub = holding
-                .filter(items::product_id.eq(pid.clone()))
-                .filter(items::batch.eq(b.clone()));
+                .filter(items::product_id.eq(pid))
+                .filter(items::batch.eq(b));
             q = q.filter(containers::id.eq_any(sub));
         }
         (Some(pid), None) => {
-            q = q.filter(containers::id.eq_any(holding.filter(items::product_id.eq(pid.clone()))));
+            q = q.filter(containers::id.eq_any(holding.filter(items::product_id.eq(pid))));
         }
         (None, Some(b)) => {
-            q = q.filter(containers::id.eq_any(holding.filter(items::batch.eq(b.clone()))));
+            q = q.filter(containers::id.eq_any(holding.filter(items::batch.eq(b))));
         }
         (None, None) => {}
     }
@@ -100,75 +104,50 @@ pub fn pending_containers(
 }
 
 /// What one container directly holds of one product, batch and expiry.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct Contents {
-    pub container_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub container_id: ContainerId,
+    #[diesel(sql_type = Text)]
     pub product_code: String,
+    #[diesel(sql_type = Text)]
     pub batch: String,
+    #[diesel(sql_type = Text)]
     pub expiry_date: String,
+    #[diesel(sql_type = BigInt)]
     pub packs: i64,
 }
 
-/// The packs directly in the given containers, counted by product, batch and expiry (ordered
-/// by container, product code, batch, expiry).
-pub fn contents(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Contents>> {
-    use diesel::dsl::count_star;
-    let groups: Vec<(i64, String, String, String, i64)> = items::table
-        .filter(items::parent_container_id.eq_any(ids))
-        .group_by((
-            items::parent_container_id,
-            items::product_id,
-            items::batch,
-            items::expiry_date,
-        ))
-        .select((
-            items::parent_container_id.assume_not_null(),
-            items::product_id,
-            items::batch,
-            items::expiry_date,
-            count_star(),
-        ))
-        .load(conn)?;
-    let mut pids: Vec<&str> = groups.iter().map(|g| g.1.as_str()).collect();
-    pids.sort_unstable();
-    pids.dedup();
-    let codes: std::collections::HashMap<String, String> = products::table
-        .filter(products::id.eq_any(&pids))
-        .select((products::id, products::product_code))
-        .load(conn)?
-        .into_iter()
-        .collect();
-    let mut out: Vec<Contents> = groups
-        .into_iter()
-        .map(|(container_id, pid, batch, expiry_date, packs)| Contents {
-            container_id,
-            product_code: codes.get(&pid).cloned().unwrap_or_default(),
-            batch,
-            expiry_date,
-            packs,
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        (a.container_id, &a.product_code, &a.batch, &a.expiry_date).cmp(&(
-            b.container_id,
-            &b.product_code,
-            &b.batch,
-            &b.expiry_date,
-        ))
-    });
-    Ok(out)
+/// The packs directly in the given containers, counted by product, batch and expiry: one
+/// grouped statement for a whole page, ordered by container, product code, batch, expiry.
+pub fn contents(conn: &mut DbConn, ids: &[ContainerId]) -> QueryResult<Vec<Contents>> {
+    let keys = Keys::ids(conn, ids.iter().copied());
+    diesel::sql_query(format!(
+        "SELECT i.parent_container_id AS container_id, p.product_code, i.batch, i.expiry_date, \
+                COUNT(*) AS packs \
+         FROM items i JOIN products p ON p.id = i.product_id \
+         WHERE {} \
+         GROUP BY i.parent_container_id, p.product_code, i.batch, i.expiry_date \
+         ORDER BY i.parent_container_id, p.product_code, i.batch, i.expiry_date",
+        keys.sql_contains("i.parent_container_id", 1)
+    ))
+    .bind::<KeyList<BigInt>, _>(keys)
+    .load(conn)
 }
 
 /// (container id, direct children) for the given containers.
-pub fn child_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+pub fn child_counts(
+    conn: &mut DbConn,
+    ids: &[ContainerId],
+) -> QueryResult<Vec<(ContainerId, i64)>> {
     use diesel::dsl::count_star;
-    let packs: Vec<(Option<i64>, i64)> = items::table
-        .filter(items::parent_container_id.eq_any(ids))
+    let packs: Vec<(Option<ContainerId>, i64)> = items::table
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(items::parent_container_id))
         .group_by(items::parent_container_id)
         .select((items::parent_container_id, count_star()))
         .load(conn)?;
-    let boxes: Vec<(Option<i64>, i64)> = containers::table
-        .filter(containers::parent_container_id.eq_any(ids))
+    let boxes: Vec<(Option<ContainerId>, i64)> = containers::table
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::parent_container_id))
         .group_by(containers::parent_container_id)
         .select((containers::parent_container_id, count_star()))
         .load(conn)?;
@@ -182,15 +161,15 @@ pub fn child_counts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, i64
 /// Pending packs of the owner's products, narrowed by `f`; cursor = item id.
 pub fn pending_items(
     conn: &mut DbConn,
-    owner: &str,
+    owner: &TenantId,
     f: &PendingFilter,
-    after: Option<i64>,
+    after: Option<ItemId>,
     limit: i64,
 ) -> QueryResult<Vec<(ItemRow, String)>> {
     let mut q = items::table
         .inner_join(products::table)
-        .filter(products::tenant_id.eq(owner))
-        .filter(items::status.eq(PENDING))
+        .filter(products::owner_tenant_id.eq(owner))
+        .filter(items::status.eq(Status::PendingCommissioningApproval))
         .select((ItemRow::as_select(), products::product_code))
         .order(items::id)
         .limit(limit)
@@ -199,7 +178,7 @@ pub fn pending_items(
         q = q.filter(items::product_id.eq(pid.clone()));
     }
     if let Some(b) = &f.batch {
-        q = q.filter(items::batch.eq(b.clone()));
+        q = q.filter(items::batch.eq(b.as_str().to_string()));
     }
     if let Some(tenant) = &f.produced_by {
         q = q.filter(items::produced_by.eq(tenant.clone()));

@@ -1,5 +1,10 @@
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+//! The connection type and the two transaction helpers every request goes through.
+
+use diesel::connection::TransactionManager;
 use diesel::prelude::*;
+
+use super::dialect::{self, Begin};
+use super::error::TxError;
 
 /// The one connection type of serialhub: the variant is chosen at run time from the URL scheme.
 #[derive(diesel::MultiConnection)]
@@ -8,22 +13,38 @@ pub enum DbConn {
     Pg(diesel::PgConnection),
 }
 
+/// How often a write transaction runs in all when PostgreSQL keeps aborting it on conflicts.
+const WRITE_ATTEMPTS: u32 = 3;
+
 /// Runs `f` in a write transaction.
 ///
 /// SQLite gets `BEGIN IMMEDIATE`: the write lock is taken up front, so concurrent writers queue on
 /// `busy_timeout` instead of failing with SQLITE_BUSY when a deferred transaction tries to upgrade.
 /// PostgreSQL gets a plain `BEGIN` (READ COMMITTED); invariants there rest on constraints, row locks
-/// and conditional updates.
-pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+/// and conditional updates. When PostgreSQL aborts the transaction to resolve a deadlock or a
+/// serialization failure, nothing of it was written and `f` runs again, up to
+/// `WRITE_ATTEMPTS` times in all; then the conflict is the caller's error.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, mut f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, E>,
-    E: From<diesel::result::Error>,
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: TxError,
 {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    let mut attempt = 1;
+    loop {
+        dialect::begin(conn, Begin::Write)?;
+        match finish(conn, &mut f) {
+            Err(e) if e.is_contention() && attempt < WRITE_ATTEMPTS => {
+                tracing::warn!(
+                    attempt,
+                    "transaction aborted on a conflict; running it again"
+                );
+                // A little later, and later each time, so the other transaction can finish.
+                std::thread::sleep(std::time::Duration::from_millis(10 * u64::from(attempt)));
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
     }
-    finish(conn, f)
 }
 
 /// Runs `f` in a read transaction, so multi-statement reads see one consistent snapshot.
@@ -32,13 +53,7 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction(c)?,
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
-            c,
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        )?,
-    }
+    dialect::begin(conn, Begin::Read)?;
     finish(conn, f)
 }
 
@@ -57,5 +72,57 @@ where
             let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::*;
+    use crate::db::pool::Manager;
+    use crate::db::DbError;
+
+    fn deadlock() -> DbError {
+        let info = Box::new("deadlock detected".to_string());
+        DbError::from(DieselError::DatabaseError(DatabaseErrorKind::Unknown, info))
+    }
+
+    fn conn() -> DbConn {
+        Manager::new("sqlite://:memory:")
+            .and_then(|m| m.establish())
+            .expect("in-memory database")
+    }
+
+    #[test]
+    fn a_transaction_aborted_on_a_conflict_runs_again() {
+        let mut runs = 0;
+        let out: Result<u32, DbError> = write_tx(&mut conn(), |_| {
+            runs += 1;
+            if runs == 1 {
+                Err(deadlock())
+            } else {
+                Ok(7)
+            }
+        });
+        assert_eq!((out.ok(), runs), (Some(7), 2));
+    }
+
+    #[test]
+    fn retries_are_bounded_and_other_errors_are_not_retried() {
+        let mut runs = 0;
+        let out: Result<(), DbError> = write_tx(&mut conn(), |_| {
+            runs += 1;
+            Err(deadlock())
+        });
+        assert!(matches!(out, Err(DbError::Contention(_))));
+        assert_eq!(runs, WRITE_ATTEMPTS);
+        let mut runs = 0;
+        let out: Result<(), DbError> = write_tx(&mut conn(), |_| {
+            runs += 1;
+            Err(DbError::from(DieselError::NotFound))
+        });
+        assert!(matches!(out, Err(DbError::Query(_))));
+        assert_eq!(runs, 1);
     }
 }

@@ -3,23 +3,25 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect::{self, Keys};
 use super::schema::{containers, items};
 use super::DbConn;
 use crate::domain::aggregation::ContainerState;
 use crate::domain::lifecycle::Status;
+use crate::ids::{ChannelId, ContainerId, TenantId};
 
-const PENDING: &str = "pending_commissioning_approval";
-
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = containers)]
 pub struct ContainerRow {
-    pub id: i64,
+    pub id: ContainerId,
     pub sscc: String,
-    pub tenant_id: String,
-    pub owner_tenant_id: String,
-    pub status: String,
-    pub parent_container_id: Option<i64>,
-    pub channel_id: Option<String>,
+    /// The tenant that packed it.
+    pub produced_by: TenantId,
+    /// The brand owner (MAH) of the goods inside.
+    pub owner_tenant_id: TenantId,
+    pub status: Status,
+    pub parent_container_id: Option<ContainerId>,
+    pub channel_id: Option<ChannelId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -28,25 +30,22 @@ pub struct ContainerRow {
 #[diesel(table_name = containers)]
 pub struct NewContainer<'a> {
     pub sscc: &'a str,
-    pub tenant_id: &'a str,
-    pub owner_tenant_id: &'a str,
-    pub status: &'a str,
-    pub channel_id: Option<&'a str>,
+    pub produced_by: &'a TenantId,
+    pub owner_tenant_id: &'a TenantId,
+    pub status: Status,
+    pub channel_id: Option<&'a ChannelId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
 impl ContainerRow {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Decommissioned)
-    }
-
-    pub fn state(&self, caller: &str, has_children: bool) -> ContainerState {
+    /// The row as the aggregation rules see it, for `caller`.
+    pub fn state(&self, caller: &TenantId, has_children: bool) -> ContainerState {
         ContainerState {
             id: self.id,
             sscc: self.sscc.clone(),
-            produced_by_caller: self.tenant_id == caller,
-            status: self.status(),
+            produced_by_caller: self.produced_by == *caller,
+            status: self.status,
             parent: self.parent_container_id,
             has_children,
         }
@@ -61,36 +60,31 @@ pub fn find(conn: &mut DbConn, sscc: &str) -> QueryResult<Option<ContainerRow>> 
         .optional()
 }
 
-/// Like [`find`], but on PostgreSQL the row stays locked until the transaction ends, so a
-/// concurrent release or aggregation of the same parent waits (SQLite's write lock already
-/// serialises writers).
+/// Like [`find`], but the row stays locked until the transaction ends, so a concurrent release
+/// or aggregation of the same parent waits (see `dialect::for_update`).
 pub fn find_for_update(conn: &mut DbConn, sscc: &str) -> QueryResult<Option<ContainerRow>> {
-    match conn {
-        DbConn::Pg(c) => containers::table
-            .filter(containers::sscc.eq(sscc))
-            .select(ContainerRow::as_select())
-            .for_update()
-            .first(c)
-            .optional(),
-        DbConn::Sqlite(_) => find(conn, sscc),
-    }
+    let lock = dialect::for_update(conn);
+    diesel::sql_query(format!("SELECT * FROM containers WHERE sscc = $1{lock}"))
+        .bind::<diesel::sql_types::Text, _>(sscc)
+        .get_result(conn)
+        .optional()
 }
 
 pub fn by_ssccs(conn: &mut DbConn, ssccs: &[&str]) -> QueryResult<Vec<ContainerRow>> {
     containers::table
-        .filter(containers::sscc.eq_any(ssccs))
+        .filter(Keys::text(conn, ssccs).contains(containers::sscc))
         .select(ContainerRow::as_select())
         .load(conn)
 }
 
-pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ContainerRow>> {
+pub fn by_ids(conn: &mut DbConn, ids: &[ContainerId]) -> QueryResult<Vec<ContainerRow>> {
     containers::table
-        .filter(containers::id.eq_any(ids))
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::id))
         .select(ContainerRow::as_select())
         .load(conn)
 }
 
-pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ContainerRow>> {
+pub fn by_id(conn: &mut DbConn, id: ContainerId) -> QueryResult<Option<ContainerRow>> {
     containers::table
         .find(id)
         .select(ContainerRow::as_select())
@@ -103,27 +97,24 @@ pub fn create_or_get(conn: &mut DbConn, new: &NewContainer<'_>) -> QueryResult<C
     let insert = diesel::insert_into(containers::table)
         .values(new)
         .on_conflict_do_nothing();
-    match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Pg(c) => insert.execute(c)?,
-    };
+    dialect::insert_or_ignore(conn, insert)?;
     find_for_update(conn, new.sscc)?.ok_or(diesel::result::Error::NotFound)
 }
 
 /// Which of `ids` hold at least one pack or container.
-pub fn non_empty(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
-    let mut with_items: Vec<Option<i64>> = items::table
-        .filter(items::parent_container_id.eq_any(ids))
+pub fn non_empty(conn: &mut DbConn, ids: &[ContainerId]) -> QueryResult<Vec<ContainerId>> {
+    let mut with_items: Vec<Option<ContainerId>> = items::table
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(items::parent_container_id))
         .select(items::parent_container_id)
         .distinct()
         .load(conn)?;
-    let with_containers: Vec<Option<i64>> = containers::table
-        .filter(containers::parent_container_id.eq_any(ids))
+    let with_containers: Vec<Option<ContainerId>> = containers::table
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::parent_container_id))
         .select(containers::parent_container_id)
         .distinct()
         .load(conn)?;
     with_items.extend(with_containers);
-    let mut out: Vec<i64> = with_items.into_iter().flatten().collect();
+    let mut out: Vec<ContainerId> = with_items.into_iter().flatten().collect();
     out.sort_unstable();
     out.dedup();
     Ok(out)
@@ -132,14 +123,14 @@ pub fn non_empty(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<i64>> {
 /// Puts loose pending containers onto `parent`; the count reveals concurrent changes.
 pub fn attach(
     conn: &mut DbConn,
-    ids: &[i64],
-    parent: i64,
+    ids: &[ContainerId],
+    parent: ContainerId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         containers::table
-            .filter(containers::id.eq_any(ids))
-            .filter(containers::status.eq(PENDING))
+            .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::id))
+            .filter(containers::status.eq(Status::PendingCommissioningApproval))
             .filter(containers::parent_container_id.is_null()),
     )
     .set((
@@ -151,24 +142,24 @@ pub fn attach(
 
 pub fn detach(
     conn: &mut DbConn,
-    ids: &[i64],
-    parent: i64,
+    ids: &[ContainerId],
+    parent: ContainerId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         containers::table
-            .filter(containers::id.eq_any(ids))
-            .filter(containers::status.eq(PENDING))
+            .filter(Keys::ids(conn, ids.iter().copied()).contains(containers::id))
+            .filter(containers::status.eq(Status::PendingCommissioningApproval))
             .filter(containers::parent_container_id.eq(parent)),
     )
     .set((
-        containers::parent_container_id.eq(None::<i64>),
+        containers::parent_container_id.eq(None::<ContainerId>),
         containers::updated_at.eq(now),
     ))
     .execute(conn)
 }
 
-pub fn children_of(conn: &mut DbConn, parent: i64) -> QueryResult<Vec<ContainerRow>> {
+pub fn children_of(conn: &mut DbConn, parent: ContainerId) -> QueryResult<Vec<ContainerRow>> {
     containers::table
         .filter(containers::parent_container_id.eq(parent))
         .select(ContainerRow::as_select())
@@ -178,11 +169,11 @@ pub fn children_of(conn: &mut DbConn, parent: i64) -> QueryResult<Vec<ContainerR
 #[derive(QueryableByName)]
 struct IdRow {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
+    id: ContainerId,
 }
 
 /// The container's own id and those of every container it sits in, innermost first.
-pub fn ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
+pub fn ancestor_ids(conn: &mut DbConn, id: ContainerId) -> QueryResult<Vec<ContainerId>> {
     let rows: Vec<IdRow> = diesel::sql_query(
         "WITH RECURSIVE up(id, parent) AS ( \
              SELECT id, parent_container_id FROM containers WHERE id = $1 \
@@ -195,7 +186,7 @@ pub fn ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
 }
 
 /// The container's own id and every container below it, at any depth.
-pub fn descendant_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
+pub fn descendant_ids(conn: &mut DbConn, id: ContainerId) -> QueryResult<Vec<ContainerId>> {
     let rows: Vec<IdRow> = diesel::sql_query(
         "WITH RECURSIVE down(id) AS ( \
              SELECT id FROM containers WHERE id = $1 \

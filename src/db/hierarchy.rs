@@ -4,24 +4,27 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::containers::ContainerRow;
+use super::dialect::{KeyList, Keys};
 use super::schema::containers;
 use super::DbConn;
+use crate::domain::lifecycle::Status;
+use crate::ids::{ContainerId, ItemId, ProductId};
 
 /// A pack somewhere below a container.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct TreePack {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: ItemId,
     #[diesel(sql_type = Text)]
     pub product_code: String,
     #[diesel(sql_type = Text)]
     pub serial_number: String,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: Status,
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub parent_container_id: Option<i64>,
+    pub parent_container_id: Option<ContainerId>,
     #[diesel(sql_type = Nullable<BigInt>)]
-    pub parent_item_id: Option<i64>,
+    pub parent_item_id: Option<ItemId>,
 }
 
 /// Ids of the container and of every container below it, as a recursive CTE to reuse.
@@ -36,12 +39,15 @@ pub const PACKS_CTE: &str = "packs(id) AS ( \
 
 /// Every container below `root` (not `root` itself) and every pack below it: three statements
 /// whatever the size of the hierarchy.
-pub fn below(conn: &mut DbConn, root: i64) -> QueryResult<(Vec<ContainerRow>, Vec<TreePack>)> {
+pub fn below(
+    conn: &mut DbConn,
+    root: ContainerId,
+) -> QueryResult<(Vec<ContainerRow>, Vec<TreePack>)> {
     let ids = super::containers::descendant_ids(conn, root)?;
     let mut boxes = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(super::items::KEY_CHUNK) {
         let rows: Vec<ContainerRow> = containers::table
-            .filter(containers::id.eq_any(chunk))
+            .filter(Keys::ids(conn, chunk.iter().copied()).contains(containers::id))
             .filter(containers::id.ne(root))
             .select(ContainerRow::as_select())
             .load(conn)?;
@@ -59,28 +65,25 @@ pub fn below(conn: &mut DbConn, root: i64) -> QueryResult<(Vec<ContainerRow>, Ve
 
 /// Distinct product ids of every pack below the given containers (at any depth of containers and
 /// bundles): one statement whatever the size of the hierarchy.
-pub fn product_ids_below(conn: &mut DbConn, roots: &[i64]) -> QueryResult<Vec<String>> {
+pub fn product_ids_below(conn: &mut DbConn, roots: &[ContainerId]) -> QueryResult<Vec<ProductId>> {
     #[derive(QueryableByName)]
     struct Pid {
         #[diesel(sql_type = Text)]
-        product_id: String,
+        product_id: ProductId,
     }
     if roots.is_empty() {
         return Ok(Vec::new());
     }
-    // Our own integer ids, written into the SQL text (no bind limit for large pallets).
-    let ids = roots
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let roots = Keys::ids(conn, roots.iter().copied());
     let rows: Vec<Pid> = diesel::sql_query(format!(
         "WITH RECURSIVE boxes(id) AS ( \
-             SELECT id FROM containers WHERE id IN ({ids}) \
+             SELECT id FROM containers WHERE {} \
              UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id), \
          {PACKS_CTE} \
-         SELECT DISTINCT i.product_id FROM packs JOIN items i ON i.id = packs.id"
+         SELECT DISTINCT i.product_id FROM packs JOIN items i ON i.id = packs.id",
+        roots.sql_contains("id", 1)
     ))
+    .bind::<KeyList<BigInt>, _>(roots)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.product_id).collect())
 }

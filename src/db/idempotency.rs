@@ -1,13 +1,15 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect;
 use super::schema::idempotency_keys as ik;
 use super::DbConn;
+use crate::ids::TenantId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ik)]
 pub struct IdempotencyRow {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub idem_key: String,
     pub request_hash: String,
     pub state: String,
@@ -19,7 +21,11 @@ pub struct IdempotencyRow {
 pub const RUNNING: &str = "running";
 pub const DONE: &str = "done";
 
-pub fn find(conn: &mut DbConn, tenant_id: &str, key: &str) -> QueryResult<Option<IdempotencyRow>> {
+pub fn find(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    key: &str,
+) -> QueryResult<Option<IdempotencyRow>> {
     ik::table
         .find((tenant_id, key))
         .select(IdempotencyRow::as_select())
@@ -28,9 +34,9 @@ pub fn find(conn: &mut DbConn, tenant_id: &str, key: &str) -> QueryResult<Option
 }
 
 /// Inserts a `running` claim; false when the key already exists (a concurrent claim won).
-pub fn claim(conn: &mut DbConn, tenant_id: &str, key: &str, hash: &str) -> QueryResult<bool> {
+pub fn claim(conn: &mut DbConn, tenant_id: &TenantId, key: &str, hash: &str) -> QueryResult<bool> {
     let row = IdempotencyRow {
-        tenant_id: tenant_id.into(),
+        tenant_id: tenant_id.clone(),
         idem_key: key.into(),
         request_hash: hash.into(),
         state: RUNNING.into(),
@@ -38,21 +44,16 @@ pub fn claim(conn: &mut DbConn, tenant_id: &str, key: &str, hash: &str) -> Query
         response_body: None,
         created_at: super::now(),
     };
-    // ON CONFLICT is outside MultiConnection's common subset; both backends spell it the same.
     let insert = diesel::insert_into(ik::table)
         .values(&row)
         .on_conflict_do_nothing();
-    let n = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Pg(c) => insert.execute(c)?,
-    };
-    Ok(n == 1)
+    Ok(dialect::insert_or_ignore(conn, insert)? == 1)
 }
 
 /// Takes over a claim left `running` by a crashed request (older than `stale_before`).
 pub fn reclaim_stale(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     key: &str,
     hash: &str,
     stale_before: NaiveDateTime,
@@ -68,9 +69,10 @@ pub fn reclaim_stale(
     .map(|n| n == 1)
 }
 
+/// Stores the response of the request that holds the key.
 pub fn complete(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     key: &str,
     status: i32,
     body: &str,
@@ -85,7 +87,8 @@ pub fn complete(
         .map(|_| ())
 }
 
-pub fn release(conn: &mut DbConn, tenant_id: &str, key: &str) -> QueryResult<()> {
+/// Deletes a `running` claim (after a 5xx), so the client may retry with the same key.
+pub fn delete_claim(conn: &mut DbConn, tenant_id: &TenantId, key: &str) -> QueryResult<()> {
     diesel::delete(
         ik::table
             .find((tenant_id, key))

@@ -4,141 +4,90 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use diesel::dsl;
-use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
+use super::dialect::{KeyList, Keys};
 use super::schema::items;
 use super::DbConn;
 use crate::domain::aggregation::{PackState, Parent};
-use crate::domain::lifecycle::Status;
+use crate::domain::lifecycle::{DecommissionReason, Status};
+use crate::ids::{ChannelId, ContainerId, ItemId, ProductId, TenantId};
 
-/// Keys per `IN (...)` lookup or update.
+/// Keys per lookup or update: bounds the work of one statement (and of its rollback).
 pub const KEY_CHUNK: usize = 10_000;
-
-const PENDING: &str = "pending_commissioning_approval";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = items)]
 pub struct ItemRow {
-    pub id: i64,
-    pub product_id: String,
+    pub id: ItemId,
+    pub product_id: ProductId,
     pub serial_number: String,
     pub batch: String,
     pub expiry_date: String,
-    pub status: String,
-    pub decommission_reason: Option<String>,
-    pub produced_by: String,
+    pub status: Status,
+    pub decommission_reason: Option<DecommissionReason>,
+    pub produced_by: TenantId,
+    /// Empty for packs commissioned outside a channel.
     pub channel_id: String,
-    pub parent_container_id: Option<i64>,
-    pub parent_item_id: Option<i64>,
+    pub parent_container_id: Option<ContainerId>,
+    pub parent_item_id: Option<ItemId>,
     pub commissioned_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl ItemRow {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Decommissioned)
-    }
-
-    pub fn parent(&self) -> Parent {
-        parent_of(self.parent_container_id, self.parent_item_id)
-    }
-
-    pub fn state(&self) -> PackState {
-        PackState {
-            id: self.id,
-            status: self.status(),
-            batch: self.batch.clone(),
-            expiry_date: self.expiry_date.clone(),
-            parent: self.parent(),
-        }
-    }
-}
-
-/// `column IN (…)` for SQLite with the keys bound as one JSON array and unpacked by `json_each`:
-/// `IN (?, ?, …)` costs diesel an AST node and a bind per key, which profiled at a quarter of a
-/// 100 000-serial request. (PostgreSQL needs no help: diesel binds `eq_any` as one array.)
-fn sqlite_in(
-    column: &str,
-    keys: &impl serde::Serialize,
-) -> Box<dyn BoxableExpression<items::table, diesel::sqlite::Sqlite, SqlType = Bool>> {
-    let json = serde_json::to_string(keys).expect("keys serialise");
-    Box::new(
-        dsl::sql::<Bool>(&format!("{column} IN (SELECT value FROM json_each("))
-            .bind::<Text, _>(json)
-            .sql("))"),
-    )
 }
 
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    id: ItemId,
 }
 
 /// One commissioning: new packs of one product, batch and expiry, all alike but the serial.
 pub struct NewPacks<'a> {
-    pub product_id: &'a str,
+    pub product_id: &'a ProductId,
     pub batch: &'a str,
     pub expiry_date: &'a str,
-    pub produced_by: &'a str,
-    pub channel_id: &'a str,
+    pub produced_by: &'a TenantId,
+    pub channel_id: Option<&'a ChannelId>,
     pub at: NaiveDateTime,
     /// In the order the rows go in (callers sort them: see `workflows::commission`).
     pub serials: &'a [&'a str],
 }
 
-/// Inserts the packs, pending, in one statement whose serials are one bound array, and returns
+/// Inserts the packs, pending, in one statement whose serials are one bound list, and returns
 /// their ids (`RETURNING`, so no second pass over the unique index). A concurrent duplicate
 /// surfaces as a unique violation, which the caller maps to a `StateError`.
-pub fn insert_packs(conn: &mut DbConn, p: &NewPacks<'_>) -> QueryResult<Vec<i64>> {
-    const COLUMNS: &str = "INSERT INTO items (product_id, serial_number, batch, expiry_date, \
-        status, produced_by, channel_id, commissioned_at, updated_at)";
-    // The same seven binds on both backends; only the unpacking of the serials ($8) differs.
-    macro_rules! with_pack_values {
-        ($sql:expr) => {
-            diesel::sql_query($sql)
-                .bind::<Text, _>(p.product_id)
-                .bind::<Text, _>(p.batch)
-                .bind::<Text, _>(p.expiry_date)
-                .bind::<Text, _>(PENDING)
-                .bind::<Text, _>(p.produced_by)
-                .bind::<Text, _>(p.channel_id)
-                .bind::<Timestamp, _>(p.at)
-        };
-    }
-    let rows: Vec<Id> = match conn {
-        DbConn::Sqlite(c) => with_pack_values!(format!(
-            "{COLUMNS} SELECT $1, value, $2, $3, $4, $5, $6, $7, $7 FROM json_each($8) RETURNING id"
-        ))
-        .bind::<Text, _>(serde_json::to_string(p.serials).expect("serials serialise"))
-        .load(c)?,
-        DbConn::Pg(c) => with_pack_values!(format!(
-            "{COLUMNS} SELECT $1, s, $2, $3, $4, $5, $6, $7, $7 FROM unnest($8) AS s RETURNING id"
-        ))
-        .bind::<Array<Text>, _>(p.serials)
-        .load(c)?,
-    };
+pub fn insert_packs(conn: &mut DbConn, p: &NewPacks<'_>) -> QueryResult<Vec<ItemId>> {
+    let serials = Keys::text(conn, p.serials);
+    let rows: Vec<Id> = diesel::sql_query(format!(
+        "INSERT INTO items (product_id, serial_number, batch, expiry_date, status, produced_by, \
+         channel_id, commissioned_at, updated_at) \
+         SELECT $1, value, $2, $3, $4, $5, $6, $7, $7 FROM {} RETURNING id",
+        serials.sql_rows(8)
+    ))
+    .bind::<Text, _>(p.product_id)
+    .bind::<Text, _>(p.batch)
+    .bind::<Text, _>(p.expiry_date)
+    .bind::<Text, _>(Status::PendingCommissioningApproval)
+    .bind::<Text, _>(p.produced_by)
+    .bind::<Text, _>(p.channel_id.map_or("", ChannelId::as_str))
+    .bind::<Timestamp, _>(p.at)
+    .bind::<KeyList<Text>, _>(serials)
+    .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// The rows (`$row`'s columns) of one product among `serials`, in chunks of `KEY_CHUNK` keys:
-/// one query shape for every read by serial, with the key list bound as `sqlite_in` / `eq_any`.
+/// one query shape for every read by serial.
 macro_rules! of_product_by_serials {
     ($row:ty, $conn:expr, $product_id:expr, $serials:expr) => {{
         let mut out = Vec::with_capacity($serials.len());
         for chunk in $serials.chunks(KEY_CHUNK) {
-            let of_product = items::table.filter(items::product_id.eq($product_id));
-            let rows: Vec<$row> = match &mut *$conn {
-                DbConn::Sqlite(c) => of_product
-                    .filter(sqlite_in("serial_number", &chunk))
-                    .select(<$row>::as_select())
-                    .load(c)?,
-                DbConn::Pg(c) => of_product
-                    .filter(items::serial_number.eq_any(chunk))
-                    .select(<$row>::as_select())
-                    .load(c)?,
-            };
+            let keys = Keys::text(&*$conn, chunk);
+            let rows: Vec<$row> = items::table
+                .filter(items::product_id.eq($product_id))
+                .filter(keys.contains(items::serial_number))
+                .select(<$row>::as_select())
+                .load($conn)?;
             out.extend(rows);
         }
         Ok(out)
@@ -148,7 +97,7 @@ macro_rules! of_product_by_serials {
 /// The packs of one product among `serials`.
 pub fn find_by_serials(
     conn: &mut DbConn,
-    product_id: &str,
+    product_id: &ProductId,
     serials: &[&str],
 ) -> QueryResult<Vec<ItemRow>> {
     of_product_by_serials!(ItemRow, conn, product_id, serials)
@@ -159,14 +108,14 @@ pub fn find_by_serials(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = items)]
 pub struct PackRow {
-    pub id: i64,
+    pub id: ItemId,
     pub serial_number: String,
     pub batch: String,
     pub expiry_date: String,
-    pub status: String,
-    pub produced_by: String,
-    pub parent_container_id: Option<i64>,
-    pub parent_item_id: Option<i64>,
+    pub status: Status,
+    pub produced_by: TenantId,
+    pub parent_container_id: Option<ContainerId>,
+    pub parent_item_id: Option<ItemId>,
 }
 
 impl PackRow {
@@ -174,33 +123,29 @@ impl PackRow {
     pub fn into_state(self) -> (String, PackState) {
         let state = PackState {
             id: self.id,
-            status: Status::parse(&self.status).unwrap_or(Status::Decommissioned),
+            status: self.status,
             batch: self.batch,
             expiry_date: self.expiry_date,
-            parent: parent_of(self.parent_container_id, self.parent_item_id),
+            parent: Parent::of(self.parent_container_id, self.parent_item_id),
         };
         (self.serial_number, state)
-    }
-}
-
-fn parent_of(container: Option<i64>, item: Option<i64>) -> Parent {
-    match (container, item) {
-        (Some(c), _) => Parent::Container(c),
-        (None, Some(i)) => Parent::Item(i),
-        (None, None) => Parent::None,
     }
 }
 
 /// The decision columns of the packs of one product among `serials`.
 pub fn packs_by_serials(
     conn: &mut DbConn,
-    product_id: &str,
+    product_id: &ProductId,
     serials: &[&str],
 ) -> QueryResult<Vec<PackRow>> {
     of_product_by_serials!(PackRow, conn, product_id, serials)
 }
 
-pub fn find_one(conn: &mut DbConn, product_id: &str, serial: &str) -> QueryResult<Option<ItemRow>> {
+pub fn find_one(
+    conn: &mut DbConn,
+    product_id: &ProductId,
+    serial: &str,
+) -> QueryResult<Option<ItemRow>> {
     items::table
         .filter(items::product_id.eq(product_id))
         .filter(items::serial_number.eq(serial))
@@ -209,7 +154,7 @@ pub fn find_one(conn: &mut DbConn, product_id: &str, serial: &str) -> QueryResul
         .optional()
 }
 
-pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ItemRow>> {
+pub fn by_id(conn: &mut DbConn, id: ItemId) -> QueryResult<Option<ItemRow>> {
     items::table
         .find(id)
         .select(ItemRow::as_select())
@@ -225,34 +170,27 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ItemRow>> {
 /// the row, which measured 6× slower for 10 000 packs, even when the value stays NULL.
 pub fn attach(
     conn: &mut DbConn,
-    ids: &[i64],
+    ids: &[ItemId],
     parent: Parent,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
         let loose = items::table
-            .filter(items::status.eq(PENDING))
+            .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
+            .filter(items::status.eq(Status::PendingCommissioningApproval))
             .filter(items::parent_container_id.is_null())
             .filter(items::parent_item_id.is_null());
         let touched = items::updated_at.eq(now);
         // One statement per parent kind, each naming only its own column.
-        macro_rules! set_parent {
-            ($rows:expr, $c:expr) => {
-                match parent {
-                    Parent::Container(p) => diesel::update($rows)
-                        .set((items::parent_container_id.eq(p), touched))
-                        .execute($c)?,
-                    Parent::Item(p) => diesel::update($rows)
-                        .set((items::parent_item_id.eq(p), touched))
-                        .execute($c)?,
-                    Parent::None => 0,
-                }
-            };
-        }
-        n += match &mut *conn {
-            DbConn::Sqlite(c) => set_parent!(loose.filter(sqlite_in("id", &chunk)), c),
-            DbConn::Pg(c) => set_parent!(loose.filter(items::id.eq_any(chunk)), c),
+        n += match parent {
+            Parent::Container(p) => diesel::update(loose)
+                .set((items::parent_container_id.eq(p), touched))
+                .execute(conn)?,
+            Parent::Item(p) => diesel::update(loose)
+                .set((items::parent_item_id.eq(p), touched))
+                .execute(conn)?,
+            Parent::None => 0,
         };
     }
     Ok(n)
@@ -262,7 +200,7 @@ pub fn attach(
 #[derive(Debug, QueryableByName)]
 pub struct AttachedPack {
     #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    pub id: ItemId,
     #[diesel(sql_type = Text)]
     pub serial_number: String,
     #[diesel(sql_type = Text)]
@@ -277,43 +215,34 @@ pub struct AttachedPack {
 /// the write in one pass. Packs that do not qualify are left alone and simply not returned.
 pub fn attach_loose_by_serials(
     conn: &mut DbConn,
-    product_id: &str,
+    product_id: &ProductId,
     serials: &[&str],
-    produced_by: Option<&str>,
-    container: i64,
+    produced_by: Option<&TenantId>,
+    container: ContainerId,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<AttachedPack>> {
     use diesel::sql_types::Nullable;
     // The key list goes through the unique (product, serial) index in a sub-select: with
     // `status = ?` beside it SQLite's planner would otherwise scan the (product, status, batch)
     // index. Only `parent_container_id` is set (see `attach`).
-    let update = |keys: &str| {
-        format!(
-            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND serial_number {keys}) \
-             AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
-             AND (CAST($5 AS TEXT) IS NULL OR produced_by = $5) \
-             RETURNING id, serial_number, batch, expiry_date"
-        )
-    };
     let mut out = Vec::with_capacity(serials.len());
     for chunk in serials.chunks(KEY_CHUNK) {
-        let rows: Vec<AttachedPack> = match conn {
-            DbConn::Sqlite(c) => diesel::sql_query(update("IN (SELECT value FROM json_each($4))"))
-                .bind::<BigInt, _>(container)
-                .bind::<Timestamp, _>(now)
-                .bind::<Text, _>(product_id)
-                .bind::<Text, _>(serde_json::to_string(chunk).expect("serials serialise"))
-                .bind::<Nullable<Text>, _>(produced_by)
-                .load(c)?,
-            DbConn::Pg(c) => diesel::sql_query(update("= ANY($4)"))
-                .bind::<BigInt, _>(container)
-                .bind::<Timestamp, _>(now)
-                .bind::<Text, _>(product_id)
-                .bind::<Array<Text>, _>(chunk)
-                .bind::<Nullable<Text>, _>(produced_by)
-                .load(c)?,
-        };
+        let keys = Keys::text(conn, chunk);
+        let rows: Vec<AttachedPack> = diesel::sql_query(format!(
+            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND {}) \
+             AND status = '{}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
+             AND (CAST($5 AS TEXT) IS NULL OR produced_by = $5) \
+             RETURNING id, serial_number, batch, expiry_date",
+            keys.sql_contains("serial_number", 4),
+            Status::PendingCommissioningApproval.as_str(),
+        ))
+        .bind::<BigInt, _>(container)
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(product_id)
+        .bind::<KeyList<Text>, _>(keys)
+        .bind::<Nullable<Text>, _>(produced_by)
+        .load(conn)?;
         out.extend(rows);
     }
     Ok(out)
@@ -323,25 +252,25 @@ pub fn attach_loose_by_serials(
 /// `attach`, only the column that changes is set.
 pub fn detach(
     conn: &mut DbConn,
-    ids: &[i64],
+    ids: &[ItemId],
     parent: Parent,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
         let base = items::table
-            .filter(items::id.eq_any(chunk))
-            .filter(items::status.eq(PENDING));
+            .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
+            .filter(items::status.eq(Status::PendingCommissioningApproval));
         n += match parent {
             Parent::Container(c) => diesel::update(base.filter(items::parent_container_id.eq(c)))
                 .set((
-                    items::parent_container_id.eq(None::<i64>),
+                    items::parent_container_id.eq(None::<ContainerId>),
                     items::updated_at.eq(now),
                 ))
                 .execute(conn)?,
             Parent::Item(i) => diesel::update(base.filter(items::parent_item_id.eq(i)))
                 .set((
-                    items::parent_item_id.eq(None::<i64>),
+                    items::parent_item_id.eq(None::<ItemId>),
                     items::updated_at.eq(now),
                 ))
                 .execute(conn)?,
@@ -352,7 +281,7 @@ pub fn detach(
 }
 
 /// Ids of the pending packs directly in `parent` (for "disaggregate all").
-pub fn children_of(conn: &mut DbConn, parent: Parent) -> QueryResult<Vec<i64>> {
+pub fn children_of(conn: &mut DbConn, parent: Parent) -> QueryResult<Vec<ItemId>> {
     let q = items::table.select(items::id).into_boxed();
     match parent {
         Parent::Container(c) => q.filter(items::parent_container_id.eq(c)).load(conn),
@@ -365,29 +294,32 @@ pub fn children_of(conn: &mut DbConn, parent: Parent) -> QueryResult<Vec<i64>> {
 /// set loose (a destroyed bundle no longer holds anything).
 pub fn decommission(
     conn: &mut DbConn,
-    ids: &[i64],
-    allowed: &[&str],
-    reason: &str,
+    ids: &[ItemId],
+    allowed: &[Status],
+    reason: DecommissionReason,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
         n += diesel::update(
             items::table
-                .filter(items::id.eq_any(chunk))
-                .filter(items::status.eq_any(allowed)),
+                .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
+                .filter(
+                    Keys::text(conn, allowed.iter().map(|s| s.as_str())).contains(items::status),
+                ),
         )
         .set((
-            items::status.eq("decommissioned"),
+            items::status.eq(Status::Decommissioned),
             items::decommission_reason.eq(reason),
-            items::parent_container_id.eq(None::<i64>),
-            items::parent_item_id.eq(None::<i64>),
+            items::parent_container_id.eq(None::<ContainerId>),
+            items::parent_item_id.eq(None::<ItemId>),
             items::updated_at.eq(now),
         ))
         .execute(conn)?;
-        diesel::update(items::table.filter(items::parent_item_id.eq_any(chunk)))
+        let inside = Keys::ids(conn, chunk.iter().copied()).contains(items::parent_item_id);
+        diesel::update(items::table.filter(inside))
             .set((
-                items::parent_item_id.eq(None::<i64>),
+                items::parent_item_id.eq(None::<ItemId>),
                 items::updated_at.eq(now),
             ))
             .execute(conn)?;
@@ -397,12 +329,7 @@ pub fn decommission(
 
 /// The pack's own id and the ids of every pack it sits in (bundles), innermost first — used to
 /// refuse cycles.
-pub fn item_ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
+pub fn item_ancestor_ids(conn: &mut DbConn, id: ItemId) -> QueryResult<Vec<ItemId>> {
     let rows: Vec<Id> = diesel::sql_query(
         "WITH RECURSIVE up(id, parent) AS ( \
              SELECT id, parent_item_id FROM items WHERE id = $1 \
@@ -415,12 +342,12 @@ pub fn item_ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
 }
 
 /// (serial, status) of those of `ids` that are no longer pending, e.g. released on their own.
-pub fn not_pending(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(String, String)>> {
+pub fn not_pending(conn: &mut DbConn, ids: &[ItemId]) -> QueryResult<Vec<(String, Status)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(KEY_CHUNK) {
-        let rows: Vec<(String, String)> = items::table
-            .filter(items::id.eq_any(chunk))
-            .filter(items::status.ne(PENDING))
+        let rows: Vec<(String, Status)> = items::table
+            .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
+            .filter(items::status.ne(Status::PendingCommissioningApproval))
             .select((items::serial_number, items::status))
             .order(items::serial_number)
             .load(conn)?;

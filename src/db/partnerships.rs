@@ -3,43 +3,38 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::dialect::{self, Keys};
 use super::products::ProductRow;
 use super::schema::{partnership_products as pp, partnerships, products};
 use super::DbConn;
+use crate::domain::gs1::Gtin;
+use crate::domain::partnership::PartnershipStatus;
+use crate::ids::{PartnershipId, ProductId, TenantId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = partnerships)]
 pub struct PartnershipRow {
-    pub id: String,
-    pub mah_tenant_id: String,
-    pub cmo_tenant_id: String,
-    pub status: String,
+    pub id: PartnershipId,
+    pub mah_tenant_id: TenantId,
+    pub cmo_tenant_id: TenantId,
+    pub status: PartnershipStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
-
-pub const PENDING: &str = "pending";
-pub const ACTIVE: &str = "active";
-pub const SUSPENDED: &str = "suspended";
-pub const ENDED: &str = "ended";
 
 /// Inserts a partnership; false when the pair already has one that has not ended.
 pub fn insert(conn: &mut DbConn, row: &PartnershipRow) -> QueryResult<bool> {
     let insert = diesel::insert_into(partnerships::table)
         .values(row)
         .on_conflict_do_nothing();
-    let n = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Pg(c) => insert.execute(c)?,
-    };
-    Ok(n == 1)
+    Ok(dialect::insert_or_ignore(conn, insert)? == 1)
 }
 
 /// A partnership the tenant is a party of (either side).
 pub fn find_for_party(
     conn: &mut DbConn,
-    id: &str,
-    tenant_id: &str,
+    id: &PartnershipId,
+    tenant_id: &TenantId,
 ) -> QueryResult<Option<PartnershipRow>> {
     partnerships::table
         .find(id)
@@ -53,9 +48,10 @@ pub fn find_for_party(
         .optional()
 }
 
+/// A page of the partnerships the tenant is a party of, in id order, after the cursor `after`.
 pub fn list_for_party(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<PartnershipRow>> {
@@ -79,15 +75,15 @@ pub fn list_for_party(
 /// concurrent change or a forbidden transition).
 pub fn transition(
     conn: &mut DbConn,
-    id: &str,
-    from: &[&str],
-    to: &str,
+    id: &PartnershipId,
+    from: &[PartnershipStatus],
+    to: PartnershipStatus,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(
-        partnerships::table
-            .find(id)
-            .filter(partnerships::status.eq_any(from)),
+        partnerships::table.find(id).filter(
+            Keys::text(conn, from.iter().map(|s| s.as_str())).contains(partnerships::status),
+        ),
     )
     .set((
         partnerships::status.eq(to),
@@ -97,25 +93,30 @@ pub fn transition(
     .map(|n| n == 1)
 }
 
-pub fn touch(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn touch(conn: &mut DbConn, id: &PartnershipId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(partnerships::table.find(id))
         .set(partnerships::updated_at.eq(now))
         .execute(conn)
         .map(|_| ())
 }
 
-pub fn set_products(conn: &mut DbConn, id: &str, product_ids: &[&str]) -> QueryResult<()> {
+/// Replaces the products a partnership covers.
+pub fn set_products(
+    conn: &mut DbConn,
+    id: &PartnershipId,
+    product_ids: &[ProductId],
+) -> QueryResult<()> {
     diesel::delete(pp::table.filter(pp::partnership_id.eq(id))).execute(conn)?;
     for pid in product_ids {
         diesel::insert_into(pp::table)
-            .values((pp::partnership_id.eq(id), pp::product_id.eq(*pid)))
+            .values((pp::partnership_id.eq(id), pp::product_id.eq(pid)))
             .execute(conn)?;
     }
     Ok(())
 }
 
 /// GTINs covered by a partnership, sorted.
-pub fn product_codes(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+pub fn product_codes(conn: &mut DbConn, id: &PartnershipId) -> QueryResult<Vec<Gtin>> {
     pp::table
         .inner_join(products::table)
         .filter(pp::partnership_id.eq(id))
@@ -127,15 +128,15 @@ pub fn product_codes(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
 /// Products of other tenants that `cmo` may produce now (active partnerships only), by GTIN.
 pub fn granted_by_codes(
     conn: &mut DbConn,
-    cmo: &str,
+    cmo: &TenantId,
     codes: &[&str],
 ) -> QueryResult<Vec<ProductRow>> {
     pp::table
         .inner_join(partnerships::table)
         .inner_join(products::table)
         .filter(partnerships::cmo_tenant_id.eq(cmo))
-        .filter(partnerships::status.eq(ACTIVE))
-        .filter(products::product_code.eq_any(codes))
+        .filter(partnerships::status.eq(PartnershipStatus::Active))
+        .filter(Keys::text(conn, codes).contains(products::product_code))
         .select(ProductRow::as_select())
         .load(conn)
 }
@@ -143,14 +144,14 @@ pub fn granted_by_codes(
 /// Which of `product_ids` an active partnership grants to `cmo` now.
 pub fn granted_product_ids(
     conn: &mut DbConn,
-    cmo: &str,
-    product_ids: &[String],
-) -> QueryResult<Vec<String>> {
+    cmo: &TenantId,
+    product_ids: &[ProductId],
+) -> QueryResult<Vec<ProductId>> {
     pp::table
         .inner_join(partnerships::table)
         .filter(partnerships::cmo_tenant_id.eq(cmo))
-        .filter(partnerships::status.eq(ACTIVE))
-        .filter(pp::product_id.eq_any(product_ids))
+        .filter(partnerships::status.eq(PartnershipStatus::Active))
+        .filter(Keys::text(conn, product_ids).contains(pp::product_id))
         .select(pp::product_id)
         .distinct()
         .load(conn)

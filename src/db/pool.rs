@@ -1,13 +1,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::Connection;
 use diesel::RunQueryDsl;
 
+use super::dialect;
+use super::error::{DbError, SetupError};
 use super::DbConn;
-use crate::error::ApiError;
 
 pub type Pooled = PooledConnection<Manager>;
 
@@ -16,7 +16,7 @@ pub type Pooled = PooledConnection<Manager>;
 /// SQLite has one writer at a time. Left to itself, a writer that finds the lock taken sleeps in
 /// SQLite's busy handler in growing steps (up to 100 ms) and polls again, so under 16 concurrent
 /// lines most of the tail latency was sleeping while the lock stood free. Writers of this process
-/// therefore queue in FIFO order in front of `BEGIN IMMEDIATE` (see `run_write`) and each starts
+/// therefore queue in FIFO order in front of `BEGIN IMMEDIATE` (see [`run_queued`]) and each starts
 /// the moment its predecessor is done. Other processes on the same file (the CLI) still meet the
 /// busy handler. PostgreSQL has row locks and needs no queue.
 #[derive(Clone)]
@@ -51,19 +51,17 @@ pub enum Backend {
 
 impl Backend {
     /// Picks the backend from the URL scheme; anything else is refused, never silently defaulted.
-    pub fn from_url(url: &str) -> Result<(Backend, String), String> {
+    pub fn from_url(url: &str) -> Result<(Backend, String), SetupError> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err("sqlite:// URL needs a file path, e.g. sqlite://serialhub.db".into());
+                return Err(SetupError::MissingSqlitePath);
             }
             Ok((Backend::Sqlite, path.to_string()))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok((Backend::Postgres, url.to_string()))
         } else {
             let scheme = url.split("://").next().unwrap_or(url);
-            Err(format!(
-                "unsupported database URL scheme '{scheme}': use sqlite://PATH or postgres://..."
-            ))
+            Err(SetupError::UnsupportedScheme(scheme.to_string()))
         }
     }
 }
@@ -77,7 +75,8 @@ pub struct Manager {
 }
 
 impl Manager {
-    pub fn new(url: &str) -> Result<Manager, String> {
+    /// The manager for a database URL (`sqlite://PATH` or `postgres://...`).
+    pub fn new(url: &str) -> Result<Manager, SetupError> {
         let (backend, conn_str) = Backend::from_url(url)?;
         Ok(Manager { backend, conn_str })
     }
@@ -86,14 +85,24 @@ impl Manager {
         self.backend
     }
 
-    /// One connection, outside any pool.
-    pub fn establish(&self) -> diesel::ConnectionResult<DbConn> {
-        match self.backend {
+    /// One connection, outside any pool, configured like every pooled one.
+    pub fn establish(&self) -> Result<DbConn, SetupError> {
+        self.open().map_err(|e| match e {
+            diesel::r2d2::Error::ConnectionError(e) => SetupError::Connect(e),
+            diesel::r2d2::Error::QueryError(e) => SetupError::Configure(e),
+        })
+    }
+
+    fn open(&self) -> Result<DbConn, diesel::r2d2::Error> {
+        let mut conn = match self.backend {
             Backend::Sqlite => {
                 diesel::SqliteConnection::establish(&self.conn_str).map(DbConn::Sqlite)
             }
             Backend::Postgres => diesel::PgConnection::establish(&self.conn_str).map(DbConn::Pg),
         }
+        .map_err(diesel::r2d2::Error::ConnectionError)?;
+        dialect::configure(&mut conn).map_err(diesel::r2d2::Error::QueryError)?;
+        Ok(conn)
     }
 }
 
@@ -102,8 +111,7 @@ impl ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
-        self.establish()
-            .map_err(diesel::r2d2::Error::ConnectionError)
+        self.open()
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
@@ -116,83 +124,51 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Per-connection SQLite settings. WAL is persistent and set once by the migrator; these are not.
-#[derive(Debug)]
-struct SqlitePragmas;
-
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        if let DbConn::Sqlite(c) = conn {
-            c.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                 PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-            )
-            .map_err(diesel::r2d2::Error::QueryError)?;
-        }
-        Ok(())
-    }
-}
-
 /// Builds the pool for a database URL (`sqlite://path` or `postgres://...`).
-pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, String> {
+pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, SetupError> {
     let manager = Manager::new(url)?;
     let backend = manager.backend();
-    let builder = Pool::builder()
+    let pool = Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
         .min_idle(Some(1))
-        .test_on_check_out(false);
-    let builder = match backend {
-        Backend::Sqlite => builder.connection_customizer(Box::new(SqlitePragmas)),
-        Backend::Postgres => builder,
-    };
-    let pool = builder
+        .test_on_check_out(false)
         .build(manager)
-        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        .map_err(SetupError::Pool)?;
     let writers = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
     Ok(DbPool { pool, writers })
 }
 
-/// The backend a pooled connection talks to.
-pub fn backend_of(conn: &DbConn) -> Backend {
-    match conn {
-        DbConn::Sqlite(_) => Backend::Sqlite,
-        DbConn::Pg(_) => Backend::Postgres,
-    }
-}
-
-/// Runs blocking database work on actix's blocking thread pool, inside the caller's tracing span.
+/// Runs blocking database work on the runtime's blocking thread pool, inside the caller's
+/// tracing span, with a pooled connection.
 ///
-/// Every diesel call of a request goes through here, so async workers never block on I/O.
-pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+/// Every diesel call of a request goes through here, so async workers never block on I/O. The
+/// work's own error type only has to accept the pool's failures (`DbError`).
+pub async fn run<T, E, F>(pool: &DbPool, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let pool = pool.clone();
     let span = tracing::Span::current();
-    actix_web::web::block(move || {
+    tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
-        let mut conn: Pooled = pool.get().map_err(|e| {
-            tracing::error!(error = %e, "database pool exhausted or unreachable");
-            ApiError::unavailable()
-        })?;
+        let mut conn: Pooled = pool.get().map_err(DbError::Unavailable)?;
         f(&mut conn)
     })
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "blocking task failed");
-        ApiError::internal()
-    })?
+    .map_err(DbError::Blocking)?
 }
 
-/// `run` for work that writes: on SQLite it first waits its turn in the pool's FIFO writer queue
-/// (without holding a connection or a blocking thread), and keeps the turn until the work is done
-/// even if the request is abandoned meanwhile.
-pub async fn run_write<T, F>(pool: &DbPool, f: F) -> Result<T, ApiError>
+/// [`run`] for work that writes: on SQLite it first waits its turn in the pool's FIFO writer
+/// queue (without holding a connection or a blocking thread), and keeps the turn until the work
+/// is done even if the request is abandoned meanwhile.
+pub async fn run_queued<T, E, F>(pool: &DbPool, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let turn = match &pool.writers {
         Some(queue) => Some(queue.clone().lock_owned().await),

@@ -2,14 +2,17 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use super::dialect::{self, Keys};
 use super::schema::products;
 use super::DbConn;
+use crate::ids::{ProductId, TenantId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = products)]
 pub struct ProductRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: ProductId,
+    /// The brand owner (MAH).
+    pub owner_tenant_id: TenantId,
     pub product_code: String,
     pub name: String,
     pub created_at: chrono::NaiveDateTime,
@@ -20,35 +23,32 @@ pub fn insert(conn: &mut DbConn, row: &ProductRow) -> QueryResult<bool> {
     let insert = diesel::insert_into(products::table)
         .values(row)
         .on_conflict_do_nothing();
-    let n = match conn {
-        DbConn::Sqlite(c) => insert.execute(c)?,
-        DbConn::Pg(c) => insert.execute(c)?,
-    };
-    Ok(n == 1)
+    Ok(dialect::insert_or_ignore(conn, insert)? == 1)
 }
 
 /// A product the tenant owns, by GTIN.
 pub fn find_owned(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     code: &str,
 ) -> QueryResult<Option<ProductRow>> {
     products::table
-        .filter(products::tenant_id.eq(tenant_id))
+        .filter(products::owner_tenant_id.eq(tenant_id))
         .filter(products::product_code.eq(code))
         .select(ProductRow::as_select())
         .first(conn)
         .optional()
 }
 
+/// A page of the tenant's products in GTIN order, after the cursor `after` (a GTIN).
 pub fn list_owned(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ProductRow>> {
     let mut q = products::table
-        .filter(products::tenant_id.eq(tenant_id))
+        .filter(products::owner_tenant_id.eq(tenant_id))
         .select(ProductRow::as_select())
         .order(products::product_code)
         .limit(limit)
@@ -63,12 +63,12 @@ pub fn list_owned(
 /// (Products granted through a partnership are added by `access::producible`.)
 pub fn owned_by_codes(
     conn: &mut DbConn,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     codes: &[&str],
 ) -> QueryResult<HashMap<String, ProductRow>> {
     let rows: Vec<ProductRow> = products::table
-        .filter(products::tenant_id.eq(tenant_id))
-        .filter(products::product_code.eq_any(codes))
+        .filter(products::owner_tenant_id.eq(tenant_id))
+        .filter(Keys::text(conn, codes).contains(products::product_code))
         .select(ProductRow::as_select())
         .load(conn)?;
     Ok(rows
@@ -77,9 +77,9 @@ pub fn owned_by_codes(
         .collect())
 }
 
-pub fn by_ids(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Vec<ProductRow>> {
+pub fn by_ids(conn: &mut DbConn, ids: &[ProductId]) -> QueryResult<Vec<ProductRow>> {
     products::table
-        .filter(products::id.eq_any(ids))
+        .filter(Keys::text(conn, ids).contains(products::id))
         .select(ProductRow::as_select())
         .load(conn)
 }

@@ -4,31 +4,31 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::Timestamp;
+use diesel::sql_types::{BigInt, Timestamp};
 
+use super::dialect::{KeyList, Keys};
 use super::schema::{containers, items};
-use super::{id_list, DbConn};
-
-const PENDING: &str = "pending_commissioning_approval";
-const RELEASED: &str = "released";
+use super::DbConn;
+use crate::domain::lifecycle::Status;
+use crate::ids::{ContainerId, ItemId};
 
 /// Releases the named containers if every one is still pending. The count is the guard against a
 /// concurrent release: on PostgreSQL the second transaction waits on the row locks, then finds
 /// the rows no longer pending and touches fewer.
 pub fn release_containers(
     conn: &mut DbConn,
-    ids: &[i64],
+    ids: &[ContainerId],
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(super::items::KEY_CHUNK) {
         n += diesel::update(
             containers::table
-                .filter(containers::id.eq_any(chunk))
-                .filter(containers::status.eq(PENDING)),
+                .filter(Keys::ids(conn, chunk.iter().copied()).contains(containers::id))
+                .filter(containers::status.eq(Status::PendingCommissioningApproval)),
         )
         .set((
-            containers::status.eq(RELEASED),
+            containers::status.eq(Status::Released),
             containers::released_at.eq(now),
             containers::updated_at.eq(now),
         ))
@@ -38,16 +38,16 @@ pub fn release_containers(
 }
 
 /// Releases the named packs if every one is still pending.
-pub fn release_items(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
+pub fn release_items(conn: &mut DbConn, ids: &[ItemId], now: NaiveDateTime) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(super::items::KEY_CHUNK) {
         n += diesel::update(
             items::table
-                .filter(items::id.eq_any(chunk))
-                .filter(items::status.eq(PENDING)),
+                .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
+                .filter(items::status.eq(Status::PendingCommissioningApproval)),
         )
         .set((
-            items::status.eq(RELEASED),
+            items::status.eq(Status::Released),
             items::released_at.eq(now),
             items::updated_at.eq(now),
         ))
@@ -63,38 +63,53 @@ pub fn release_items(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> Quer
 /// event's index.
 pub fn release_below(
     conn: &mut DbConn,
-    container_roots: &[i64],
-    item_roots: &[i64],
+    container_roots: &[ContainerId],
+    item_roots: &[ItemId],
     now: NaiveDateTime,
-) -> QueryResult<(Vec<i64>, Vec<i64>)> {
+) -> QueryResult<(Vec<ContainerId>, Vec<ItemId>)> {
     #[derive(QueryableByName)]
     struct Id {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let roots = id_list(container_roots);
-    let packs = id_list(item_roots);
+    let (pending, released) = (
+        Status::PendingCommissioningApproval.as_str(),
+        Status::Released.as_str(),
+    );
+    // Parameters are numbered in the order they appear (see `dialect::Keys::sql_contains`).
+    let roots = Keys::ids(conn, container_roots.iter().copied());
     let boxes_cte = format!(
-        "boxes(id) AS (SELECT id FROM containers WHERE id IN ({roots}) \
-         UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id)"
+        "boxes(id) AS (SELECT id FROM containers WHERE {} \
+         UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id)",
+        roots.sql_contains("id", 1)
     );
     let boxes: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte} \
-         UPDATE containers SET status = '{RELEASED}', released_at = $1, updated_at = $1 \
-         WHERE status = '{PENDING}' AND id IN (SELECT id FROM boxes) RETURNING id"
+         UPDATE containers SET status = '{released}', released_at = $2, updated_at = $2 \
+         WHERE status = '{pending}' AND id IN (SELECT id FROM boxes) RETURNING id"
     ))
+    .bind::<KeyList<BigInt>, _>(roots.clone())
     .bind::<Timestamp, _>(now)
     .load(conn)?;
+    let packs = Keys::ids(conn, item_roots.iter().copied());
     let packs: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte}, \
          packs(id) AS (SELECT i.id FROM items i \
-                       WHERE i.parent_container_id IN (SELECT id FROM boxes) OR i.parent_item_id IN ({packs}) \
+                       WHERE i.parent_container_id IN (SELECT id FROM boxes) OR {} \
                        UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
-         UPDATE items SET status = '{RELEASED}', released_at = $1, updated_at = $1 \
-         WHERE status = '{PENDING}' AND id IN (SELECT id FROM packs) RETURNING id"
+         UPDATE items SET status = '{released}', released_at = $3, updated_at = $3 \
+         WHERE status = '{pending}' AND id IN (SELECT id FROM packs) RETURNING id",
+        packs.sql_contains("i.parent_item_id", 2)
     ))
+    .bind::<KeyList<BigInt>, _>(roots)
+    .bind::<KeyList<BigInt>, _>(packs)
     .bind::<Timestamp, _>(now)
     .load(conn)?;
-    let ids = |rows: Vec<Id>| rows.into_iter().map(|r| r.id).collect();
-    Ok((ids(boxes), ids(packs)))
+    Ok((
+        boxes
+            .into_iter()
+            .map(|r| ContainerId::from_db(r.id))
+            .collect(),
+        packs.into_iter().map(|r| ItemId::from_db(r.id)).collect(),
+    ))
 }

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::DbConn;
+use crate::domain::lifecycle::{DecommissionReason, Status};
+use crate::ids::ProductId;
 
 #[derive(Debug, Default)]
 pub struct BatchCounts {
@@ -19,16 +21,20 @@ pub struct BatchCounts {
 #[derive(QueryableByName)]
 struct Row {
     #[diesel(sql_type = Text)]
-    status: String,
+    status: Status,
     #[diesel(sql_type = Nullable<Text>)]
-    reason: Option<String>,
+    reason: Option<DecommissionReason>,
     #[diesel(sql_type = BigInt)]
     total: i64,
     #[diesel(sql_type = BigInt)]
     in_parent: i64,
 }
 
-pub fn batch_counts(conn: &mut DbConn, product_id: &str, batch: &str) -> QueryResult<BatchCounts> {
+pub fn batch_counts(
+    conn: &mut DbConn,
+    product_id: &ProductId,
+    batch: &str,
+) -> QueryResult<BatchCounts> {
     let rows: Vec<Row> = diesel::sql_query(
         "SELECT status, decommission_reason AS reason, COUNT(*) AS total, \
                 SUM(CASE WHEN parent_container_id IS NOT NULL OR parent_item_id IS NOT NULL THEN 1 ELSE 0 END) AS in_parent \
@@ -39,16 +45,15 @@ pub fn batch_counts(conn: &mut DbConn, product_id: &str, batch: &str) -> QueryRe
     .load(conn)?;
     let mut c = BatchCounts::default();
     for r in rows {
-        match r.status.as_str() {
-            "pending_commissioning_approval" => c.pending += r.total,
-            "released" => c.released += r.total,
-            _ => {
-                *c.by_reason
-                    .entry(r.reason.unwrap_or_else(|| "other".into()))
-                    .or_default() += r.total
+        match r.status {
+            Status::PendingCommissioningApproval => c.pending += r.total,
+            Status::Released => c.released += r.total,
+            Status::Decommissioned => {
+                let reason = r.reason.unwrap_or(DecommissionReason::Other);
+                *c.by_reason.entry(reason.as_str().into()).or_default() += r.total
             }
         }
-        if r.status != "decommissioned" {
+        if r.status != Status::Decommissioned {
             c.aggregated += r.in_parent;
         }
     }

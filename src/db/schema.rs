@@ -61,7 +61,8 @@ diesel::table! {
 diesel::table! {
     products (id) {
         id -> Text,
-        tenant_id -> Text,
+        /// The brand owner (MAH): the tenant that registered the product.
+        owner_tenant_id -> Text,
         product_code -> Text,
         name -> Text,
         created_at -> Timestamp,
@@ -72,7 +73,9 @@ diesel::table! {
     containers (id) {
         id -> BigInt,
         sscc -> Text,
-        tenant_id -> Text,
+        /// The tenant that packed the container (aggregated onto it).
+        produced_by -> Text,
+        /// The brand owner (MAH) of the goods inside.
         owner_tenant_id -> Text,
         status -> Text,
         parent_container_id -> Nullable<BigInt>,
@@ -165,7 +168,7 @@ diesel::joinable!(audit_items -> audit_events (event_id));
 diesel::joinable!(audit_containers -> audit_events (event_id));
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(channels -> tenants (tenant_id));
-diesel::joinable!(products -> tenants (tenant_id));
+diesel::joinable!(products -> tenants (owner_tenant_id));
 diesel::joinable!(items -> products (product_id));
 diesel::joinable!(partnership_products -> partnerships (partnership_id));
 diesel::joinable!(partnership_products -> products (product_id));

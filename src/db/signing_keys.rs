@@ -1,5 +1,6 @@
 use diesel::prelude::*;
 
+use super::dialect::{self, Serialised};
 use super::schema::signing_keys;
 use super::DbConn;
 
@@ -31,11 +32,7 @@ pub fn insert(conn: &mut DbConn, kid: &str, secret: &[u8]) -> QueryResult<Signin
     Ok(row)
 }
 
-/// Serialises first-start key creation between instances. SQLite's `BEGIN IMMEDIATE` already
-/// does; PostgreSQL takes a transaction-scoped advisory lock.
+/// Serialises first-start key creation between instances (see `dialect::advisory_lock`).
 pub fn lock_for_creation(conn: &mut DbConn) -> QueryResult<()> {
-    if let DbConn::Pg(_) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7316002)").execute(conn)?;
-    }
-    Ok(())
+    dialect::advisory_lock(conn, Serialised::SigningKeyCreation)
 }

@@ -3,21 +3,33 @@
 //! between the read and the write cannot slip through.
 
 use super::lifecycle::Status;
+use super::problems::Detail;
 use super::trade_item::TradeItemRef;
-use crate::error::Detail;
+use crate::ids::{ContainerId, ItemId};
 
 /// Where a pack or container currently sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parent {
     None,
-    Container(i64),
-    Item(i64),
+    Container(ContainerId),
+    Item(ItemId),
+}
+
+impl Parent {
+    /// The parent of a row with these two parent columns (a CHECK allows at most one).
+    pub fn of(container: Option<ContainerId>, item: Option<ItemId>) -> Parent {
+        match (container, item) {
+            (Some(c), _) => Parent::Container(c),
+            (None, Some(i)) => Parent::Item(i),
+            (None, None) => Parent::None,
+        }
+    }
 }
 
 /// What the database knows about a pack named in a request.
 #[derive(Debug, Clone)]
 pub struct PackState {
-    pub id: i64,
+    pub id: ItemId,
     pub status: Status,
     pub batch: String,
     pub expiry_date: String,
@@ -53,10 +65,10 @@ impl Finding {
     }
 }
 
-/// What to do with one child.
+/// What to do with one child (a pack, `ItemId`, or a container, `ContainerId`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChildAction {
-    Attach(i64),
+pub enum ChildAction<Id> {
+    Attach(Id),
     /// Already in the requested parent: aggregating again is a no-op.
     AlreadyThere,
 }
@@ -66,7 +78,7 @@ pub fn check_pack_child(
     item: &TradeItemRef,
     state: Option<&PackState>,
     target: Parent,
-) -> Result<ChildAction, Vec<Finding>> {
+) -> Result<ChildAction<ItemId>, Vec<Finding>> {
     let Some(state) = state else {
         return Err(vec![Finding::state(
             &item.path,
@@ -132,11 +144,11 @@ pub fn check_asserted(item: &TradeItemRef, state: &PackState) -> Vec<Finding> {
 /// What the database knows about a container named as a child or parent.
 #[derive(Debug, Clone)]
 pub struct ContainerState {
-    pub id: i64,
+    pub id: ContainerId,
     pub sscc: String,
     pub produced_by_caller: bool,
     pub status: Status,
-    pub parent: Option<i64>,
+    pub parent: Option<ContainerId>,
     pub has_children: bool,
 }
 
@@ -145,8 +157,8 @@ pub fn check_container_child(
     path: &str,
     sscc: &str,
     state: Option<&ContainerState>,
-    target: Option<i64>,
-) -> Result<ChildAction, Finding> {
+    target: Option<ContainerId>,
+) -> Result<ChildAction<ContainerId>, Finding> {
     let state = match state {
         Some(s) if s.produced_by_caller => s,
         Some(_) => {
@@ -229,6 +241,10 @@ mod tests {
     use super::*;
     use crate::domain::gs1::{Batch, Expiry, Gtin, SerialNumber};
 
+    fn box_(id: i64) -> Parent {
+        Parent::Container(ContainerId::from_db(id))
+    }
+
     fn item(batch: Option<&str>, expiry: Option<&str>) -> TradeItemRef {
         TradeItemRef {
             path: "c[0]".into(),
@@ -241,7 +257,7 @@ mod tests {
 
     fn pack(status: Status, parent: Parent) -> PackState {
         PackState {
-            id: 7,
+            id: ItemId::from_db(7),
             status,
             batch: "B1".into(),
             expiry_date: "281200".into(),
@@ -253,23 +269,19 @@ mod tests {
     fn a_loose_pending_pack_attaches() {
         let st = pack(Status::PendingCommissioningApproval, Parent::None);
         assert_eq!(
-            check_pack_child(
-                &item(Some("B1"), Some("281200")),
-                Some(&st),
-                Parent::Container(1)
-            ),
-            Ok(ChildAction::Attach(7))
+            check_pack_child(&item(Some("B1"), Some("281200")), Some(&st), box_(1)),
+            Ok(ChildAction::Attach(ItemId::from_db(7)))
         );
     }
 
     #[test]
     fn same_parent_is_a_no_op_and_other_parent_a_state_error() {
-        let st = pack(Status::PendingCommissioningApproval, Parent::Container(1));
+        let st = pack(Status::PendingCommissioningApproval, box_(1));
         assert_eq!(
-            check_pack_child(&item(None, None), Some(&st), Parent::Container(1)),
+            check_pack_child(&item(None, None), Some(&st), box_(1)),
             Ok(ChildAction::AlreadyThere)
         );
-        let err = check_pack_child(&item(None, None), Some(&st), Parent::Container(2)).unwrap_err();
+        let err = check_pack_child(&item(None, None), Some(&st), box_(2)).unwrap_err();
         assert_eq!(err[0].kind, FindingKind::State);
     }
 
@@ -277,20 +289,19 @@ mod tests {
     fn expiry_is_compared_as_printed() {
         // 281231 and 281200 are the same date but different barcodes.
         let st = pack(Status::PendingCommissioningApproval, Parent::None);
-        let err = check_pack_child(&item(None, Some("281231")), Some(&st), Parent::Container(1))
-            .unwrap_err();
+        let err = check_pack_child(&item(None, Some("281231")), Some(&st), box_(1)).unwrap_err();
         assert_eq!(err[0].kind, FindingKind::Validation);
         assert_eq!(err[0].detail.path.as_deref(), Some("c[0].expiry_date"));
     }
 
     #[test]
     fn unknown_released_and_decommissioned_packs_are_refused() {
-        assert!(check_pack_child(&item(None, None), None, Parent::Container(1)).is_err());
+        assert!(check_pack_child(&item(None, None), None, box_(1)).is_err());
         for status in [Status::Released, Status::Decommissioned] {
             let err = check_pack_child(
                 &item(None, None),
                 Some(&pack(status, Parent::None)),
-                Parent::Container(1),
+                box_(1),
             )
             .unwrap_err();
             assert_eq!(err[0].kind, FindingKind::State);
@@ -303,36 +314,50 @@ mod tests {
         has_children: bool,
     ) -> ContainerState {
         ContainerState {
-            id: 3,
+            id: ContainerId::from_db(3),
             sscc: "x".into(),
             produced_by_caller,
             status: Status::PendingCommissioningApproval,
-            parent,
+            parent: parent.map(ContainerId::from_db),
             has_children,
         }
+    }
+
+    fn nine() -> ContainerId {
+        ContainerId::from_db(9)
     }
 
     #[test]
     fn container_children_rules() {
         assert_eq!(
-            check_container_child("p", "s", Some(&container(true, None, true)), Some(9)),
-            Ok(ChildAction::Attach(3))
+            check_container_child("p", "s", Some(&container(true, None, true)), Some(nine())),
+            Ok(ChildAction::Attach(ContainerId::from_db(3)))
         );
         assert_eq!(
-            check_container_child("p", "s", Some(&container(true, Some(9), true)), Some(9)),
+            check_container_child(
+                "p",
+                "s",
+                Some(&container(true, Some(9), true)),
+                Some(nine())
+            ),
             Ok(ChildAction::AlreadyThere)
         );
+        assert!(check_container_child(
+            "p",
+            "s",
+            Some(&container(true, Some(8), true)),
+            Some(nine())
+        )
+        .is_err());
         assert!(
-            check_container_child("p", "s", Some(&container(true, Some(8), true)), Some(9))
+            check_container_child("p", "s", Some(&container(true, None, false)), Some(nine()))
                 .is_err()
         );
         assert!(
-            check_container_child("p", "s", Some(&container(true, None, false)), Some(9)).is_err()
+            check_container_child("p", "s", Some(&container(false, None, true)), Some(nine()))
+                .is_err()
         );
-        assert!(
-            check_container_child("p", "s", Some(&container(false, None, true)), Some(9)).is_err()
-        );
-        assert!(check_container_child("p", "s", None, Some(9)).is_err());
+        assert!(check_container_child("p", "s", None, Some(nine())).is_err());
     }
 
     #[test]

@@ -5,7 +5,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::gs1::{gtin_digital_link, sscc_digital_link, Expiry, Gtin, SerialNumber, Sscc};
+use super::audit_payload::{
+    AuditPayload, Commissioned, Decommissioned, ObjectRef, PackRef, Packed, Released, Unpacked,
+};
+use super::gs1::{gtin_digital_link, sscc_digital_link, Gtin, SerialNumber};
+use super::lifecycle::DecommissionReason;
 
 pub const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
 /// Namespace of serialhub's extension fields (a URN: no domain is implied).
@@ -13,29 +17,22 @@ pub const EXTENSION_NS: &str = "urn:serialhub:epcis:";
 
 /// What the mapper needs of one audit event.
 pub struct AuditEvent<'a> {
-    pub action: &'a str,
     pub occurred_at: &'a str,
     pub hash: &'a str,
-    pub reason: Option<&'a str>,
-    pub payload: &'a Value,
+    pub reason: Option<DecommissionReason>,
+    pub payload: &'a AuditPayload<'a>,
 }
 
-/// The EPCIS identifier of an object as stored in audit payloads: `{"sscc"}` or
-/// `{"product_code", "serial_number"}`.
-pub fn object_uri(v: &Value) -> Option<String> {
-    if let Some(s) = v.get("sscc").and_then(Value::as_str) {
-        return Sscc::parse(s).ok().map(|s| sscc_digital_link(&s));
+/// The EPCIS identifier of a pack or container.
+pub fn object_uri(object: &ObjectRef) -> String {
+    match object {
+        ObjectRef::Container { sscc } => sscc_digital_link(sscc),
+        ObjectRef::Pack(pack) => pack_uri(pack),
     }
-    pack_uri(
-        v.get("product_code")?.as_str()?,
-        v.get("serial_number")?.as_str()?,
-    )
 }
 
-fn pack_uri(gtin: &str, serial: &str) -> Option<String> {
-    let gtin = Gtin::parse(gtin).ok()?;
-    let serial = SerialNumber::parse(serial).ok()?;
-    Some(gtin_digital_link(&gtin, None, &serial, None))
+fn pack_uri(pack: &PackRef) -> String {
+    gtin_digital_link(&pack.product_code, None, &pack.serial_number, None)
 }
 
 fn base(
@@ -60,109 +57,112 @@ fn base(
     m
 }
 
-fn uris(list: Option<&Value>) -> Vec<Value> {
-    list.and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(object_uri)
-                .map(Value::from)
-                .collect()
-        })
-        .unwrap_or_default()
+fn uris<'o>(objects: impl IntoIterator<Item = &'o ObjectRef>) -> Vec<Value> {
+    objects.into_iter().map(|o| object_uri(o).into()).collect()
 }
 
-/// Maps one audit event; events that are not about goods (keys, channels, …) have no EPCIS form.
+/// Maps one audit event. Every action is decided here: events about goods have an EPCIS form,
+/// events about keys, channels, products and partnerships have none.
 pub fn to_epcis(e: &AuditEvent<'_>) -> Option<Value> {
-    let p = e.payload;
-    let m = match e.action {
-        "commission" => {
-            let gtin = p.get("product_code")?.as_str()?;
-            let epcs: Vec<Value> = p
-                .get("serial_numbers")?
-                .as_array()?
-                .iter()
-                .filter_map(|s| pack_uri(gtin, s.as_str()?).map(Value::from))
-                .collect();
-            let mut m = base("ObjectEvent", e, "ADD", "commissioning", "active");
-            m.insert("epcList".into(), epcs.into());
-            let mut ilmd = Map::new();
-            if let Some(batch) = p.get("batch").and_then(Value::as_str) {
-                ilmd.insert("cbvmda:lotNumber".into(), batch.into());
-            }
-            if let Some(expiry) = p
-                .get("expiry_date")
-                .and_then(Value::as_str)
-                .and_then(|x| Expiry::parse_now(x).ok())
-            {
-                ilmd.insert(
-                    "cbvmda:itemExpirationDate".into(),
-                    expiry.date().format("%Y-%m-%d").to_string().into(),
-                );
-            }
-            m.insert("ilmd".into(), Value::Object(ilmd));
-            m
-        }
-        "aggregate" | "disaggregate" => {
-            let (action, step) = if e.action == "aggregate" {
-                ("ADD", "packing")
-            } else {
-                ("DELETE", "unpacking")
-            };
-            let mut m = base("AggregationEvent", e, action, step, "in_progress");
-            m.insert("parentID".into(), object_uri(p.get("parent")?)?.into());
-            let children = uris(p.get("children"));
-            // A DELETE without children means "all of them" (CBV); an ADD always lists them.
-            if !children.is_empty() || action == "ADD" {
-                m.insert("childEPCs".into(), children.into());
-            }
-            m
-        }
-        "decommission" => {
-            let gtin = p.get("product_code")?.as_str()?;
-            let epcs: Vec<Value> = p
-                .get("serial_numbers")?
-                .as_array()?
-                .iter()
-                .filter_map(|s| pack_uri(gtin, s.as_str()?).map(Value::from))
-                .collect();
-            let disposition = if e.reason == Some("destroyed") {
-                "destroyed"
-            } else {
-                "inactive"
-            };
-            let mut m = base("ObjectEvent", e, "DELETE", "decommissioning", disposition);
-            m.insert("epcList".into(), epcs.into());
-            if let Some(r) = e.reason {
-                m.insert(format!("{EXTENSION_NS}decommissionReason"), r.into());
-            }
-            m
-        }
-        "release" => {
-            // CBV has no "release to market" step: bizStep `other`, the action named in an
-            // extension field, and the goods become sellable (docs/audit.md).
-            let mut epcs: Vec<Value> = p
-                .get("ssccs")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| Sscc::parse(s.as_str()?).ok())
-                        .map(|s| sscc_digital_link(&s).into())
-                        .collect()
-                })
-                .unwrap_or_default();
-            epcs.extend(uris(p.get("trade_items")));
-            let mut m = base("ObjectEvent", e, "OBSERVE", "other", "sellable_accessible");
-            m.insert("epcList".into(), epcs.into());
-            m.insert(format!("{EXTENSION_NS}action"), "release_to_market".into());
-            if let Some(n) = p.get("released_packs") {
-                m.insert(format!("{EXTENSION_NS}releasedPacks"), n.clone());
-            }
-            m
-        }
-        _ => return None,
+    let m = match e.payload {
+        AuditPayload::Commission(p) => commissioning(e, p),
+        AuditPayload::Aggregate(p) => packing(e, p),
+        AuditPayload::Disaggregate(p) => unpacking(e, p),
+        AuditPayload::Decommission(p) => decommissioning(e, p),
+        AuditPayload::Release(p) => release(e, p),
+        AuditPayload::ProductRegister(_)
+        | AuditPayload::PartnershipCreate(_)
+        | AuditPayload::PartnershipAccept(_)
+        | AuditPayload::PartnershipUpdate(_)
+        | AuditPayload::ApiKeyCreate(_)
+        | AuditPayload::ApiKeyRevoke(_)
+        | AuditPayload::StaticTokenIssue(_)
+        | AuditPayload::StaticTokenRevoke(_)
+        | AuditPayload::ChannelCreate(_)
+        | AuditPayload::ChannelUpdate(_) => return None,
     };
     Some(Value::Object(m))
+}
+
+fn pack_uris(gtin: &Gtin, serials: &[SerialNumber]) -> Vec<Value> {
+    serials
+        .iter()
+        .map(|s| gtin_digital_link(gtin, None, s, None).into())
+        .collect()
+}
+
+fn commissioning(e: &AuditEvent<'_>, p: &Commissioned<'_>) -> Map<String, Value> {
+    let mut m = base("ObjectEvent", e, "ADD", "commissioning", "active");
+    m.insert(
+        "epcList".into(),
+        pack_uris(&p.product_code, &p.serial_numbers).into(),
+    );
+    let mut ilmd = Map::new();
+    ilmd.insert("cbvmda:lotNumber".into(), p.batch.as_str().into());
+    ilmd.insert(
+        "cbvmda:itemExpirationDate".into(),
+        p.expiry_date.date().format("%Y-%m-%d").to_string().into(),
+    );
+    m.insert("ilmd".into(), Value::Object(ilmd));
+    m
+}
+
+fn packing(e: &AuditEvent<'_>, p: &Packed) -> Map<String, Value> {
+    let mut m = base("AggregationEvent", e, "ADD", "packing", "in_progress");
+    m.insert("parentID".into(), object_uri(&p.parent).into());
+    // An ADD always lists its children.
+    m.insert("childEPCs".into(), uris(&p.children).into());
+    m
+}
+
+fn unpacking(e: &AuditEvent<'_>, p: &Unpacked) -> Map<String, Value> {
+    let mut m = base("AggregationEvent", e, "DELETE", "unpacking", "in_progress");
+    m.insert("parentID".into(), object_uri(&p.parent).into());
+    // A DELETE without children means "all of them" (CBV).
+    let children = uris(p.children.iter().flatten());
+    if !children.is_empty() {
+        m.insert("childEPCs".into(), children.into());
+    }
+    m
+}
+
+fn decommissioning(e: &AuditEvent<'_>, p: &Decommissioned<'_>) -> Map<String, Value> {
+    let disposition = if e.reason == Some(DecommissionReason::Destroyed) {
+        "destroyed"
+    } else {
+        "inactive"
+    };
+    let mut m = base("ObjectEvent", e, "DELETE", "decommissioning", disposition);
+    m.insert(
+        "epcList".into(),
+        pack_uris(&p.product_code, &p.serial_numbers).into(),
+    );
+    if let Some(r) = e.reason {
+        m.insert(
+            format!("{EXTENSION_NS}decommissionReason"),
+            r.as_str().into(),
+        );
+    }
+    m
+}
+
+/// CBV has no "release to market" step: bizStep `other`, the action named in an extension
+/// field, and the goods become sellable (docs/audit.md).
+fn release(e: &AuditEvent<'_>, p: &Released) -> Map<String, Value> {
+    let mut epcs: Vec<Value> = p
+        .ssccs
+        .iter()
+        .map(|s| sscc_digital_link(s).into())
+        .collect();
+    epcs.extend(p.trade_items.iter().map(|t| Value::from(pack_uri(t))));
+    let mut m = base("ObjectEvent", e, "OBSERVE", "other", "sellable_accessible");
+    m.insert("epcList".into(), epcs.into());
+    m.insert(format!("{EXTENSION_NS}action"), "release_to_market".into());
+    m.insert(
+        format!("{EXTENSION_NS}releasedPacks"),
+        p.released_packs.into(),
+    );
+    m
 }
 
 /// Wraps events in an `EPCISDocument`.
@@ -180,20 +180,22 @@ pub fn document(events: Vec<Value>, creation_date: &str) -> Value {
 mod tests {
     use super::*;
 
-    fn event<'a>(action: &'a str, payload: &'a Value, reason: Option<&'a str>) -> AuditEvent<'a> {
-        AuditEvent {
-            action,
+    fn epcis(action: &str, payload: Value, reason: Option<DecommissionReason>) -> Option<Value> {
+        let payload = AuditPayload::parse(action, &payload.to_string()).expect("a stored payload");
+        to_epcis(&AuditEvent {
             occurred_at: "2026-11-25T10:00:00.000000Z",
             hash: "ab",
             reason,
-            payload,
-        }
+            payload: &payload,
+        })
     }
 
     #[test]
     fn commissioning_is_an_object_event_with_lot_and_full_expiry_date() {
-        let p = json!({"product_code": "04012345111118", "batch": "B1", "expiry_date": "281200", "serial_numbers": ["S1"]});
-        let e = to_epcis(&event("commission", &p, None)).unwrap();
+        let p = json!({"product_code": "04012345111118", "batch": "B1", "expiry_date": "281200",
+                       "serial_numbers": ["S1"],
+                       "status": {"from": null, "to": "pending_commissioning_approval"}});
+        let e = epcis("commission", p, None).unwrap();
         assert_eq!(e["type"], "ObjectEvent");
         assert_eq!(e["action"], "ADD");
         assert_eq!(e["bizStep"], "commissioning");
@@ -209,11 +211,11 @@ mod tests {
     #[test]
     fn aggregation_lists_parent_and_children_and_unpacking_all_lists_none() {
         let p = json!({"parent": {"sscc": "140123450000000013"}, "children": [{"product_code": "04012345111118", "serial_number": "S1"}]});
-        let e = to_epcis(&event("aggregate", &p, None)).unwrap();
+        let e = epcis("aggregate", p, None).unwrap();
         assert_eq!(e["parentID"], "https://id.gs1.org/00/140123450000000013");
         assert_eq!(e["childEPCs"].as_array().unwrap().len(), 1);
         let p = json!({"parent": {"sscc": "140123450000000013"}, "children": null, "count": 3});
-        let e = to_epcis(&event("disaggregate", &p, None)).unwrap();
+        let e = epcis("disaggregate", p, None).unwrap();
         assert_eq!(
             (e["action"].as_str(), e["bizStep"].as_str()),
             (Some("DELETE"), Some("unpacking"))
@@ -223,19 +225,22 @@ mod tests {
 
     #[test]
     fn destroyed_packs_get_the_destroyed_disposition() {
-        let p = json!({"product_code": "04012345111118", "serial_numbers": ["S1"]});
-        assert_eq!(
-            to_epcis(&event("decommission", &p, Some("destroyed"))).unwrap()["disposition"],
-            "destroyed"
+        let p = json!({"product_code": "04012345111118", "serial_numbers": ["S1"],
+                       "status": {"from": ["pending_commissioning_approval"], "to": "decommissioned"}});
+        let destroyed = epcis(
+            "decommission",
+            p.clone(),
+            Some(DecommissionReason::Destroyed),
         );
-        assert_eq!(
-            to_epcis(&event("decommission", &p, Some("sampled"))).unwrap()["disposition"],
-            "inactive"
-        );
+        assert_eq!(destroyed.unwrap()["disposition"], "destroyed");
+        let sampled = epcis("decommission", p, Some(DecommissionReason::Sampled)).unwrap();
+        assert_eq!(sampled["disposition"], "inactive");
+        assert_eq!(sampled["urn:serialhub:epcis:decommissionReason"], "sampled");
     }
 
     #[test]
     fn administrative_events_have_no_epcis_form() {
-        assert!(to_epcis(&event("api_key.create", &json!({}), None)).is_none());
+        let key = json!({"api_key_id": "k", "name": "n", "roles": ["admin"]});
+        assert!(epcis("api_key.create", key, None).is_none());
     }
 }

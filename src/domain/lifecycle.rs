@@ -1,33 +1,26 @@
 //! Pack and container lifecycle (PRODUCT.md §1.1): statuses, decommission reasons, and which
 //! transitions an action needs.
 
-use std::fmt;
-
-/// Status of a pack or container. The strings are part of the API contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Status {
-    PendingCommissioningApproval,
-    Released,
-    Decommissioned,
+text_enum! {
+    /// Status of a pack or container. The strings are part of the API contract.
+    #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub enum Status {
+        PendingCommissioningApproval => "pending_commissioning_approval",
+        Released => "released",
+        Decommissioned => "decommissioned",
+    }
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::PendingCommissioningApproval => "pending_commissioning_approval",
-            Status::Released => "released",
-            Status::Decommissioned => "decommissioned",
+    /// The statuses a pack may be decommissioned from: a CMO only while pending, the brand owner
+    /// also once released (see [`decommission_blocker`]).
+    pub fn decommissionable(by_owner: bool) -> &'static [Status] {
+        if by_owner {
+            &[Status::PendingCommissioningApproval, Status::Released]
+        } else {
+            &[Status::PendingCommissioningApproval]
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::PendingCommissioningApproval,
-            Status::Released,
-            Status::Decommissioned,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
     }
 
     /// Aggregation changes (aggregate, disaggregate) are only allowed while pending.
@@ -36,48 +29,17 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a pack was taken out of the supply chain. `destroyed` is final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DecommissionReason {
-    Destroyed,
-    Sampled,
-    Stolen,
-    Damaged,
-    Expired,
-    Other,
-}
-
-impl DecommissionReason {
-    pub const ALL: [DecommissionReason; 6] = [
-        DecommissionReason::Destroyed,
-        DecommissionReason::Sampled,
-        DecommissionReason::Stolen,
-        DecommissionReason::Damaged,
-        DecommissionReason::Expired,
-        DecommissionReason::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DecommissionReason::Destroyed => "destroyed",
-            DecommissionReason::Sampled => "sampled",
-            DecommissionReason::Stolen => "stolen",
-            DecommissionReason::Damaged => "damaged",
-            DecommissionReason::Expired => "expired",
-            DecommissionReason::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DecommissionReason> {
-        DecommissionReason::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
+text_enum! {
+    /// Why a pack was taken out of the supply chain. `destroyed` is final.
+    #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub enum DecommissionReason {
+        Destroyed => "destroyed",
+        Sampled => "sampled",
+        Stolen => "stolen",
+        Damaged => "damaged",
+        Expired => "expired",
+        Other => "other",
     }
 }
 
@@ -100,12 +62,9 @@ mod tests {
 
     #[test]
     fn status_strings_round_trip() {
-        for s in [
-            Status::PendingCommissioningApproval,
-            Status::Released,
-            Status::Decommissioned,
-        ] {
+        for &s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
         assert_eq!(Status::parse("pending"), None);
     }
@@ -119,6 +78,14 @@ mod tests {
 
     #[test]
     fn decommission_rules() {
+        for by_owner in [true, false] {
+            for &s in Status::ALL {
+                assert_eq!(
+                    Status::decommissionable(by_owner).contains(&s),
+                    decommission_blocker(s, by_owner).is_none()
+                );
+            }
+        }
         assert_eq!(
             decommission_blocker(Status::PendingCommissioningApproval, false),
             None
@@ -136,5 +103,8 @@ mod tests {
         );
         assert_eq!(DecommissionReason::parse("lost"), None);
         assert_eq!(DecommissionReason::ALL.len(), 6);
+        for &r in DecommissionReason::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
     }
 }

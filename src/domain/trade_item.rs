@@ -7,54 +7,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use super::gs1::{Batch, Expiry, Gtin, SerialNumber, Sscc};
-use crate::error::Detail;
-
-/// Collects problems with their JSON paths while parsing.
-#[derive(Debug, Default)]
-pub struct Problems(pub Vec<Detail>);
-
-impl Problems {
-    pub fn push(&mut self, path: impl Into<String>, problem: impl Into<String>) {
-        self.0.push(Detail::at(path, problem));
-    }
-
-    /// Runs a GS1 parser, recording its message at `path` on failure.
-    pub fn check<T, E: ToString>(
-        &mut self,
-        path: impl Into<String>,
-        parsed: Result<T, E>,
-    ) -> Option<T> {
-        self.check_with(|| path.into(), parsed)
-    }
-
-    /// `check` with the path built only on failure (a 10 000-child request has 50 000 paths that
-    /// are never shown when everything is fine).
-    pub fn check_with<T, E: ToString>(
-        &mut self,
-        path: impl FnOnce() -> String,
-        parsed: Result<T, E>,
-    ) -> Option<T> {
-        match parsed {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.push(path(), e.to_string());
-                None
-            }
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, Vec<Detail>> {
-        if self.0.is_empty() {
-            Ok(value())
-        } else {
-            Err(self.0)
-        }
-    }
-}
+use super::problems::{Detail, Problems};
 
 /// `product_code_schema` must be "GTIN" (the only one the contract knows).
 pub fn check_schema(p: &mut Problems, path: impl std::fmt::Display, schema: &str) {

@@ -1,16 +1,19 @@
 //! `POST /v1/api_auth`: exchange an API key and secret for a 24 h dynamic token.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::{self, Data};
+use actix_web::HttpRequest;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::password;
-use crate::auth::tokens::{Claims, TokenKind};
+use crate::auth::rate_limit::RateLimiter;
+use crate::auth::tokens::{Claims, KeyRing, TokenKind};
 use crate::auth::Roles;
-use crate::db;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
 use crate::error::{ApiError, ErrorType};
-use crate::routes::body::read_json;
-use crate::startup::State;
+use crate::http::body::read_json;
+use crate::http::{read, reply::Reply};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api_auth", web::post().to(api_auth));
@@ -26,12 +29,15 @@ struct AuthRequest {
 const AUTH_BODY_LIMIT: usize = 4 * 1024;
 
 async fn api_auth(
-    state: State,
+    pool: Data<DbPool>,
+    keys: Data<KeyRing>,
+    settings: Data<Settings>,
+    limiter: Data<RateLimiter>,
     req: HttpRequest,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
-        if let Err(wait) = state.auth_limiter.check(ip) {
+        if let Err(wait) = limiter.check(ip) {
             let mut e = ApiError::new(
                 ErrorType::RateLimit,
                 "Too many authentication attempts; retry later",
@@ -46,7 +52,7 @@ async fn api_auth(
         api_key,
         api_secret,
     } = body.value;
-    let key = db::run(&state.pool, move |conn| {
+    let key = read(&pool, move |conn| {
         Ok(db::api_keys::find_active_by_public(conn, &api_key)?)
     })
     .await?;
@@ -57,7 +63,7 @@ async fn api_auth(
         .unwrap_or_else(|| password::dummy_hash().to_string());
     let verified = web::block(move || password::verify_secret(&api_secret, &hash))
         .await
-        .map_err(|_| ApiError::internal())?;
+        .map_err(ApiError::internal)?;
     let key = match key {
         Some(k) if verified => k,
         _ => {
@@ -69,15 +75,15 @@ async fn api_auth(
     };
     // Read only after the secret checked out, so a known and an unknown key cost the same.
     let tenant_id = key.tenant_id.clone();
-    let tenant_name = db::run(&state.pool, move |conn| {
+    let tenant_name = read(&pool, move |conn| {
         Ok(db::tenants::find(conn, &tenant_id)?.map(|t| t.name))
     })
     .await?;
     let now = chrono::Utc::now().timestamp();
-    let ttl = state.settings.token_ttl_secs;
+    let ttl = settings.token_ttl_secs;
     let claims = Claims {
-        sub: key.id.clone(),
-        tid: key.tenant_id.clone(),
+        sub: key.id.to_string(),
+        tid: key.tenant_id.to_string(),
         typ: TokenKind::Dynamic,
         jti: uuid::Uuid::new_v4().to_string(),
         iat: now,
@@ -85,10 +91,9 @@ async fn api_auth(
     };
     // Who the token speaks for, so a client (the web console) offers only what the key may do.
     // Informational: every request is still authorised from the key as stored at that moment.
-    Ok(HttpResponse::Ok().json(json!({
-        "success": true,
+    Ok(Reply::ok(json!({
         "message": "Authenticated",
-        "token": state.keys.sign(&claims),
+        "token": keys.sign(&claims),
         "expires_in": ttl,
         "tenant_id": key.tenant_id,
         "tenant_name": tenant_name,

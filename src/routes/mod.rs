@@ -4,13 +4,11 @@ use actix_web::web;
 
 pub mod audit;
 pub mod auth;
-pub mod body;
 pub mod commissioning;
 pub mod console;
 pub mod lookup;
 pub mod manufacturer_v2;
 pub mod ops;
-pub mod page;
 pub mod tenant;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

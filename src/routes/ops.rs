@@ -1,11 +1,11 @@
 //! Operations endpoints: liveness and readiness.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde_json::json;
 
-use crate::db;
+use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::startup::State;
+use crate::http::{read, reply::Reply};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -13,18 +13,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The process is up and serving HTTP.
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({"success": true, "status": "ok"}))
+async fn healthz() -> Reply {
+    Reply::ok(json!({"status": "ok"}))
 }
 
 /// The database answers; 503 `UnavailableError` when it does not.
-async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
-    db::run(&state.pool, |conn| {
-        db::ping(conn).map_err(|e| {
-            tracing::error!(error = %e, "readiness check failed");
-            ApiError::unavailable()
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(json!({"success": true, "status": "ready"})))
+async fn readyz(pool: Data<DbPool>) -> Result<Reply, ApiError> {
+    read(&pool, |conn| db::ping(conn).map_err(ApiError::unavailable)).await?;
+    Ok(Reply::ok(json!({"status": "ready"})))
 }

@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
-use super::Actor;
 use crate::db::{self, containers::ContainerRow, products::ProductRow, DbConn};
+use crate::domain::actor::Actor;
 use crate::error::{ApiError, Detail, ErrorType};
+use crate::ids::{ContainerId, TenantId};
 
 /// The products, by GTIN, that the actor may produce among `codes`: its own, and those an active
 /// partnership grants it. Its own product wins if both carry the same GTIN.
@@ -29,8 +30,8 @@ pub fn producible(
 
 /// Whether the actor may change this pack: the product's owner (MAH) may change any of its
 /// packs; a CMO only the packs it produced itself. To anyone else the pack does not exist.
-pub fn may_touch(actor: &Actor, product: &ProductRow, produced_by: &str) -> bool {
-    product.tenant_id == actor.tenant_id || produced_by == actor.tenant_id
+pub fn may_touch(actor: &Actor, product: &ProductRow, produced_by: &TenantId) -> bool {
+    product.owner_tenant_id == actor.tenant_id || *produced_by == actor.tenant_id
 }
 
 /// Resolves every `(path, gtin)`; a GTIN the actor may not produce is a `ProductError` listing
@@ -64,12 +65,12 @@ pub fn require_products<'a>(
 /// The single owner (MAH) of a set of products; goods of different owners never share a parent.
 pub fn single_owner<'a>(
     products: impl IntoIterator<Item = &'a ProductRow>,
-) -> Result<String, ApiError> {
-    let mut owners: Vec<&str> = products.into_iter().map(|p| p.tenant_id.as_str()).collect();
+) -> Result<TenantId, ApiError> {
+    let mut owners: Vec<&TenantId> = products.into_iter().map(|p| &p.owner_tenant_id).collect();
     owners.sort_unstable();
     owners.dedup();
     match owners.as_slice() {
-        [one] => Ok(one.to_string()),
+        [one] => Ok((*one).clone()),
         _ => Err(ApiError::state(
             "Items of different brand owners cannot share a parent",
             vec![],
@@ -80,7 +81,7 @@ pub fn single_owner<'a>(
 /// Whether the actor may see this container at all: the tenant that packed it, or the brand
 /// owner of the goods inside. To anyone else it does not exist.
 pub fn may_see_container(actor: &Actor, c: &ContainerRow) -> bool {
-    c.tenant_id == actor.tenant_id || c.owner_tenant_id == actor.tenant_id
+    c.produced_by == actor.tenant_id || c.owner_tenant_id == actor.tenant_id
 }
 
 /// A CMO changes containers holding its partner's goods only while it may still produce every
@@ -90,10 +91,10 @@ pub fn may_see_container(actor: &Actor, c: &ContainerRow) -> bool {
 pub fn require_container_rights(
     conn: &mut DbConn,
     actor: &Actor,
-    owner: &str,
-    ids: &[i64],
+    owner: &TenantId,
+    ids: &[ContainerId],
 ) -> Result<(), ApiError> {
-    if owner == actor.tenant_id {
+    if *owner == actor.tenant_id {
         return Ok(());
     }
     let below = db::hierarchy::product_ids_below(conn, ids)?;

@@ -1,17 +1,21 @@
 //! Commissioning: serials become packs `pending_commissioning_approval`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde_json::json;
-
-use super::{access, map_unique, Actor};
-use crate::audit::{self, action, Event};
 use diesel::Connection;
 
+use super::{access, map_unique};
+use crate::audit::{self, Event};
 use crate::db::{self, items::NewPacks, DbConn};
+use crate::domain::actor::Actor;
+use crate::domain::audit_payload::{AuditPayload, Change, Commissioned};
 use crate::domain::gs1::{Batch, Expiry, Gtin, SerialNumber};
+use crate::domain::lifecycle::Status;
 use crate::error::{ApiError, Detail};
+use crate::ids::ProductId;
 
+/// One commissioning request, checked.
 pub struct Commission {
     pub gtin: Gtin,
     pub batch: Batch,
@@ -30,7 +34,6 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
     let product = &products[cmd.gtin.as_str()];
     let serials: Vec<&str> = cmd.serials.iter().map(|s| s.as_str()).collect();
     let now = db::now();
-    let channel = actor.channel_id.as_deref().unwrap_or("");
     // Rows go in sorted by serial: two requests racing for overlapping serials then take their
     // unique-index locks in the same order, so on PostgreSQL the later one waits and fails with a
     // unique violation (a StateError) instead of deadlocking (an InternalError).
@@ -41,7 +44,7 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
         batch: cmd.batch.as_str(),
         expiry_date: cmd.expiry.as_printed(),
         produced_by: &actor.tenant_id,
-        channel_id: channel,
+        channel_id: actor.channel_id.as_ref(),
         at: now,
         serials: &sorted,
     };
@@ -56,26 +59,25 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
         }
         Err(e) => return Err(e.into()),
     };
-    let count = ids.len();
-    audit::record(
-        conn,
-        actor,
-        Event {
-            action: action::COMMISSION,
-            owner_tenant_id: &product.tenant_id,
-            reason: None,
-            payload: json!({
-                "product_code": cmd.gtin,
-                "batch": cmd.batch,
-                "expiry_date": cmd.expiry.as_printed(),
-                "serial_numbers": serials,
-                "status": {"from": null, "to": "pending_commissioning_approval"},
-            }),
-            items: &ids,
-            containers: &[],
+    let payload = AuditPayload::Commission(Commissioned {
+        product_code: cmd.gtin.clone(),
+        batch: cmd.batch.clone(),
+        expiry_date: cmd.expiry.clone(),
+        serial_numbers: Cow::Borrowed(&cmd.serials),
+        status: Change {
+            from: None,
+            to: Status::PendingCommissioningApproval,
         },
-    )?;
-    Ok(count)
+    });
+    let event = Event {
+        owner_tenant_id: &product.owner_tenant_id,
+        reason: None,
+        payload,
+        items: &ids,
+        containers: &[],
+    };
+    audit::record(conn, actor, event)?;
+    Ok(ids.len())
 }
 
 fn is_unique_violation(e: &diesel::result::Error) -> bool {
@@ -90,7 +92,7 @@ fn is_unique_violation(e: &diesel::result::Error) -> bool {
 /// if none is visible (a concurrent request's, not yet committed).
 fn already_commissioned(
     conn: &mut DbConn,
-    product_id: &str,
+    product_id: &ProductId,
     serials: &[&str],
 ) -> Result<Option<ApiError>, ApiError> {
     let existing = db::items::find_by_serials(conn, product_id, serials)?;

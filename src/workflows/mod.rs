@@ -8,40 +8,11 @@ pub mod aggregate;
 pub mod commission;
 pub mod decommission;
 pub mod disaggregate;
-mod fast_attach;
+pub mod partnership;
 pub mod release;
 
 use crate::domain::aggregation::{Finding, FindingKind};
 use crate::error::{ApiError, ErrorType};
-
-/// Who is acting: the token's tenant and key, the channel the request came through, and the
-/// request id (all recorded in the audit trail).
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub tenant_id: String,
-    pub api_key_id: String,
-    pub channel_id: Option<String>,
-    pub request_id: Option<String>,
-}
-
-impl Actor {
-    pub fn new(
-        req: &actix_web::HttpRequest,
-        id: &crate::auth::Identity,
-        channel: Option<&crate::auth::ChannelCtx>,
-    ) -> Actor {
-        use actix_web::HttpMessage;
-        Actor {
-            tenant_id: id.tenant_id.clone(),
-            api_key_id: id.api_key_id.clone(),
-            channel_id: channel.map(|c| c.channel_id.clone()),
-            request_id: req
-                .extensions()
-                .get::<crate::request_id::RequestId>()
-                .map(|r| r.0.clone()),
-        }
-    }
-}
 
 /// Turns findings into one error: a `ValidationError` if any input is malformed or contradicts
 /// stored facts, else a `StateError`. Every finding is listed either way.

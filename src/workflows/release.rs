@@ -3,17 +3,20 @@
 
 use std::collections::HashMap;
 
-use serde_json::json;
-
-use super::{access, concurrent_change, Actor};
-use crate::audit::{self, action, Event};
+use super::{access, concurrent_change};
+use crate::audit::{self, Event};
 use crate::db::{self, DbConn};
+use crate::domain::actor::Actor;
+use crate::domain::audit_payload::{AuditPayload, Change, Released};
 use crate::domain::lifecycle::Status;
 use crate::domain::trade_item::{SsccAt, TradeItemRef};
 use crate::error::{ApiError, Detail, ErrorType};
+use crate::ids::{ContainerId, ItemId};
+use crate::workflows::aggregate::pack_ref;
 
+/// How much a release moved to `released`, in all.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Released {
+pub struct ReleaseCount {
     pub packs: usize,
     pub containers: usize,
 }
@@ -61,34 +64,15 @@ impl Refusals {
     }
 }
 
+/// Releases the named containers (with everything below them) and packs, all or none.
 pub fn release(
     conn: &mut DbConn,
     actor: &Actor,
     ssccs: &[SsccAt],
     packs: &[TradeItemRef],
-) -> Result<Released, ApiError> {
+) -> Result<ReleaseCount, ApiError> {
     let mut refusals = Refusals::default();
-    let codes: Vec<&str> = ssccs.iter().map(|(_, s)| s.as_str()).collect();
-    let rows: HashMap<String, _> = db::containers::by_ssccs(conn, &codes)?
-        .into_iter()
-        .map(|c| (c.sscc.clone(), c))
-        .collect();
-    let mut container_ids = Vec::with_capacity(ssccs.len());
-    for (path, sscc) in ssccs {
-        match rows.get(sscc.as_str()) {
-            Some(c) if c.owner_tenant_id == actor.tenant_id => {
-                refusals.status(path, &format!("SSCC {sscc}"), c.status());
-                container_ids.push(c.id);
-            }
-            Some(c) if c.tenant_id == actor.tenant_id => refusals.forbidden.push(Detail::at(
-                path,
-                format!("SSCC {sscc} belongs to the brand owner"),
-            )),
-            _ => refusals
-                .not_found
-                .push(Detail::at(path, format!("SSCC {sscc} not found"))),
-        }
-    }
+    let container_ids = resolve_containers(conn, actor, ssccs, &mut refusals)?;
     let item_ids = resolve_packs(conn, actor, packs, &mut refusals)?;
     if let Some(e) = refusals.into_error() {
         return Err(e);
@@ -100,42 +84,72 @@ pub fn release(
         return Err(concurrent_change());
     }
     let (boxes, below) = db::release::release_below(conn, &container_ids, &item_ids, now)?;
-    let released = Released {
+    let released = ReleaseCount {
         packs: item_ids.len() + below.len(),
         containers: container_ids.len() + boxes.len(),
     };
     // The event's history index: the named roots and everything released below them.
     let items = [item_ids, below].concat();
     let containers = [container_ids, boxes].concat();
-    let payload = json!({
-        "ssccs": ssccs.iter().map(|(_, s)| s).collect::<Vec<_>>(),
-        "trade_items": packs.iter().map(|p| json!({"product_code": p.gtin, "serial_number": p.serial})).collect::<Vec<_>>(),
-        "released_packs": released.packs,
-        "released_containers": released.containers,
-        "status": {"from": "pending_commissioning_approval", "to": "released"},
-    });
-    let owner = actor.tenant_id.clone();
-    audit::record(
-        conn,
-        actor,
-        Event {
-            action: action::RELEASE,
-            owner_tenant_id: &owner,
-            reason: None,
-            payload,
-            items: &items,
-            containers: &containers,
+    let payload = AuditPayload::Release(Released {
+        ssccs: ssccs.iter().map(|(_, s)| s.clone()).collect(),
+        trade_items: packs.iter().map(pack_ref).collect(),
+        released_packs: released.packs,
+        released_containers: released.containers,
+        status: Change {
+            from: Status::PendingCommissioningApproval,
+            to: Status::Released,
         },
-    )?;
+    });
+    let event = Event {
+        owner_tenant_id: &actor.tenant_id,
+        reason: None,
+        payload,
+        items: &items,
+        containers: &containers,
+    };
+    audit::record(conn, actor, event)?;
     Ok(released)
 }
 
+/// The ids of the named containers the actor may release; every other is a refusal.
+fn resolve_containers(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ssccs: &[SsccAt],
+    refusals: &mut Refusals,
+) -> Result<Vec<ContainerId>, ApiError> {
+    let codes: Vec<&str> = ssccs.iter().map(|(_, s)| s.as_str()).collect();
+    let rows: HashMap<String, _> = db::containers::by_ssccs(conn, &codes)?
+        .into_iter()
+        .map(|c| (c.sscc.clone(), c))
+        .collect();
+    let mut ids = Vec::with_capacity(ssccs.len());
+    for (path, sscc) in ssccs {
+        match rows.get(sscc.as_str()) {
+            Some(c) if c.owner_tenant_id == actor.tenant_id => {
+                refusals.status(path, &format!("SSCC {sscc}"), c.status);
+                ids.push(c.id);
+            }
+            Some(c) if c.produced_by == actor.tenant_id => refusals.forbidden.push(Detail::at(
+                path,
+                format!("SSCC {sscc} belongs to the brand owner"),
+            )),
+            _ => refusals
+                .not_found
+                .push(Detail::at(path, format!("SSCC {sscc} not found"))),
+        }
+    }
+    Ok(ids)
+}
+
+/// The ids of the named packs the actor may release; every other is a refusal.
 fn resolve_packs(
     conn: &mut DbConn,
     actor: &Actor,
     packs: &[TradeItemRef],
     refusals: &mut Refusals,
-) -> Result<Vec<i64>, ApiError> {
+) -> Result<Vec<ItemId>, ApiError> {
     let mut codes: Vec<&str> = packs.iter().map(|p| p.gtin.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -162,10 +176,10 @@ fn resolve_packs(
         let label = format!("{} / {}", pack.gtin, pack.serial);
         let owned = products
             .get(pack.gtin.as_str())
-            .is_some_and(|p| p.tenant_id == actor.tenant_id);
+            .is_some_and(|p| p.owner_tenant_id == actor.tenant_id);
         match stored.get(&(pack.gtin.to_string(), pack.serial.to_string())) {
             Some(r) if owned => {
-                refusals.status(&pack.path, &label, r.status());
+                refusals.status(&pack.path, &label, r.status);
                 ids.push(r.id);
             }
             Some(r) if r.produced_by == actor.tenant_id => refusals.forbidden.push(Detail::at(

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{assert_error, detail_paths, send, send_text, spawn, spawn_with, Db};
+use crate::kit::{assert_error, detail_paths, send, send_text, spawn, spawn_with, Db};
 
 async fn valid_credentials_get_a_24h_token(db: Db) {
     // Arrange

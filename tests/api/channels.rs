@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{assert_error, detail_paths, send, send_text, spawn, Db, TestApp};
+use crate::kit::{assert_error, detail_paths, send, send_text, spawn, store, Db, TestApp};
 
 const MV2: &str = "manufacturer_v2_api";
 /// Any path in the Manufacturer V2 scope; its endpoints arrive in later issues.
@@ -295,7 +295,11 @@ async fn invalid_type_or_source_is_refused_naming_the_field(db: Db) {
         paths.sort();
         assert_eq!(paths, want, "{resp}");
     }
-    assert_eq!(app.channel_count(&acme.id), 0, "nothing written");
+    assert_eq!(
+        store::channel_count(&app.db, &acme.id),
+        0,
+        "nothing written"
+    );
 }
 
 db_tests!(

@@ -3,12 +3,11 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use diesel::prelude::*;
 use serde_json::{json, Value};
-use serialhub::db::schema::tenants;
 
 use crate::db_tests;
-use crate::helpers::{spawn_on, test_settings, Db, TestDb};
+use crate::kit::app::{spawn_on, test_settings, TestDb};
+use crate::kit::{store, Db};
 
 /// Runs `serialhub ARGS...` with a clean environment for its settings and returns its output.
 /// Fails the test instead of hanging when the command does not finish within a minute.
@@ -47,8 +46,10 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
 
+/// Tenants stored; a database no command has migrated yet holds none.
 fn tenant_count(db: &TestDb) -> i64 {
-    tenants::table.count().get_result(&mut db.conn()).unwrap()
+    db.migrate();
+    store::tenant_count(db)
 }
 
 async fn tenant_create_prints_credentials_that_authenticate(db: Db) {
@@ -125,13 +126,9 @@ async fn tenant_create_accepts_several_prefixes_and_a_gln(db: Db) {
     .await;
 
     assert!(out.status.success(), "stderr: {}", stderr(&out));
-    let stored: (String, Option<String>) = tenants::table
-        .select((tenants::gs1_company_prefixes, tenants::gln))
-        .first(&mut test_db.conn())
-        .unwrap();
-    let prefixes: Value = serde_json::from_str(&stored.0).unwrap();
+    let (prefixes, gln) = store::tenant_prefixes_and_gln(&test_db);
     assert_eq!(prefixes, json!(["4012345", "061414112"]));
-    assert_eq!(stored.1.as_deref(), Some("4012345000009"));
+    assert_eq!(gln.as_deref(), Some("4012345000009"));
 }
 
 async fn migrate_exits_zero_and_creates_the_schema(db: Db) {
@@ -146,7 +143,7 @@ async fn migrate_exits_zero_and_creates_the_schema(db: Db) {
         "migrate is repeatable: {}",
         stderr(&again)
     );
-    assert_eq!(tenant_count(&test_db), 0, "the tables exist");
+    assert_eq!(store::tenant_count(&test_db), 0, "the tables exist");
 }
 
 async fn invalid_company_prefix_or_gln_is_refused(db: Db) {

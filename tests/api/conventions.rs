@@ -2,41 +2,16 @@
 //! detail in error bodies, pagination.
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{
-    assert_error, detail_paths, send, send_text, spawn, spawn_with, Db, Tenant, TestApp,
+use crate::kit::raw::{chunked, raw_http};
+use crate::kit::tenant::Tenant;
+use crate::kit::{
+    assert_error, detail_paths, send, send_text, spawn, spawn_with, store, Db, TestApp,
 };
-
-/// Sends a hand-written HTTP/1.1 request (e.g. chunked, which reqwest cannot without streams)
-/// and returns (status, body text).
-async fn raw_http(app: &TestApp, head: String, body: Vec<u8>) -> (u16, String) {
-    let addr = app.address.trim_start_matches("http://").to_string();
-    tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        stream.write_all(head.as_bytes()).unwrap();
-        let _ = stream.write_all(&body); // the server may stop reading once over the limit
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response);
-        let text = String::from_utf8_lossy(&response).to_string();
-        let status = text
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
-    })
-    .await
-    .unwrap()
-}
 
 async fn create_channels(app: &TestApp, tenant: &Tenant, n: usize) -> HashSet<String> {
     let mut ids = HashSet::new();
@@ -58,7 +33,7 @@ async fn oversized_body_is_413_and_nothing_is_written(db: Db) {
 
     // Assert
     assert_error(status, &body, 413, "PayloadTooLargeError");
-    assert_eq!(app.channel_count(&acme.id), 0);
+    assert_eq!(store::channel_count(&app.db, &acme.id), 0);
     let small = json!({"name": "ok", "type": "shopfloor", "source": "manufacturer_v2_api"});
     assert_eq!(
         app.post("/v1/tenant/channels", &acme.token, &small).await.0,
@@ -74,13 +49,6 @@ async fn oversized_chunked_body_is_413_and_nothing_is_written(db: Db) {
     let json =
         json!({"name": "x".repeat(3000), "type": "shopfloor", "source": "manufacturer_v2_api"})
             .to_string();
-    let mut chunked = Vec::new();
-    for piece in json.as_bytes().chunks(500) {
-        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
-        chunked.extend_from_slice(piece);
-        chunked.extend_from_slice(b"\r\n");
-    }
-    chunked.extend_from_slice(b"0\r\n\r\n");
     let head = format!(
         "POST /v1/tenant/channels HTTP/1.1\r\nHost: localhost\r\nx-access-token: {}\r\n\
          Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
@@ -88,12 +56,12 @@ async fn oversized_chunked_body_is_413_and_nothing_is_written(db: Db) {
     );
 
     // Act
-    let (status, body) = raw_http(&app, head, chunked).await;
+    let (status, body) = raw_http(&app, head, chunked(json.as_bytes(), 500)).await;
 
     // Assert
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     assert_error(status, &body, 413, "PayloadTooLargeError");
-    assert_eq!(app.channel_count(&acme.id), 0);
+    assert_eq!(store::channel_count(&app.db, &acme.id), 0);
 }
 
 async fn wrong_json_type_is_400_naming_the_field(db: Db) {
@@ -130,7 +98,7 @@ async fn text_after_the_json_document_is_400_and_nothing_is_written(db: Db) {
 
     assert_error(status, &body, 400, "ValidationError");
     assert_eq!(detail_paths(&body), ["$"], "{body}");
-    assert_eq!(app.channel_count(&acme.id), 0);
+    assert_eq!(store::channel_count(&app.db, &acme.id), 0);
 }
 
 async fn nested_wrong_type_is_named_by_its_path(db: Db) {
@@ -149,17 +117,15 @@ async fn nested_wrong_type_is_named_by_its_path(db: Db) {
     assert_eq!(detail_paths(&body), ["roles[1]"], "{body}");
 }
 
-async fn error_bodies_never_reveal_internals(db: Db) {
-    // Arrange
-    let app = spawn_with(db, |s| s.body_limit = 4096).await;
-    let acme = app.tenant("Acme").await;
-    let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
+/// Malformed, mistyped, oversized, injected and unauthorised requests of every kind (the body
+/// limit is 4 KiB); `channel` is a real channel of `acme`.
+fn hostile_requests(app: &TestApp, acme: &Tenant, channel: &str) -> Vec<reqwest::RequestBuilder> {
     let json_post = |path: &str, raw: &str| {
         app.req(Method::POST, path, &acme.token)
             .header("content-type", "application/json")
             .body(raw.to_string())
     };
-    let requests = vec![
+    vec![
         json_post("/v1/api_auth", r#"{"api_key": "#),
         json_post("/v1/api_auth", r#"{"api_key": 1, "api_secret": null}"#),
         json_post(
@@ -208,9 +174,16 @@ async fn error_bodies_never_reveal_internals(db: Db) {
         .header("x-channel-key", "nope"),
         app.req(Method::POST, "/v1/tenant/channels", &acme.token)
             .header("Idempotency-Key", ""),
-    ];
+    ]
+}
 
-    for request in requests {
+async fn error_bodies_never_reveal_internals(db: Db) {
+    // Arrange
+    let app = spawn_with(db, |s| s.body_limit = 4096).await;
+    let acme = app.tenant("Acme").await;
+    let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
+
+    for request in hostile_requests(&app, &acme, &channel) {
         // Act
         let (status, raw) = send_text(request).await;
 
@@ -339,11 +312,26 @@ async fn success_bodies_say_success(db: Db) {
     );
 }
 
-async fn nul_characters_are_refused_on_both_databases(db: Db) {
+/// Asserts that the tenant still has only the one channel of the test and its first key.
+#[track_caller]
+fn assert_nothing_written(app: &TestApp, tenant: &Tenant) {
+    assert_eq!(
+        store::channel_count(&app.db, &tenant.id),
+        1,
+        "nothing written"
+    );
+    assert_eq!(
+        store::api_key_count(&app.db, &tenant.id),
+        1,
+        "nothing written"
+    );
+}
+
+async fn nul_characters_in_json_bodies_are_refused_on_both_databases(db: Db) {
     // PostgreSQL cannot store U+0000 in text; SQLite can. Either way it is bad input, never a 500.
     let app = spawn(db).await;
     let acme = app.tenant("Acme").await;
-    let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
+    app.channel(&acme.token, "manufacturer_v2_api").await;
 
     // JSON bodies: 400 naming the field
     for (path, body, field) in [
@@ -373,7 +361,15 @@ async fn nul_characters_are_refused_on_both_databases(db: Db) {
         assert_eq!(detail_paths(&resp), [field], "{path}: {resp}");
     }
 
-    // ...and in the URL (path segments, cursors): 400 as well
+    assert_nothing_written(&app, &acme);
+}
+
+async fn nul_characters_in_urls_are_refused_on_both_databases(db: Db) {
+    let app = spawn(db).await;
+    let acme = app.tenant("Acme").await;
+    let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
+
+    // In the URL (path segments, cursors): 400 as well
     for (method, path) in [
         (Method::DELETE, "/v1/tenant/api_keys/%00".to_string()),
         (
@@ -398,12 +394,12 @@ async fn nul_characters_are_refused_on_both_databases(db: Db) {
         .await;
     assert_error(status, &resp, 400, "ValidationError");
 
-    assert_eq!(app.channel_count(&acme.id), 1, "nothing written");
-    assert_eq!(app.api_key_count(&acme.id), 1, "nothing written");
+    assert_nothing_written(&app, &acme);
 }
 
 db_tests!(
-    nul_characters_are_refused_on_both_databases,
+    nul_characters_in_json_bodies_are_refused_on_both_databases,
+    nul_characters_in_urls_are_refused_on_both_databases,
     oversized_body_is_413_and_nothing_is_written,
     oversized_chunked_body_is_413_and_nothing_is_written,
     wrong_json_type_is_400_naming_the_field,

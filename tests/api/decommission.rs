@@ -4,9 +4,10 @@
 use serde_json::json;
 
 use crate::db_tests;
-use crate::helpers::{assert_error, spawn, Db};
-use crate::mv2::{
-    child, children, item, items_in, paths, problem_at, serials, sscc, Line, GTIN, GTIN_B,
+use crate::kit::gs1::sscc;
+use crate::kit::store::{self};
+use crate::kit::{
+    assert_error, child, children, detail_paths, problem_at, serials, spawn, Db, Line, GTIN, GTIN_B,
 };
 
 const REASONS: [&str; 6] = [
@@ -21,17 +22,17 @@ const REASONS: [&str; 6] = [
 async fn every_reason_is_accepted_and_stored(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 6)).await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 6)).await;
     for (i, reason) in REASONS.iter().enumerate() {
         let serial = format!("S{i}");
-        let (status, body) = line.decommission(&app, GTIN, &[&serial], reason).await;
+        let (status, body) = line.decommission(GTIN, &[&serial], reason).await;
         assert_eq!(status, 200, "{reason}: {body}");
         assert_eq!(
             body,
             json!({"success": true, "message": "Serials decommissioned", "count": 1})
         );
-        let it = item(&mut app.db.conn(), GTIN, &serial).unwrap();
+        let it = store::pack(&app.db, GTIN, &serial).unwrap();
         assert_eq!(it.status, "decommissioned");
         assert_eq!(it.decommission_reason.as_deref(), Some(*reason));
         let (_, body) = app
@@ -45,45 +46,43 @@ async fn every_reason_is_accepted_and_stored(db: Db) {
 async fn invalid_reason_and_serials_are_validation_errors(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 2)).await;
-    let (status, body) = line.decommission(&app, GTIN, &["S0"], "lost").await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 2)).await;
+    let (status, body) = line.decommission(GTIN, &["S0"], "lost").await;
     assert_error(status, &body, 400, "ValidationError");
-    assert_eq!(paths(&body), ["reason"]);
+    assert_eq!(detail_paths(&body), ["reason"]);
     assert!(problem_at(&body, "reason").contains("destroyed"));
     let (status, body) = line
-        .decommission(&app, GTIN, &["S0", "S#", "S0"], "DESTROYED")
+        .decommission(GTIN, &["S0", "S#", "S0"], "DESTROYED")
         .await;
     assert_error(status, &body, 400, "ValidationError");
     assert_eq!(
-        paths(&body),
+        detail_paths(&body),
         ["reason", "serial_numbers[1]", "serial_numbers[2]"]
     );
     let (status, body) = line
         .post(
-            &app,
             "/serials/decommission",
             &json!({"product_code": GTIN, "product_code_schema": "GTIN", "serial_numbers": ["S0"]}),
         )
         .await;
     assert_error(status, &body, 400, "ValidationError");
-    assert_eq!(paths(&body), ["reason"]);
-    let it = item(&mut app.db.conn(), GTIN, "S0").unwrap();
+    assert_eq!(detail_paths(&body), ["reason"]);
+    let it = store::pack(&app.db, GTIN, "S0").unwrap();
     assert_eq!(it.status, "pending_commissioning_approval");
 }
 
 async fn a_decommissioned_pack_leaves_its_parent(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 3)).await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 3)).await;
     let case = sscc(0, 1);
-    line.aggregate_ok(&app, &case, &children(GTIN, &serials("S", 3)))
+    line.aggregate_ok(&case, &children(GTIN, &serials("S", 3)))
         .await;
-    let (status, _) = line.decommission(&app, GTIN, &["S1"], "sampled").await;
+    let (status, _) = line.decommission(GTIN, &["S1"], "sampled").await;
     assert_eq!(status, 200);
-    let mut conn = app.db.conn();
-    assert_eq!(items_in(&mut conn, &case), 2);
+    assert_eq!(store::packs_in(&app.db, &case), 2);
     let (_, tree) = app
         .get(&format!("/v1/containers/{case}"), line.token())
         .await;
@@ -102,23 +101,22 @@ async fn a_decommissioned_pack_leaves_its_parent(db: Db) {
 async fn decommissioning_a_bundle_sets_its_contents_loose(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.register(&app, GTIN_B).await;
-    line.commission_ok(&app, GTIN, &serials("S", 2)).await;
-    line.commission_ok(&app, GTIN_B, &serials("B", 1)).await;
+    line.register(GTIN).await;
+    line.register(GTIN_B).await;
+    line.commission_ok(GTIN, &serials("S", 2)).await;
+    line.commission_ok(GTIN_B, &serials("B", 1)).await;
     let (status, _) = line
-        .bundle(&app, child(GTIN_B, "B0"), &children(GTIN, &serials("S", 2)))
+        .bundle(child(GTIN_B, "B0"), &children(GTIN, &serials("S", 2)))
         .await;
     assert_eq!(status, 200);
     let case = sscc(0, 1);
-    line.aggregate_ok(&app, &case, &[child(GTIN_B, "B0")]).await;
-    let (status, body) = line.decommission(&app, GTIN_B, &["B0"], "damaged").await;
+    line.aggregate_ok(&case, &[child(GTIN_B, "B0")]).await;
+    let (status, body) = line.decommission(GTIN_B, &["B0"], "damaged").await;
     assert_eq!(status, 200, "{body}");
-    let mut conn = app.db.conn();
     for s in ["S0", "S1"] {
-        let it = item(&mut conn, GTIN, s).unwrap();
+        let it = store::pack(&app.db, GTIN, s).unwrap();
         assert_eq!(it.status, "pending_commissioning_approval");
-        assert_eq!((it.parent_item_id, it.parent_container_id), (None, None));
+        assert_eq!((it.bundle(), it.container()), (None, None));
     }
     let (_, tree) = app
         .get(&format!("/v1/containers/{case}"), line.token())
@@ -126,25 +124,24 @@ async fn decommissioning_a_bundle_sets_its_contents_loose(db: Db) {
     assert_eq!(tree["children"], json!([]));
     assert_eq!(tree["pack_count"], json!(0));
     // The loose packs can be aggregated again.
-    line.aggregate_ok(&app, &case, &children(GTIN, &serials("S", 2)))
+    line.aggregate_ok(&case, &children(GTIN, &serials("S", 2)))
         .await;
 }
 
 async fn destroyed_is_final(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 2)).await;
-    let (status, _) = line.decommission(&app, GTIN, &["S0"], "destroyed").await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 2)).await;
+    let (status, _) = line.decommission(GTIN, &["S0"], "destroyed").await;
     assert_eq!(status, 200);
     for reason in REASONS {
-        let (status, body) = line.decommission(&app, GTIN, &["S1", "S0"], reason).await;
+        let (status, body) = line.decommission(GTIN, &["S1", "S0"], reason).await;
         assert_error(status, &body, 409, "StateError");
-        assert_eq!(paths(&body), ["serial_numbers[1]"]);
+        assert_eq!(detail_paths(&body), ["serial_numbers[1]"]);
     }
-    let mut conn = app.db.conn();
     assert_eq!(
-        item(&mut conn, GTIN, "S0")
+        store::pack(&app.db, GTIN, "S0")
             .unwrap()
             .decommission_reason
             .as_deref(),
@@ -152,7 +149,7 @@ async fn destroyed_is_final(db: Db) {
     );
     // S1 was not touched by the refused requests.
     assert_eq!(
-        item(&mut conn, GTIN, "S1").unwrap().status,
+        store::pack(&app.db, GTIN, "S1").unwrap().status,
         "pending_commissioning_approval"
     );
 }
@@ -160,29 +157,31 @@ async fn destroyed_is_final(db: Db) {
 async fn unknown_serials_are_listed_and_nothing_changes(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 2)).await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 2)).await;
     let (status, body) = line
-        .decommission(&app, GTIN, &["S0", "GHOST1", "S1", "GHOST2"], "stolen")
+        .decommission(GTIN, &["S0", "GHOST1", "S1", "GHOST2"], "stolen")
         .await;
     assert_error(status, &body, 409, "StateError");
-    assert_eq!(paths(&body), ["serial_numbers[1]", "serial_numbers[3]"]);
+    assert_eq!(
+        detail_paths(&body),
+        ["serial_numbers[1]", "serial_numbers[3]"]
+    );
     assert!(problem_at(&body, "serial_numbers[1]").contains("GHOST1"));
-    let mut conn = app.db.conn();
     for s in ["S0", "S1"] {
         assert_eq!(
-            item(&mut conn, GTIN, s).unwrap().status,
+            store::pack(&app.db, GTIN, s).unwrap().status,
             "pending_commissioning_approval"
         );
     }
     // Another tenant's or an unregistered product: ProductError.
-    let (status, body) = line.decommission(&app, GTIN_B, &["S0"], "stolen").await;
+    let (status, body) = line.decommission(GTIN_B, &["S0"], "stolen").await;
     assert_error(status, &body, 404, "ProductError");
     let other = Line::new(&app, "Other").await;
-    let (status, body) = other.decommission(&app, GTIN, &["S0"], "stolen").await;
+    let (status, body) = other.decommission(GTIN, &["S0"], "stolen").await;
     assert_error(status, &body, 404, "ProductError");
     assert_eq!(
-        item(&mut conn, GTIN, "S0").unwrap().status,
+        store::pack(&app.db, GTIN, "S0").unwrap().status,
         "pending_commissioning_approval"
     );
 }
@@ -190,33 +189,25 @@ async fn unknown_serials_are_listed_and_nothing_changes(db: Db) {
 async fn a_decommissioned_pack_cannot_be_aggregated(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.register(&app, GTIN_B).await;
-    line.commission_ok(&app, GTIN, &serials("S", 2)).await;
-    line.commission_ok(&app, GTIN_B, &serials("B", 1)).await;
-    let (status, _) = line.decommission(&app, GTIN, &["S0"], "expired").await;
+    line.register(GTIN).await;
+    line.register(GTIN_B).await;
+    line.commission_ok(GTIN, &serials("S", 2)).await;
+    line.commission_ok(GTIN_B, &serials("B", 1)).await;
+    let (status, _) = line.decommission(GTIN, &["S0"], "expired").await;
     assert_eq!(status, 200);
     let (status, body) = line
-        .aggregate(&app, &sscc(0, 1), &[child(GTIN, "S1"), child(GTIN, "S0")])
+        .aggregate(&sscc(0, 1), &[child(GTIN, "S1"), child(GTIN, "S0")])
         .await;
     assert_error(status, &body, 409, "StateError");
-    assert_eq!(paths(&body), ["child_trade_items[1]"]);
+    assert_eq!(detail_paths(&body), ["child_trade_items[1]"]);
     assert!(problem_at(&body, "child_trade_items[1]").contains("decommissioned"));
-    let (status, body) = line
-        .bundle(&app, child(GTIN_B, "B0"), &[child(GTIN, "S0")])
-        .await;
+    let (status, body) = line.bundle(child(GTIN_B, "B0"), &[child(GTIN, "S0")]).await;
     assert_error(status, &body, 409, "StateError");
-    let (status, body) = line
-        .bundle(&app, child(GTIN, "S0"), &[child(GTIN, "S1")])
-        .await;
+    let (status, body) = line.bundle(child(GTIN, "S0"), &[child(GTIN, "S1")]).await;
     assert_error(status, &body, 409, "StateError");
-    assert_eq!(paths(&body), ["parent"]);
-    let mut conn = app.db.conn();
-    assert_eq!(
-        item(&mut conn, GTIN, "S1").unwrap().parent_container_id,
-        None
-    );
-    assert_eq!(item(&mut conn, GTIN, "S1").unwrap().parent_item_id, None);
+    assert_eq!(detail_paths(&body), ["parent"]);
+    assert_eq!(store::pack(&app.db, GTIN, "S1").unwrap().container(), None);
+    assert_eq!(store::pack(&app.db, GTIN, "S1").unwrap().bundle(), None);
 }
 
 db_tests!(

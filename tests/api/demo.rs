@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{assert_error, send, spawn_on, test_settings, Db, TestApp, TestDb};
+use crate::kit::app::{demo_product, seed_demo, spawn_on, test_settings, TestDb};
+use crate::kit::{assert_error, send, Db, TestApp};
 
 fn run(program: &str, args: &[String]) -> Output {
     let mut child = Command::new(program)
@@ -85,8 +86,8 @@ async fn token(app: &TestApp, (_, key, secret): &(String, String, String)) -> St
     app.token_for(key, secret).await
 }
 
-async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
-    let test_db = TestDb::fresh(db);
+/// Runs `serialhub demo --no-serve` on `test_db`; what it printed (parsed, and as text).
+async fn run_demo(test_db: &TestDb) -> (Printed, String) {
     let url = test_db.url.clone();
     let args: Vec<String> = ["demo", "--no-serve", "--database-url", &url]
         .iter()
@@ -101,33 +102,23 @@ async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
         "demo failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let printed = parse(&text);
-    let product = serialhub::demo::PRODUCT;
-    // The web console's address (on the default bind) and whom to sign in as.
-    let console = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Web console: "))
-        .expect("the console's address");
-    assert_eq!(console.trim(), "http://127.0.0.1:8080/console/", "{text}");
-    assert!(
-        text.contains("Sign in as the MAH with its api_key and api_secret above"),
-        "{text}"
-    );
+    (parse(&text), text)
+}
 
-    let app = spawn_on(test_db, test_settings(&url)).await;
-    let cmo = token(&app, &printed.cmo).await;
-    let mah = token(&app, &printed.mah).await;
+/// The CMO commissions three packs of the MAH's product over its own channel and aggregates two
+/// of them onto the demo's SSCC.
+async fn cmo_packs_the_demo_sscc(app: &TestApp, printed: &Printed, cmo: &str) {
+    let product = demo_product();
     let mv2 = |path: &str, body: Value| {
         app.req(
             reqwest::Method::POST,
             &format!("/v1/manufacturer/v2/api{path}"),
-            &cmo,
+            cmo,
         )
         .header("x-channel-key", &printed.channel)
         .json(&body)
     };
 
-    // The CMO commissions and aggregates the MAH's product over its own channel.
     let (status, body) = send(mv2(
         "/serials/commission",
         json!({"product_code": product, "product_code_schema": "GTIN", "batch": "DEMO1",
@@ -147,6 +138,27 @@ async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
     ))
     .await;
     assert_eq!(status, 200, "{body}");
+}
+
+async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
+    let test_db = TestDb::fresh(db);
+    let (printed, text) = run_demo(&test_db).await;
+    // The web console's address (on the default bind) and whom to sign in as.
+    let console = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Web console: "))
+        .expect("the console's address");
+    assert_eq!(console.trim(), "http://127.0.0.1:8080/console/", "{text}");
+    assert!(
+        text.contains("Sign in as the MAH with its api_key and api_secret above"),
+        "{text}"
+    );
+    let url = test_db.url.clone();
+    let app = spawn_on(test_db, test_settings(&url)).await;
+    let cmo = token(&app, &printed.cmo).await;
+    let mah = token(&app, &printed.mah).await;
+
+    cmo_packs_the_demo_sscc(&app, &printed, &cmo).await;
 
     // The CMO's view stays empty; the MAH sees the SSCC, produced by the CMO.
     let (status, body) = app.get("/v1/commissioning/containers", &cmo).await;
@@ -207,17 +219,14 @@ fn commands(walkthrough: &str) -> Vec<String> {
 
 async fn the_printed_walkthrough_runs_as_written(db: Db) {
     let test_db = TestDb::fresh(db);
-    let url = test_db.url.clone();
-    let seeded = tokio::task::spawn_blocking(move || serialhub::demo::seed(&url))
-        .await
-        .unwrap()
-        .expect("demo seeds");
+    let seeded = seed_demo(&test_db).await;
     let url = test_db.url.clone();
     let app = spawn_on(test_db, test_settings(&url)).await;
     // Token files of this run only, so parallel runs do not share them.
     let dir = std::env::temp_dir().join(format!("serialhub-demo-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let script = serialhub::demo::walkthrough(&seeded, &app.address)
+    let script = seeded
+        .walkthrough(&app.address)
         .replace("/tmp/", &format!("{}/", dir.display()));
     let cmds = commands(&script);
     assert_eq!(cmds.len(), 9, "{script}");
@@ -240,7 +249,7 @@ async fn the_printed_walkthrough_runs_as_written(db: Db) {
     assert_eq!(json_of(5)["items"][0]["sscc"], json!(seeded.sscc));
     assert_eq!(
         json_of(5)["items"][0]["produced_by"]["tenant_id"],
-        json!(seeded.cmo.tenant_id)
+        json!(seeded.cmo_tenant_id)
     );
     assert_eq!(json_of(6)["error"], "ForbiddenError");
     assert_eq!(json_of(7)["released"], 2);

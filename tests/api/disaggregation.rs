@@ -4,23 +4,22 @@
 use serde_json::json;
 
 use crate::db_tests;
-use crate::helpers::{assert_error, spawn, Db};
-use crate::mv2::{
-    aggregated_item_count, child, children, container_count, container_id, container_parent, item,
-    items_in, paths, problem_at, serials, sscc, sscc_other, Line, GTIN, GTIN_B,
+use crate::kit::gs1::{sscc, sscc_other};
+use crate::kit::store::{self};
+use crate::kit::{
+    assert_error, child, children, detail_paths, problem_at, serials, spawn, Db, Line, GTIN, GTIN_B,
 };
 
 async fn listed_packs_come_out_of_a_container(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 5)).await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 5)).await;
     let case = sscc(0, 1);
-    line.aggregate_ok(&app, &case, &children(GTIN, &serials("S", 5)))
+    line.aggregate_ok(&case, &children(GTIN, &serials("S", 5)))
         .await;
     let (status, body) = line
         .delete(
-            &app,
             "/aggregate/container",
             &json!({"parent": case, "child_trade_items": [child(GTIN, "S1"), child(GTIN, "S3")]}),
         )
@@ -28,16 +27,9 @@ async fn listed_packs_come_out_of_a_container(db: Db) {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["success"], json!(true));
     assert_eq!(body["count"], json!(2));
-    let mut conn = app.db.conn();
-    assert_eq!(items_in(&mut conn, &case), 3);
-    assert_eq!(
-        item(&mut conn, GTIN, "S1").unwrap().parent_container_id,
-        None
-    );
-    assert_eq!(
-        item(&mut conn, GTIN, "S3").unwrap().parent_container_id,
-        None
-    );
+    assert_eq!(store::packs_in(&app.db, &case), 3);
+    assert_eq!(store::pack(&app.db, GTIN, "S1").unwrap().container(), None);
+    assert_eq!(store::pack(&app.db, GTIN, "S3").unwrap().container(), None);
     let (_, tree) = app
         .get(&format!("/v1/containers/{case}"), line.token())
         .await;
@@ -49,121 +41,114 @@ async fn listed_packs_come_out_of_a_container(db: Db) {
         .collect();
     assert_eq!(listed, ["S0", "S2", "S4"]);
     // Loose again, they can go elsewhere.
-    line.aggregate_ok(&app, &sscc(0, 2), &[child(GTIN, "S1")])
-        .await;
+    line.aggregate_ok(&sscc(0, 2), &[child(GTIN, "S1")]).await;
 }
 
 async fn omitted_children_means_all_come_out(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.register(&app, GTIN_B).await;
-    line.commission_ok(&app, GTIN, &serials("S", 4)).await;
-    line.commission_ok(&app, GTIN_B, &serials("B", 1)).await;
+    line.register(GTIN).await;
+    line.register(GTIN_B).await;
+    line.commission_ok(GTIN, &serials("S", 4)).await;
+    line.commission_ok(GTIN_B, &serials("B", 1)).await;
 
     // Container: all packs out, the container stays (empty).
     let case = sscc(0, 1);
-    line.aggregate_ok(&app, &case, &children(GTIN, &serials("S", 2)))
+    line.aggregate_ok(&case, &children(GTIN, &serials("S", 2)))
         .await;
     let (status, body) = line
-        .delete(&app, "/aggregate/container", &json!({"parent": case}))
+        .delete("/aggregate/container", &json!({"parent": case}))
         .await;
     assert_eq!((status, body["count"].clone()), (200, json!(2)), "{body}");
-    let mut conn = app.db.conn();
-    assert_eq!(items_in(&mut conn, &case), 0);
-    assert!(container_id(&mut conn, &case).is_some());
+    assert_eq!(store::packs_in(&app.db, &case), 0);
+    assert!(store::container_exists(&app.db, &case));
 
     // Bundle: all packs out.
     let (status, _) = line
-        .bundle(&app, child(GTIN_B, "B0"), &children(GTIN, &serials("S", 3)))
+        .bundle(child(GTIN_B, "B0"), &children(GTIN, &serials("S", 3)))
         .await;
     assert_eq!(status, 200);
     let (status, body) = line
         .delete(
-            &app,
             "/aggregate/trade_item",
             &json!({"parent": child(GTIN_B, "B0")}),
         )
         .await;
     assert_eq!((status, body["count"].clone()), (200, json!(3)), "{body}");
-    assert_eq!(aggregated_item_count(&mut conn), 0);
+    assert_eq!(store::aggregated_pack_count(&app.db), 0);
 
     // Pallet: all cases off.
     let (c1, c2, pallet) = (sscc(1, 1), sscc(1, 2), sscc(2, 1));
-    line.aggregate_ok(&app, &c1, &[child(GTIN, "S0")]).await;
-    line.aggregate_ok(&app, &c2, &[child(GTIN, "S1")]).await;
-    let (status, _) = line.palletise(&app, &pallet, &[&c1, &c2]).await;
+    line.aggregate_ok(&c1, &[child(GTIN, "S0")]).await;
+    line.aggregate_ok(&c2, &[child(GTIN, "S1")]).await;
+    let (status, _) = line.palletise(&pallet, &[&c1, &c2]).await;
     assert_eq!(status, 200);
     let (status, body) = line
-        .delete(&app, "/aggregate/containers", &json!({"parent": pallet}))
+        .delete("/aggregate/containers", &json!({"parent": pallet}))
         .await;
     assert_eq!((status, body["count"].clone()), (200, json!(2)), "{body}");
-    assert_eq!(container_parent(&mut conn, &c1), Some(None));
-    assert_eq!(container_parent(&mut conn, &c2), Some(None));
+    assert_eq!(store::container_parent(&app.db, &c1), Some(None));
+    assert_eq!(store::container_parent(&app.db, &c2), Some(None));
     // The cases keep their packs.
-    assert_eq!(items_in(&mut conn, &c1), 1);
+    assert_eq!(store::packs_in(&app.db, &c1), 1);
 }
 
 async fn listed_children_of_bundles_and_pallets_come_out(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.register(&app, GTIN_B).await;
-    line.commission_ok(&app, GTIN, &serials("S", 4)).await;
-    line.commission_ok(&app, GTIN_B, &serials("B", 1)).await;
+    line.register(GTIN).await;
+    line.register(GTIN_B).await;
+    line.commission_ok(GTIN, &serials("S", 4)).await;
+    line.commission_ok(GTIN_B, &serials("B", 1)).await;
     let (status, _) = line
-        .bundle(&app, child(GTIN_B, "B0"), &children(GTIN, &serials("S", 2)))
+        .bundle(child(GTIN_B, "B0"), &children(GTIN, &serials("S", 2)))
         .await;
     assert_eq!(status, 200);
     let (status, body) = line
         .delete(
-            &app,
             "/aggregate/trade_item",
             &json!({"parent": child(GTIN_B, "B0"), "child_trade_items": [child(GTIN, "S1")]}),
         )
         .await;
     assert_eq!((status, body["count"].clone()), (200, json!(1)), "{body}");
-    let mut conn = app.db.conn();
-    let b0 = item(&mut conn, GTIN_B, "B0").unwrap().id;
     assert_eq!(
-        item(&mut conn, GTIN, "S0").unwrap().parent_item_id,
-        Some(b0)
+        store::pack(&app.db, GTIN, "S0").unwrap().bundle(),
+        Some((GTIN_B, "B0"))
     );
-    assert_eq!(item(&mut conn, GTIN, "S1").unwrap().parent_item_id, None);
+    assert_eq!(store::pack(&app.db, GTIN, "S1").unwrap().bundle(), None);
 
     let (c1, c2, pallet) = (sscc(1, 1), sscc(1, 2), sscc(2, 1));
-    line.aggregate_ok(&app, &c1, &[child(GTIN, "S2")]).await;
-    line.aggregate_ok(&app, &c2, &[child(GTIN, "S3")]).await;
-    let (status, _) = line.palletise(&app, &pallet, &[&c1, &c2]).await;
+    line.aggregate_ok(&c1, &[child(GTIN, "S2")]).await;
+    line.aggregate_ok(&c2, &[child(GTIN, "S3")]).await;
+    let (status, _) = line.palletise(&pallet, &[&c1, &c2]).await;
     assert_eq!(status, 200);
     let (status, body) = line
         .delete(
-            &app,
             "/aggregate/containers",
             &json!({"parent": pallet, "child_containers": [c2]}),
         )
         .await;
     assert_eq!((status, body["count"].clone()), (200, json!(1)), "{body}");
-    let pallet_id = container_id(&mut conn, &pallet);
-    assert_eq!(container_parent(&mut conn, &c1), Some(pallet_id));
-    assert_eq!(container_parent(&mut conn, &c2), Some(None));
+    assert_eq!(
+        store::container_parent(&app.db, &c1),
+        Some(Some(pallet.clone()))
+    );
+    assert_eq!(store::container_parent(&app.db, &c2), Some(None));
 }
 
 async fn a_child_not_in_that_parent_refuses_the_whole_request(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.register(&app, GTIN_B).await;
-    line.commission_ok(&app, GTIN, &serials("S", 5)).await;
-    line.commission_ok(&app, GTIN_B, &serials("B", 1)).await;
+    line.register(GTIN).await;
+    line.register(GTIN_B).await;
+    line.commission_ok(GTIN, &serials("S", 5)).await;
+    line.commission_ok(GTIN_B, &serials("B", 1)).await;
     let (case, elsewhere) = (sscc(0, 1), sscc(0, 2));
-    line.aggregate_ok(&app, &case, &children(GTIN, &serials("S", 2)))
+    line.aggregate_ok(&case, &children(GTIN, &serials("S", 2)))
         .await;
-    line.aggregate_ok(&app, &elsewhere, &[child(GTIN, "S2")])
-        .await;
+    line.aggregate_ok(&elsewhere, &[child(GTIN, "S2")]).await;
     let (status, body) = line
         .delete(
-            &app,
             "/aggregate/container",
             &json!({"parent": case, "child_trade_items": [
                 child(GTIN, "S0"),
@@ -176,7 +161,7 @@ async fn a_child_not_in_that_parent_refuses_the_whole_request(db: Db) {
         .await;
     assert_error(status, &body, 409, "StateError");
     assert_eq!(
-        paths(&body),
+        detail_paths(&body),
         [
             "child_trade_items[1]",
             "child_trade_items[2]",
@@ -185,51 +170,42 @@ async fn a_child_not_in_that_parent_refuses_the_whole_request(db: Db) {
         "{body}"
     );
     assert!(problem_at(&body, "child_trade_items[1]").contains("not in this parent"));
-    let mut conn = app.db.conn();
-    assert_eq!(items_in(&mut conn, &case), 2, "nothing removed");
-    assert_eq!(items_in(&mut conn, &elsewhere), 1);
+    assert_eq!(store::packs_in(&app.db, &case), 2, "nothing removed");
+    assert_eq!(store::packs_in(&app.db, &elsewhere), 1);
 
     // Same for bundles and pallets.
-    let (status, _) = line
-        .bundle(&app, child(GTIN_B, "B0"), &[child(GTIN, "S4")])
-        .await;
+    let (status, _) = line.bundle(child(GTIN_B, "B0"), &[child(GTIN, "S4")]).await;
     assert_eq!(status, 200);
     let (status, body) = line
-        .delete(
-            &app,
-            "/aggregate/trade_item",
+        .delete("/aggregate/trade_item",
             &json!({"parent": child(GTIN_B, "B0"), "child_trade_items": [child(GTIN, "S4"), child(GTIN, "S0")]}),
         )
         .await;
     assert_error(status, &body, 409, "StateError");
-    assert_eq!(paths(&body), ["child_trade_items[1]"]);
-    assert!(item(&mut conn, GTIN, "S4")
-        .unwrap()
-        .parent_item_id
-        .is_some());
+    assert_eq!(detail_paths(&body), ["child_trade_items[1]"]);
+    assert!(store::pack(&app.db, GTIN, "S4").unwrap().bundle().is_some());
     let pallet = sscc(2, 1);
-    let (status, _) = line.palletise(&app, &pallet, &[&case]).await;
+    let (status, _) = line.palletise(&pallet, &[&case]).await;
     assert_eq!(status, 200);
     let (status, body) = line
         .delete(
-            &app,
             "/aggregate/containers",
             &json!({"parent": pallet, "child_containers": [case, elsewhere]}),
         )
         .await;
     assert_error(status, &body, 409, "StateError");
-    assert_eq!(paths(&body), ["child_containers[1]"]);
+    assert_eq!(detail_paths(&body), ["child_containers[1]"]);
     assert_eq!(
-        container_parent(&mut conn, &case),
-        Some(container_id(&mut conn, &pallet))
+        store::container_parent(&app.db, &case),
+        Some(Some(pallet.clone()))
     );
 }
 
 async fn unknown_parent_is_not_found(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 1)).await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 1)).await;
     let unknown = sscc(9, 9);
     for (path, body) in [
         ("/aggregate/container", json!({"parent": unknown})),
@@ -243,42 +219,41 @@ async fn unknown_parent_is_not_found(db: Db) {
             json!({"parent": child(GTIN, "NEVER")}),
         ),
     ] {
-        let (status, resp) = line.delete(&app, path, &body).await;
+        let (status, resp) = line.delete(path, &body).await;
         assert_error(status, &resp, 404, "NotFoundError");
     }
     // A malformed parent is a validation error.
     let (status, resp) = line
         .delete(
-            &app,
             "/aggregate/container",
             &json!({"parent": "000000000000000003"}),
         )
         .await;
     assert_error(status, &resp, 400, "ValidationError");
     assert_eq!(problem_at(&resp, "parent"), "check digit should be 0");
-    assert_eq!(container_count(&mut app.db.conn()), 0);
+    assert_eq!(store::container_count(&app.db), 0);
 }
 
 async fn another_tenants_parent_cannot_be_emptied(db: Db) {
     let app = spawn(db).await;
     let acme = Line::new(&app, "Acme").await;
     let other = Line::with_gcp(&app, "Other", "9521234").await;
-    other.register(&app, GTIN).await;
-    other.commission_ok(&app, GTIN, &serials("S", 2)).await;
+    other.register(GTIN).await;
+    other.commission_ok(GTIN, &serials("S", 2)).await;
     let theirs = sscc_other(1);
     other
-        .aggregate_ok(&app, &theirs, &children(GTIN, &serials("S", 2)))
+        .aggregate_ok(&theirs, &children(GTIN, &serials("S", 2)))
         .await;
     let (status, body) = acme
-        .delete(&app, "/aggregate/container", &json!({"parent": theirs}))
+        .delete("/aggregate/container", &json!({"parent": theirs}))
         .await;
     // Answered like an unknown SSCC: no existence oracle.
     assert_error(status, &body, 404, "NotFoundError");
     let (status, body) = acme
-        .delete(&app, "/aggregate/containers", &json!({"parent": theirs}))
+        .delete("/aggregate/containers", &json!({"parent": theirs}))
         .await;
     assert_error(status, &body, 404, "NotFoundError");
-    assert_eq!(items_in(&mut app.db.conn(), &theirs), 2);
+    assert_eq!(store::packs_in(&app.db, &theirs), 2);
 }
 
 db_tests!(

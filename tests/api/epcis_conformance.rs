@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{spawn, Db, TestApp};
-use crate::mv2::{child, sscc, Line, GTIN};
+use crate::kit::chain::event_hash;
+use crate::kit::gs1::{pack_uri, sscc_uri};
+use crate::kit::gs1::{sscc, sscc_other};
+use crate::kit::{child, spawn, Db, Line, TestApp, GTIN};
 
 fn schema_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/epcis/EPCIS-JSON-Schema.json")
@@ -64,47 +66,52 @@ async fn export(app: &TestApp, token: &str, query: &str) -> Value {
     resp.json().await.unwrap()
 }
 
-fn uri(serial: &str) -> String {
-    format!("https://id.gs1.org/01/{GTIN}/21/{serial}")
-}
+/// The audit actions about goods; the others (keys, channels, products, partnerships) have no
+/// EPCIS form.
+const GOODS_ACTIONS: [&str; 5] = [
+    "commission",
+    "aggregate",
+    "disaggregate",
+    "decommission",
+    "release",
+];
 
-fn sscc_uri(s: &str) -> String {
-    format!("https://id.gs1.org/00/{s}")
+fn uri(serial: &str) -> String {
+    pack_uri(GTIN, serial)
 }
 
 /// commission (batch + expiry) → packs onto cases → cases onto a pallet → disaggregate one and
 /// all → decommission destroyed and sampled → release the pallet. Returns the line and SSCCs.
 async fn story(app: &TestApp) -> (Line, [String; 3]) {
     let m = Line::new(app, "M").await;
-    m.register(app, GTIN).await;
+    m.register(GTIN).await;
     let serials: Vec<String> = ["S0", "S1", "S2", "S3", "S4", "S5"]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    m.commission_ok(app, GTIN, &serials).await;
+    m.commission_ok(GTIN, &serials).await;
     let (case1, case2, pallet) = (sscc(0, 1), sscc(0, 2), sscc(0, 3));
-    m.aggregate_ok(app, &case1, &[child(GTIN, "S0"), child(GTIN, "S1")])
+    m.aggregate_ok(&case1, &[child(GTIN, "S0"), child(GTIN, "S1")])
         .await;
-    m.aggregate_ok(app, &case2, &[child(GTIN, "S2"), child(GTIN, "S3")])
+    m.aggregate_ok(&case2, &[child(GTIN, "S2"), child(GTIN, "S3")])
         .await;
-    let (status, body) = m.palletise(app, &pallet, &[&case1, &case2]).await;
+    let (status, body) = m.palletise(&pallet, &[&case1, &case2]).await;
     assert_eq!(status, 200, "{body}");
     // Disaggregate one named pack, then everything left in the case.
     let (status, body) = m
         .delete(
-            app,
             "/aggregate/container",
             &json!({"parent": case2, "child_trade_items": [child(GTIN, "S3")]}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = m
-        .delete(app, "/aggregate/container", &json!({"parent": case2}))
+        .delete("/aggregate/container", &json!({"parent": case2}))
         .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = m.decommission(app, GTIN, &["S4"], "destroyed").await;
+    let (status, body) = m.decommission(GTIN, &["S4"], "destroyed").await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = m.decommission(app, GTIN, &["S5"], "sampled").await;
+    let (status, body) = m.decommission(GTIN, &["S5"], "sampled").await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = app
         .post(
@@ -120,7 +127,7 @@ async fn story(app: &TestApp) -> (Line, [String; 3]) {
 async fn a_realistic_export_validates_against_the_gs1_schema(db: Db) {
     let v = validator();
     let app = spawn(db).await;
-    let (m, [case1, case2, pallet]) = story(&app).await;
+    let (m, _) = story(&app).await;
     let doc = export(&app, m.token(), "").await;
     assert_valid(&v, &doc);
 
@@ -165,6 +172,29 @@ async fn a_realistic_export_validates_against_the_gs1_schema(db: Db) {
             "{id}"
         );
     }
+    // Each eventID names its audit event's hash, which rehashes by docs/audit.md's recipe.
+    let (status, audit) = app.get("/v1/audit/events?limit=100", m.token()).await;
+    assert_eq!(status, 200, "{audit}");
+    let expected: Vec<String> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| GOODS_ACTIONS.contains(&e["action"].as_str().unwrap()))
+        .map(|e| format!("ni:///sha-256;{}?ver=CBV2.0", event_hash(e)))
+        .collect();
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, expected);
+}
+
+/// Each exported event carries GS1.md's mapping of its operation.
+async fn exported_events_carry_the_gs1_md_mapping(db: Db) {
+    let app = spawn(db).await;
+    let (m, [case1, case2, pallet]) = story(&app).await;
+    let doc = export(&app, m.token(), "").await;
+    let events = doc["epcisBody"]["eventList"].as_array().unwrap().clone();
 
     let commission = &events[0];
     assert_eq!(commission["disposition"], "active");
@@ -213,6 +243,12 @@ async fn a_realistic_export_validates_against_the_gs1_schema(db: Db) {
     assert_eq!(release["disposition"], "sellable_accessible");
     assert_eq!(release["urn:serialhub:epcis:action"], "release_to_market");
     assert_eq!(release["epcList"], json!([sscc_uri(&pallet)]));
+}
+
+async fn filtered_and_empty_exports_validate(db: Db) {
+    let v = validator();
+    let app = spawn(db).await;
+    let (m, _) = story(&app).await;
 
     // Filtered exports validate too: one pack's story, one action.
     let doc = export(&app, m.token(), &format!("?object={GTIN}/S0")).await;
@@ -289,7 +325,7 @@ async fn partner_exports_with_bundles_validate_and_respect_visibility(db: Db) {
     let m = Line::new(&app, "M").await;
     let c1 = Line::with_gcp(&app, "C1", "9521234").await;
     let x = Line::with_gcp(&app, "X", "4000001").await;
-    m.register(&app, GTIN).await;
+    m.register(GTIN).await;
     let (status, body) = app
         .post(
             "/v1/tenant/partnerships",
@@ -308,17 +344,13 @@ async fn partner_exports_with_bundles_validate_and_respect_visibility(db: Db) {
         .await;
     assert_eq!(status, 200, "{body}");
     let s: Vec<String> = ["B0", "B1", "B2"].iter().map(|s| s.to_string()).collect();
-    c1.commission_ok(&app, GTIN, &s).await;
+    c1.commission_ok(GTIN, &s).await;
     let (status, body) = c1
-        .bundle(
-            &app,
-            child(GTIN, "B0"),
-            &[child(GTIN, "B1"), child(GTIN, "B2")],
-        )
+        .bundle(child(GTIN, "B0"), &[child(GTIN, "B1"), child(GTIN, "B2")])
         .await;
     assert_eq!(status, 200, "{body}");
-    let case = crate::mv2::sscc_other(9);
-    c1.aggregate_ok(&app, &case, &[child(GTIN, "B0")]).await;
+    let case = sscc_other(9);
+    c1.aggregate_ok(&case, &[child(GTIN, "B0")]).await;
 
     let steps = |doc: &Value| -> Vec<String> {
         doc["epcisBody"]["eventList"]
@@ -344,5 +376,7 @@ async fn partner_exports_with_bundles_validate_and_respect_visibility(db: Db) {
 db_tests!(
     partner_exports_with_bundles_validate_and_respect_visibility,
     a_realistic_export_validates_against_the_gs1_schema,
+    exported_events_carry_the_gs1_md_mapping,
+    filtered_and_empty_exports_validate,
     broken_documents_fail_validation,
 );

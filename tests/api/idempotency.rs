@@ -1,12 +1,11 @@
 //! `Idempotency-Key` on writes: replay, mismatch, per-tenant scope, in-flight claims, failures.
 
-use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use serialhub::db::schema::idempotency_keys as ik;
 
 use crate::db_tests;
-use crate::helpers::{assert_error, send, send_text, spawn, Db, Tenant, TestApp};
+use crate::kit::tenant::Tenant;
+use crate::kit::{assert_error, send, send_text, spawn, store, Db, TestApp};
 
 const KEY: &str = "order-4711-create-line-1";
 
@@ -44,7 +43,7 @@ async fn same_key_and_body_replay_the_response_and_write_once(db: Db) {
         first, second,
         "the stored response is replayed byte for byte"
     );
-    assert_eq!(app.channel_count(&acme.id), 1, "written once");
+    assert_eq!(store::channel_count(&app.db, &acme.id), 1, "written once");
 }
 
 async fn same_key_with_different_body_is_422(db: Db) {
@@ -59,7 +58,7 @@ async fn same_key_with_different_body_is_422(db: Db) {
 
     // Assert
     assert_error(status, &parse(&raw), 422, "IdempotencyError");
-    assert_eq!(app.channel_count(&acme.id), 1);
+    assert_eq!(store::channel_count(&app.db, &acme.id), 1);
     let (_, list) = app.get("/v1/tenant/channels", &acme.token).await;
     assert_eq!(list["items"][0]["name"], json!("Line 1"));
 }
@@ -78,7 +77,7 @@ async fn same_key_on_another_endpoint_is_422(db: Db) {
     .await;
 
     assert_error(status, &body, 422, "IdempotencyError");
-    assert_eq!(app.api_key_count(&acme.id), 1, "no key created");
+    assert_eq!(store::api_key_count(&app.db, &acme.id), 1, "no key created");
 }
 
 async fn keys_are_scoped_per_tenant(db: Db) {
@@ -97,8 +96,8 @@ async fn keys_are_scoped_per_tenant(db: Db) {
     let (acme_body, globex_body) = (parse(&acme_raw), parse(&globex_raw));
     assert_ne!(acme_body["id"], globex_body["id"]);
     assert_ne!(acme_body["channel_key"], globex_body["channel_key"]);
-    assert_eq!(app.channel_count(&globex.id), 1);
-    assert_eq!(app.channel_count(&acme.id), 1);
+    assert_eq!(store::channel_count(&app.db, &globex.id), 1);
+    assert_eq!(store::channel_count(&app.db, &acme.id), 1);
     let (_, list) = app.get("/v1/tenant/channels", &globex.token).await;
     assert_eq!(list["items"][0]["id"], globex_body["id"]);
 }
@@ -110,14 +109,7 @@ async fn key_still_running_is_409(db: Db) {
     let acme = app.tenant("Acme").await;
     let (status, _) = create_channel(&app, &acme, KEY, &channel_body("Line 1")).await;
     assert_eq!(status, 201);
-    let updated = diesel::update(ik::table.find((&acme.id, KEY)))
-        .set((
-            ik::state.eq("running"),
-            ik::response_status.eq(None::<i32>),
-            ik::response_body.eq(None::<String>),
-        ))
-        .execute(&mut app.db.conn())
-        .unwrap();
+    let updated = store::reopen_claim(&app.db, &acme.id, KEY);
     assert_eq!(updated, 1);
 
     // Act
@@ -125,7 +117,11 @@ async fn key_still_running_is_409(db: Db) {
 
     // Assert
     assert_error(status, &parse(&raw), 409, "IdempotencyError");
-    assert_eq!(app.channel_count(&acme.id), 1, "nothing ran twice");
+    assert_eq!(
+        store::channel_count(&app.db, &acme.id),
+        1,
+        "nothing ran twice"
+    );
 }
 
 async fn inserted_running_claim_blocks_the_key(db: Db) {
@@ -133,16 +129,7 @@ async fn inserted_running_claim_blocks_the_key(db: Db) {
     let app = spawn(db).await;
     let acme = app.tenant("Acme").await;
     let (channel, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
-    diesel::insert_into(ik::table)
-        .values((
-            ik::tenant_id.eq(&acme.id),
-            ik::idem_key.eq(KEY),
-            ik::request_hash.eq("0".repeat(64)),
-            ik::state.eq("running"),
-            ik::created_at.eq(chrono::Utc::now().naive_utc()),
-        ))
-        .execute(&mut app.db.conn())
-        .unwrap();
+    store::insert_running_claim(&app.db, &acme.id, KEY, chrono::Duration::zero());
 
     let (status, raw) = send_text(
         app.req(
@@ -168,21 +155,12 @@ async fn stale_running_claim_is_taken_over(db: Db) {
     // A claim left behind by a crashed process does not block the key forever.
     let app = spawn(db).await;
     let acme = app.tenant("Acme").await;
-    diesel::insert_into(ik::table)
-        .values((
-            ik::tenant_id.eq(&acme.id),
-            ik::idem_key.eq(KEY),
-            ik::request_hash.eq("0".repeat(64)),
-            ik::state.eq("running"),
-            ik::created_at.eq(chrono::Utc::now().naive_utc() - chrono::Duration::hours(1)),
-        ))
-        .execute(&mut app.db.conn())
-        .unwrap();
+    store::insert_running_claim(&app.db, &acme.id, KEY, chrono::Duration::hours(1));
 
     let (status, raw) = create_channel(&app, &acme, KEY, &channel_body("Line 1")).await;
 
     assert_eq!(status, 201, "{raw}");
-    assert_eq!(app.channel_count(&acme.id), 1);
+    assert_eq!(store::channel_count(&app.db, &acme.id), 1);
     let (_, again) = create_channel(&app, &acme, KEY, &channel_body("Line 1")).await;
     assert_eq!(again, raw, "and the key now replays the new response");
 }
@@ -251,7 +229,7 @@ async fn invalid_idempotency_key_is_refused(db: Db) {
             "{body}"
         );
     }
-    assert_eq!(app.channel_count(&acme.id), 0);
+    assert_eq!(store::channel_count(&app.db, &acme.id), 0);
 }
 
 async fn secrets_are_never_stored_for_replay(db: Db) {
@@ -283,12 +261,9 @@ async fn secrets_are_never_stored_for_replay(db: Db) {
         replay.get("api_secret").is_none(),
         "replay must not carry the secret: {replay}"
     );
-    let stored: Vec<Option<String>> = ik::table
-        .select(ik::response_body)
-        .load(&mut app.db.conn())
-        .unwrap();
+    let stored = store::stored_responses(&app.db);
     assert!(
-        stored.iter().flatten().all(|b| !b.contains(&secret)),
+        stored.iter().all(|b| !b.contains(&secret)),
         "the secret reached the idempotency store"
     );
 }

@@ -4,8 +4,10 @@
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{assert_error, spawn, Db};
-use crate::mv2::{child, child_full, serials, sscc, Line, BATCH, EXPIRY, GTIN, GTIN_B};
+use crate::kit::gs1::sscc;
+use crate::kit::{
+    assert_error, child, child_full, serials, spawn, Db, Line, BATCH, EXPIRY, GTIN, GTIN_B,
+};
 
 fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
@@ -16,10 +18,10 @@ fn keys(v: &Value) -> Vec<String> {
 async fn item_lookup_shape(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 2)).await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 2)).await;
     let case = sscc(0, 1);
-    line.aggregate_ok(&app, &case, &[child_full(GTIN, "S0", BATCH, EXPIRY)])
+    line.aggregate_ok(&case, &[child_full(GTIN, "S0", BATCH, EXPIRY)])
         .await;
     let (status, body) = app.get(&format!("/v1/items/{GTIN}/S0"), line.token()).await;
     assert_eq!(status, 200, "{body}");
@@ -60,12 +62,12 @@ async fn item_lookup_shape(db: Db) {
 async fn container_lookup_shape(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 2)).await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 2)).await;
     let (case, pallet) = (sscc(0, 1), sscc(1, 1));
-    line.aggregate_ok(&app, &case, &[child(GTIN, "S1"), child(GTIN, "S0")])
+    line.aggregate_ok(&case, &[child(GTIN, "S1"), child(GTIN, "S0")])
         .await;
-    let (status, _) = line.palletise(&app, &pallet, &[&case]).await;
+    let (status, _) = line.palletise(&pallet, &[&case]).await;
     assert_eq!(status, 200);
     let (status, body) = app
         .get(&format!("/v1/containers/{case}"), line.token())
@@ -109,10 +111,10 @@ async fn another_tenant_gets_not_found_exactly_like_unknown(db: Db) {
     let app = spawn(db).await;
     let acme = Line::new(&app, "Acme").await;
     let other = app.tenant("Other").await;
-    acme.register(&app, GTIN).await;
-    acme.commission_ok(&app, GTIN, &serials("S", 1)).await;
+    acme.register(GTIN).await;
+    acme.commission_ok(GTIN, &serials("S", 1)).await;
     let case = sscc(0, 1);
-    acme.aggregate_ok(&app, &case, &[child(GTIN, "S0")]).await;
+    acme.aggregate_ok(&case, &[child(GTIN, "S0")]).await;
 
     // Items: another tenant's pack, an unknown serial, an unregistered GTIN, a malformed GTIN.
     let (status, theirs) = app.get(&format!("/v1/items/{GTIN}/S0"), &other.token).await;
@@ -150,10 +152,10 @@ async fn another_tenant_gets_not_found_exactly_like_unknown(db: Db) {
 async fn lookups_need_a_read_role(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
-    line.commission_ok(&app, GTIN, &serials("S", 1)).await;
+    line.register(GTIN).await;
+    line.commission_ok(GTIN, &serials("S", 1)).await;
     let case = sscc(0, 1);
-    line.aggregate_ok(&app, &case, &[child(GTIN, "S0")]).await;
+    line.aggregate_ok(&case, &[child(GTIN, "S0")]).await;
     let item_path = format!("/v1/items/{GTIN}/S0");
     let container_path = format!("/v1/containers/{case}");
     let (_, shopfloor) = app.key_with_roles(line.token(), &["shopfloor"]).await;
@@ -183,7 +185,7 @@ db_tests!(
 async fn serials_with_url_special_characters_can_be_looked_up(db: Db) {
     let app = spawn(db).await;
     let line = Line::new(&app, "Acme").await;
-    line.register(&app, GTIN).await;
+    line.register(GTIN).await;
     // All in GS1 character set 82, all needing percent-encoding in a URL path.
     let odd: Vec<String> = [
         "A/B", "50%", "X+Y", "Q?1", "a&b", "\"q\"", "<>", "1;2", "x.y", "'",
@@ -191,7 +193,7 @@ async fn serials_with_url_special_characters_can_be_looked_up(db: Db) {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    line.commission_ok(&app, GTIN, &odd).await;
+    line.commission_ok(GTIN, &odd).await;
     for serial in &odd {
         let encoded: String = serial
             .bytes()

@@ -1,7 +1,6 @@
 //! Black-box tests of the HTTP API and CLI, compiled as one test binary.
 
-mod helpers;
-mod mv2;
+mod kit;
 
 mod aggregation;
 mod audit_trail;
@@ -11,6 +10,7 @@ mod cli;
 mod commission;
 mod concurrency;
 mod console;
+mod contention;
 mod conventions;
 mod decommission;
 mod demo;
@@ -19,9 +19,9 @@ mod epcis_conformance;
 mod hierarchy;
 mod idempotency;
 mod lookups;
+mod migrations;
 mod mv2_idempotency;
 mod ops;
-mod partners_support;
 mod partnerships;
 mod products;
 mod release;

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::db_tests;
-use crate::helpers::{assert_error, send, spawn, Db};
+use crate::kit::{assert_error, send, spawn, spawn_with, Db};
 
 async fn healthz_and_readyz_answer(db: Db) {
     let app = spawn(db).await;
@@ -51,22 +51,11 @@ db_tests!(
 /// `/readyz` answers 503 `UnavailableError` with `Retry-After` (while `/healthz` still answers).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_is_unavailable_when_the_database_is_gone() {
-    use diesel::connection::SimpleConnection;
-    use diesel::Connection;
-    if !crate::helpers::postgres_enabled() {
+    if !crate::kit::app::postgres_enabled() {
         return;
     }
-    let app = crate::helpers::spawn_with(Db::Postgres, |s| s.pool_size = 2).await;
-    let name = url::Url::parse(&app.db.url)
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_string();
-    let admin_url = std::env::var("SERIALHUB_TEST_POSTGRES_URL").unwrap();
-    let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .unwrap();
+    let app = spawn_with(Db::Postgres, |s| s.pool_size = 2).await;
+    let name = app.db.drop_under_the_service();
 
     let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
     let status = resp.status().as_u16();

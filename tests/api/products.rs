@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use crate::db_tests;
-use crate::helpers::{assert_error, spawn, Db};
-use crate::mv2::{problem_at, product_count, GTIN, GTIN_B};
+use crate::kit::store::{product_codes, product_count};
+use crate::kit::{assert_error, problem_at, spawn, Db, GTIN, GTIN_B};
 
 fn product(code: &str) -> serde_json::Value {
     json!({"product_code": code, "product_code_schema": "GTIN", "name": "Aspirin 100 mg"})
@@ -34,17 +34,7 @@ async fn register_product_returns_201_and_stores_gtin14(db: Db) {
         .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["product_code"], json!("09521234543213"));
-    let mut conn = app.db.conn();
-    {
-        use diesel::prelude::*;
-        use serialhub::db::schema::products;
-        let codes: Vec<String> = products::table
-            .select(products::product_code)
-            .order(products::product_code)
-            .load(&mut conn)
-            .unwrap();
-        assert_eq!(codes, ["04012345111118", "09521234543213"]);
-    }
+    assert_eq!(product_codes(&app.db), ["04012345111118", "09521234543213"]);
     // And can be fetched by either form.
     let (status, body) = app
         .get("/v1/tenant/products/9521234543213", &acme.token)
@@ -81,7 +71,7 @@ async fn bad_check_digit_is_a_validation_error_naming_the_expected_digit(db: Db)
         .await;
     assert_error(status, &body, 400, "ValidationError");
     assert!(problem_at(&body, "product_code").contains("check digit should be"));
-    assert_eq!(product_count(&mut app.db.conn()), 0);
+    assert_eq!(product_count(&app.db), 0);
 }
 
 async fn schema_other_than_gtin_is_refused(db: Db) {
@@ -102,7 +92,7 @@ async fn schema_other_than_gtin_is_refused(db: Db) {
         .await;
     assert_error(status, &body, 400, "ValidationError");
     problem_at(&body, "product_code_schema");
-    assert_eq!(product_count(&mut app.db.conn()), 0);
+    assert_eq!(product_count(&app.db), 0);
 }
 
 async fn duplicate_product_is_a_state_error(db: Db) {
@@ -119,7 +109,7 @@ async fn duplicate_product_is_a_state_error(db: Db) {
             .await;
         assert_error(status, &body, 409, "StateError");
     }
-    assert_eq!(product_count(&mut app.db.conn()), 1);
+    assert_eq!(product_count(&app.db), 1);
     // Products are unique per tenant: another tenant may register the same GTIN.
     let other = app.tenant("Other").await;
     let (status, body) = app
@@ -218,7 +208,7 @@ async fn products_need_the_admin_role(db: Db) {
         .get(&format!("/v1/tenant/products/{GTIN}"), &shopfloor)
         .await;
     assert_error(status, &body, 403, "ForbiddenError");
-    assert_eq!(product_count(&mut app.db.conn()), 0);
+    assert_eq!(product_count(&app.db), 0);
 }
 
 db_tests!(

@@ -1,45 +1,42 @@
 //! Release to market (PRODUCT.md §1.1, §3.4): whole hierarchies, loose packs, all-or-nothing,
 //! what release forbids afterwards, one winner under concurrency, roles, and a large pallet.
 
-use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use serialhub::db::schema::{containers, items};
 
 use crate::db_tests;
-use crate::helpers::{assert_error, detail_paths, spawn, Db, TestApp};
-use crate::partners_support::*;
+use crate::kit::gs1::gtin;
+use crate::kit::partners::partner;
+use crate::kit::race::{assert_lost_release, one_winner};
+use crate::kit::{
+    assert_error, child, children, detail_paths, list_items, spawn, store, Db, Line, TestApp,
+};
 
 struct Cast {
-    m: Party,
-    c1: Party,
+    m: Line,
+    c1: Line,
     p: String,
 }
 
 async fn cast(app: &TestApp) -> Cast {
-    let m = party(app, "M", "4012345").await;
-    let c1 = party(app, "C1", "4098765").await;
+    let m = Line::with_gcp(app, "M", "4012345").await;
+    let c1 = Line::with_gcp(app, "C1", "4098765").await;
     let p = gtin("0401234511111");
-    product(app, &m, &p).await;
-    partner(app, &m, &c1, &[&p]).await;
+    m.register(&p).await;
+    partner(&m, &c1, &[&p]).await;
     Cast { m, c1, p }
 }
 
 /// C1 builds pallet 100 ← cases 1 and 2. Case 1 holds bundle K0 (K1, K2 inside) and packs A1,
 /// A2; case 2 holds B1, B2, B3. Ten packs, three containers.
-async fn pallet(app: &TestApp, c1: &Party, p: &str) -> String {
-    commission_ok(
-        app,
-        c1,
-        p,
-        &["K0", "K1", "K2", "A1", "A2", "B1", "B2", "B3"],
-    )
-    .await;
-    bundle(app, c1, p, "K0", &["K1", "K2"]).await;
-    pack_onto(app, c1, &sscc(c1, 1), p, &["K0", "A1", "A2"]).await;
-    pack_onto(app, c1, &sscc(c1, 2), p, &["B1", "B2", "B3"]).await;
-    let pal = sscc(c1, 100);
-    cases_onto(app, c1, &pal, &[&sscc(c1, 1), &sscc(c1, 2)]).await;
+async fn pallet(c1: &Line, p: &str) -> String {
+    c1.commission_ok(p, &["K0", "K1", "K2", "A1", "A2", "B1", "B2", "B3"])
+        .await;
+    c1.bundle_ok(p, "K0", &["K1", "K2"]).await;
+    c1.pack_onto(&c1.sscc(1), p, &["K0", "A1", "A2"]).await;
+    c1.pack_onto(&c1.sscc(2), p, &["B1", "B2", "B3"]).await;
+    let pal = c1.sscc(100);
+    c1.palletise_ok(&pal, &[&c1.sscc(1), &c1.sscc(2)]).await;
     pal
 }
 
@@ -56,27 +53,12 @@ fn tree_statuses(node: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn released_counts(app: &TestApp) -> (i64, i64) {
-    let mut conn = app.db.conn();
-    let packs = items::table
-        .filter(items::status.eq("released"))
-        .count()
-        .get_result(&mut conn)
-        .unwrap();
-    let boxes = containers::table
-        .filter(containers::status.eq("released"))
-        .count()
-        .get_result(&mut conn)
-        .unwrap();
-    (packs, boxes)
-}
-
 async fn releasing_a_pallet_releases_its_whole_hierarchy(db: Db) {
     let app = spawn(db).await;
     let Cast { m, c1, p } = cast(&app).await;
-    let pal = pallet(&app, &c1, &p).await;
+    let pal = pallet(&c1, &p).await;
 
-    let (status, body) = release(&app, &m, &json!({"ssccs": [pal]})).await;
+    let (status, body) = m.release(&json!({"ssccs": [pal]})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["success"], true);
     assert_eq!(
@@ -85,7 +67,7 @@ async fn releasing_a_pallet_releases_its_whole_hierarchy(db: Db) {
     );
     assert_eq!(body["containers"], 3, "{body}");
 
-    let (status, body) = app.get(&format!("/v1/containers/{pal}"), &m.token).await;
+    let (status, body) = app.get(&format!("/v1/containers/{pal}"), m.token()).await;
     assert_eq!(status, 200, "{body}");
     let mut seen = Vec::new();
     tree_statuses(&body, &mut seen);
@@ -94,16 +76,20 @@ async fn releasing_a_pallet_releases_its_whole_hierarchy(db: Db) {
         assert_eq!(status, "released", "{key} via GET /v1/containers");
     }
     for s in ["K0", "K1", "K2", "A1", "A2", "B1", "B2", "B3"] {
-        assert_eq!(pack_status(&app, s), "released", "{s} in the database");
+        assert_eq!(
+            store::pack_status(&app.db, &p, s),
+            "released",
+            "{s} in the database"
+        );
     }
     for n in [1, 2, 100] {
-        assert_eq!(container_status(&app, &sscc(&c1, n)), "released");
+        assert_eq!(store::container_status(&app.db, &c1.sscc(n)), "released");
     }
-    let (status, body) = app.get(&format!("/v1/items/{p}/K1"), &m.token).await;
+    let (status, body) = app.get(&format!("/v1/items/{p}/K1"), m.token()).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "released");
     // Released goods leave the commissioning views.
-    let (_, body) = app.get("/v1/commissioning/containers", &m.token).await;
+    let (_, body) = app.get("/v1/commissioning/containers", m.token()).await;
     assert!(list_items(&body).is_empty(), "{body}");
 }
 
@@ -112,25 +98,22 @@ async fn overlapping_roots_release_each_object_once(db: Db) {
     // so the walk below the roots reaches case 2's packs and the bundle's content two ways.
     let app = spawn(db).await;
     let Cast { m, c1, p } = cast(&app).await;
-    let pal = pallet(&app, &c1, &p).await;
+    let pal = pallet(&c1, &p).await;
 
-    let (status, body) = release(
-        &app,
-        &m,
-        &json!({"ssccs": [pal, sscc(&c1, 1)], "trade_items": items_of(&p, &["K0"])}),
-    )
-    .await;
+    let (status, body) = m
+        .release(&json!({"ssccs": [pal, c1.sscc(1)], "trade_items": children(&p, &["K0"])}))
+        .await;
 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["released"], 8, "{body}");
     assert_eq!(body["containers"], 3, "{body}");
-    assert_eq!(released_counts(&app), (8, 3));
+    assert_eq!(store::released_counts(&app.db), (8, 3));
     // Each object's history names the release once.
     for path in [
         format!("/v1/items/{p}/K1"),
-        format!("/v1/containers/{}", sscc(&c1, 2)),
+        format!("/v1/containers/{}", c1.sscc(2)),
     ] {
-        let (status, body) = app.get(&path, &m.token).await;
+        let (status, body) = app.get(&path, m.token()).await;
         assert_eq!(status, 200, "{body}");
         let releases = body["history"]
             .as_array()
@@ -145,20 +128,21 @@ async fn overlapping_roots_release_each_object_once(db: Db) {
 async fn loose_packs_release_and_everything_is_all_or_nothing(db: Db) {
     let app = spawn(db).await;
     let Cast { m, c1, p } = cast(&app).await;
-    let pal = pallet(&app, &c1, &p).await;
-    commission_ok(&app, &m, &p, &["L1", "L2", "L3", "D1"]).await;
-    let (status, body) = mv2(
-        &app,
-        &m,
-        Method::POST,
-        "/serials/decommission",
-        &json!({"product_code": p, "product_code_schema": "GTIN",
+    let pal = pallet(&c1, &p).await;
+    m.commission_ok(&p, &["L1", "L2", "L3", "D1"]).await;
+    let (status, body) = m
+        .send(
+            Method::POST,
+            "/serials/decommission",
+            &json!({"product_code": p, "product_code_schema": "GTIN",
                 "serial_numbers": ["D1"], "reason": "sampled"}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
 
-    let (status, body) = release(&app, &m, &json!({"trade_items": items_of(&p, &["L1"])})).await;
+    let (status, body) = m
+        .release(&json!({"trade_items": children(&p, &["L1"])}))
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (body["released"].clone(), body["containers"].clone()),
@@ -166,67 +150,64 @@ async fn loose_packs_release_and_everything_is_all_or_nothing(db: Db) {
     );
 
     // A mix of pending and not pending: nothing moves, every offender is listed.
-    let before = fingerprint(&app);
-    let (status, body) = release(
-        &app,
-        &m,
-        &json!({"ssccs": [pal], "trade_items": items_of(&p, &["L2", "L1", "D1"])}),
-    )
-    .await;
+    let before = store::fingerprint(&app.db);
+    let (status, body) = m
+        .release(&json!({"ssccs": [pal], "trade_items": children(&p, &["L2", "L1", "D1"])}))
+        .await;
     assert_error(status, &body, 409, "StateError");
     assert_eq!(
         detail_paths(&body),
         vec!["trade_items[1]", "trade_items[2]"],
         "{body}"
     );
-    assert_eq!(fingerprint(&app), before, "all or nothing");
-    assert_eq!(pack_status(&app, "L2"), "pending_commissioning_approval");
+    assert_eq!(store::fingerprint(&app.db), before, "all or nothing");
     assert_eq!(
-        container_status(&app, &pal),
+        store::pack_status(&app.db, &p, "L2"),
+        "pending_commissioning_approval"
+    );
+    assert_eq!(
+        store::container_status(&app.db, &pal),
         "pending_commissioning_approval"
     );
 
     // An unknown object among good ones: nothing moves either.
-    let (status, body) = release(
-        &app,
-        &m,
-        &json!({"ssccs": [pal, sscc(&c1, 999)], "trade_items": items_of(&p, &["L2"])}),
-    )
-    .await;
+    let (status, body) = m
+        .release(&json!({"ssccs": [pal, c1.sscc(999)], "trade_items": children(&p, &["L2"])}))
+        .await;
     assert_error(status, &body, 404, "NotFoundError");
     assert_eq!(detail_paths(&body), vec!["ssccs[1]"], "{body}");
-    assert_eq!(fingerprint(&app), before);
+    assert_eq!(store::fingerprint(&app.db), before);
 
     // Releasing twice is a StateError.
-    assert_eq!(release(&app, &m, &json!({"ssccs": [pal]})).await.0, 200);
-    let (status, body) = release(&app, &m, &json!({"ssccs": [pal]})).await;
+    assert_eq!(m.release(&json!({"ssccs": [pal]})).await.0, 200);
+    let (status, body) = m.release(&json!({"ssccs": [pal]})).await;
     assert_error(status, &body, 409, "StateError");
-    let (status, body) = release(&app, &m, &json!({})).await;
+    let (status, body) = m.release(&json!({})).await;
     assert_error(status, &body, 400, "ValidationError");
 }
 
 async fn a_case_inside_a_pending_pallet_may_be_released_first(db: Db) {
     let app = spawn(db).await;
     let Cast { m, c1, p } = cast(&app).await;
-    let pal = pallet(&app, &c1, &p).await;
-    let (status, body) = release(&app, &m, &json!({"ssccs": [sscc(&c1, 2)]})).await;
+    let pal = pallet(&c1, &p).await;
+    let (status, body) = m.release(&json!({"ssccs": [c1.sscc(2)]})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (body["released"].clone(), body["containers"].clone()),
         (json!(3), json!(1))
     );
     assert_eq!(
-        container_status(&app, &pal),
+        store::container_status(&app.db, &pal),
         "pending_commissioning_approval"
     );
     // The pallet then releases what is still pending below it.
-    let (status, body) = release(&app, &m, &json!({"ssccs": [pal]})).await;
+    let (status, body) = m.release(&json!({"ssccs": [pal]})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (body["released"].clone(), body["containers"].clone()),
         (json!(5), json!(2))
     );
-    assert_eq!(released_counts(&app), (8, 3));
+    assert_eq!(store::released_counts(&app.db), (8, 3));
 }
 
 /// Something released inside a pending parent cannot come out: the answer says which and why
@@ -234,25 +215,22 @@ async fn a_case_inside_a_pending_pallet_may_be_released_first(db: Db) {
 async fn released_children_of_a_pending_parent_stay_put(db: Db) {
     let app = spawn(db).await;
     let Cast { m, c1, p } = cast(&app).await;
-    let pal = pallet(&app, &c1, &p).await;
-    let (status, body) = release(
-        &app,
-        &m,
-        &json!({"ssccs": [sscc(&c1, 2)], "trade_items": items_of(&p, &["A1"])}),
-    )
-    .await;
+    let pal = pallet(&c1, &p).await;
+    let (status, body) = m
+        .release(&json!({"ssccs": [c1.sscc(2)], "trade_items": children(&p, &["A1"])}))
+        .await;
     assert_eq!(status, 200, "{body}");
-    let before = fingerprint(&app);
+    let before = store::fingerprint(&app.db);
     for (what, path, body) in [
         (
             "all packs off case 1",
             "/aggregate/container",
-            json!({"parent": sscc(&c1, 1)}),
+            json!({"parent": c1.sscc(1)}),
         ),
         (
             "released pack off case 1",
             "/aggregate/container",
-            json!({"parent": sscc(&c1, 1), "child_trade_items": items_of(&p, &["A1"])}),
+            json!({"parent": c1.sscc(1), "child_trade_items": children(&p, &["A1"])}),
         ),
         (
             "all cases off the pallet",
@@ -262,10 +240,10 @@ async fn released_children_of_a_pending_parent_stay_put(db: Db) {
         (
             "released case off the pallet",
             "/aggregate/containers",
-            json!({"parent": pal, "child_containers": [sscc(&c1, 2)]}),
+            json!({"parent": pal, "child_containers": [c1.sscc(2)]}),
         ),
     ] {
-        let (status, answer) = mv2(&app, &c1, Method::DELETE, path, &body).await;
+        let (status, answer) = c1.send(Method::DELETE, path, &body).await;
         assert_error(status, &answer, 409, "StateError");
         let text = answer.to_string();
         assert!(
@@ -273,54 +251,61 @@ async fn released_children_of_a_pending_parent_stay_put(db: Db) {
             "{what}: {answer}"
         );
     }
-    assert_eq!(fingerprint(&app), before);
+    assert_eq!(store::fingerprint(&app.db), before);
 }
 
-async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
-    let app = spawn(db).await;
-    let Cast { m, c1, p } = cast(&app).await;
-    let pal = pallet(&app, &c1, &p).await;
-    commission_ok(&app, &c1, &p, &["N1"]).await;
-    pack_onto(&app, &c1, &sscc(&c1, 3), &p, &["N1"]).await;
-    assert_eq!(release(&app, &m, &json!({"ssccs": [pal]})).await.0, 200);
+/// The released [`pallet`], and pending pack N1 on pending case 3.
+async fn released_pallet(c: &Cast) -> String {
+    let Cast { m, c1, p } = c;
+    let pal = pallet(c1, p).await;
+    c1.commission_ok(p, &["N1"]).await;
+    c1.pack_onto(&c1.sscc(3), p, &["N1"]).await;
+    assert_eq!(m.release(&json!({"ssccs": [pal]})).await.0, 200);
+    pal
+}
 
-    let before = fingerprint(&app);
-    let attempts: Vec<(&str, Method, &str, Value)> = vec![
+/// Every move of released goods C1 could try: (what, method, path, body).
+fn moves_of_released_goods(
+    c1: &Line,
+    p: &str,
+    pal: &str,
+) -> Vec<(&'static str, Method, &'static str, Value)> {
+    vec![
         (
             "aggregate a released pack",
             Method::POST,
             "/aggregate/container",
-            json!({"parent": sscc(&c1, 50), "child_trade_items": items_of(&p, &["B3"])}),
+            json!({"parent": c1.sscc(50), "child_trade_items": children(p, &["B3"])}),
         ),
         (
             "aggregate onto a released case",
             Method::POST,
             "/aggregate/container",
-            json!({"parent": sscc(&c1, 1), "child_trade_items": items_of(&p, &["N1"])}),
+            json!({"parent": c1.sscc(1), "child_trade_items": children(p, &["N1"])}),
         ),
         (
             "disaggregate from a released case",
             Method::DELETE,
             "/aggregate/container",
-            json!({"parent": sscc(&c1, 2), "child_trade_items": items_of(&p, &["B1"])}),
+            json!({"parent": c1.sscc(2), "child_trade_items": children(p, &["B1"])}),
         ),
         (
             "disaggregate all from a released case",
             Method::DELETE,
             "/aggregate/container",
-            json!({"parent": sscc(&c1, 2)}),
+            json!({"parent": c1.sscc(2)}),
         ),
         (
             "unbundle a released bundle",
             Method::DELETE,
             "/aggregate/trade_item",
-            json!({"parent": item(&p, "K0"), "child_trade_items": items_of(&p, &["K1"])}),
+            json!({"parent": child(p, "K0"), "child_trade_items": children(p, &["K1"])}),
         ),
         (
             "bundle into a released pack",
             Method::POST,
             "/aggregate/trade_item",
-            json!({"parent": item(&p, "A1"), "child_trade_items": items_of(&p, &["N1"])}),
+            json!({"parent": child(p, "A1"), "child_trade_items": children(p, &["N1"])}),
         ),
         (
             "cases off a released pallet",
@@ -332,13 +317,13 @@ async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
             "released case onto a pallet",
             Method::POST,
             "/aggregate/containers",
-            json!({"parent": sscc(&c1, 101), "child_containers": [sscc(&c1, 1)]}),
+            json!({"parent": c1.sscc(101), "child_containers": [c1.sscc(1)]}),
         ),
         (
             "case onto a released pallet",
             Method::POST,
             "/aggregate/containers",
-            json!({"parent": pal, "child_containers": [sscc(&c1, 3)]}),
+            json!({"parent": pal, "child_containers": [c1.sscc(3)]}),
         ),
         (
             "CMO decommissions a released pack",
@@ -347,30 +332,47 @@ async fn released_goods_no_longer_move_and_only_the_mah_decommissions(db: Db) {
             json!({"product_code": p, "product_code_schema": "GTIN",
                    "serial_numbers": ["A2"], "reason": "damaged"}),
         ),
-    ];
-    for (what, method, path, body) in attempts {
-        let (status, answer) = mv2(&app, &c1, method, path, &body).await;
+    ]
+}
+
+async fn released_goods_no_longer_move(db: Db) {
+    let app = spawn(db).await;
+    let c = cast(&app).await;
+    let pal = released_pallet(&c).await;
+    let Cast { c1, p, .. } = &c;
+
+    let before = store::fingerprint(&app.db);
+    for (what, method, path, body) in moves_of_released_goods(c1, p, &pal) {
+        let (status, answer) = c1.send(method, path, &body).await;
         assert_eq!(
             (status, answer["error"].as_str()),
             (409, Some("StateError")),
             "{what}: {answer}"
         );
     }
-    assert_eq!(fingerprint(&app), before, "nothing moved");
+    assert_eq!(store::fingerprint(&app.db), before, "nothing moved");
+}
+
+async fn only_the_mah_decommissions_a_released_pack_and_it_leaves_its_case(db: Db) {
+    let app = spawn(db).await;
+    let c = cast(&app).await;
+    released_pallet(&c).await;
+    let Cast { m, c1, p } = &c;
+    let (status, body) = c1.decommission(p, &["A2"], "stolen").await;
+    assert_error(status, &body, 409, "StateError");
 
     // The MAH may still take a released pack out of the supply chain; it leaves its case.
-    let (status, body) = mv2(
-        &app,
-        &m,
-        Method::POST,
-        "/serials/decommission",
-        &json!({"product_code": p, "product_code_schema": "GTIN",
+    let (status, body) = m
+        .send(
+            Method::POST,
+            "/serials/decommission",
+            &json!({"product_code": p, "product_code_schema": "GTIN",
                 "serial_numbers": ["A2"], "reason": "stolen"}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(pack_status(&app, "A2"), "decommissioned");
-    let (_, body) = app.get(&format!("/v1/items/{p}/A2"), &m.token).await;
+    assert_eq!(store::pack_status(&app.db, p, "A2"), "decommissioned");
+    let (_, body) = app.get(&format!("/v1/items/{p}/A2"), m.token()).await;
     assert_eq!(body["parent"], Value::Null, "{body}");
     assert_eq!(body["decommission_reason"], "stolen");
 }
@@ -381,31 +383,31 @@ async fn concurrent_releases_of_one_sscc_have_exactly_one_winner(db: Db) {
     for round in 0..4u64 {
         let serials: Vec<String> = (0..50).map(|i| format!("R{round}-{i}")).collect();
         let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
-        commission_ok(&app, &c1, &p, &refs).await;
-        let case = sscc(&c1, 10 + round);
-        pack_onto(&app, &c1, &case, &p, &refs).await;
-        let pal = sscc(&c1, 100 + round);
-        cases_onto(&app, &c1, &pal, &[&case]).await;
+        c1.commission_ok(&p, &refs).await;
+        let case = c1.sscc(10 + round);
+        c1.pack_onto(&case, &p, &refs).await;
+        let pal = c1.sscc(100 + round);
+        c1.palletise_ok(&pal, &[&case]).await;
         let body = json!({"ssccs": [pal]});
-        let (a, b) = tokio::join!(release(&app, &m, &body), release(&app, &m, &body));
+        let (a, b) = tokio::join!(m.release(&body), m.release(&body));
         let results = [a, b];
-        let winners: Vec<&(u16, Value)> = results.iter().filter(|(s, _)| *s == 200).collect();
-        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
-        assert_eq!(winners[0].1["released"], 50);
-        assert_eq!(winners[0].1["containers"], 2);
-        let loser = results.iter().find(|(s, _)| *s != 200).unwrap();
+        let (winner, losers) = one_winner(&results, 200);
+        assert_eq!(results[winner].1["released"], 50, "round {round}");
+        assert_eq!(results[winner].1["containers"], 2);
+        let loser = &results[losers[0]];
         assert_error(loser.0, &loser.1, 409, "StateError");
+        assert_lost_release(db, loser, &pal);
     }
-    assert_eq!(released_counts(&app), (200, 8));
+    assert_eq!(store::released_counts(&app.db), (200, 8));
 }
 
 async fn roles_release_needs_release_or_admin_and_audit_only_reads(db: Db) {
     let app = spawn(db).await;
     let Cast { m, c1, p } = cast(&app).await;
-    let pal = pallet(&app, &c1, &p).await;
-    let (_, shopfloor) = app.key_with_roles(&m.token, &["shopfloor"]).await;
-    let (_, audit) = app.key_with_roles(&m.token, &["audit"]).await;
-    let (_, releaser) = app.key_with_roles(&m.token, &["release"]).await;
+    let pal = pallet(&c1, &p).await;
+    let (_, shopfloor) = app.key_with_roles(m.token(), &["shopfloor"]).await;
+    let (_, audit) = app.key_with_roles(m.token(), &["audit"]).await;
+    let (_, releaser) = app.key_with_roles(m.token(), &["release"]).await;
     let views = [
         "/v1/commissioning/products".to_string(),
         "/v1/commissioning/containers".to_string(),
@@ -425,7 +427,7 @@ async fn roles_release_needs_release_or_admin_and_audit_only_reads(db: Db) {
         assert_error(status, &answer, 403, "ForbiddenError");
     }
     assert_eq!(
-        container_status(&app, &pal),
+        store::container_status(&app.db, &pal),
         "pending_commissioning_approval"
     );
     let (status, answer) = app
@@ -439,24 +441,24 @@ async fn a_thousand_pack_pallet_releases_in_one_request(db: Db) {
     let Cast { m, c1, p } = cast(&app).await;
     let serials: Vec<String> = (0..1000).map(|i| format!("BIG{i:04}")).collect();
     let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
-    commission_ok(&app, &c1, &p, &refs).await;
+    c1.commission_ok(&p, &refs).await;
     let mut cases = Vec::new();
     for (k, chunk) in refs.chunks(100).enumerate() {
-        let case = sscc(&c1, 1 + k as u64);
-        pack_onto(&app, &c1, &case, &p, chunk).await;
+        let case = c1.sscc(1 + k as u64);
+        c1.pack_onto(&case, &p, chunk).await;
         cases.push(case);
     }
-    let pal = sscc(&c1, 500);
+    let pal = c1.sscc(500);
     let case_refs: Vec<&str> = cases.iter().map(String::as_str).collect();
-    cases_onto(&app, &c1, &pal, &case_refs).await;
+    c1.palletise_ok(&pal, &case_refs).await;
 
-    let (status, body) = release(&app, &m, &json!({"ssccs": [pal]})).await;
+    let (status, body) = m.release(&json!({"ssccs": [pal]})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (body["released"].clone(), body["containers"].clone()),
         (json!(1000), json!(11))
     );
-    assert_eq!(released_counts(&app), (1000, 11));
+    assert_eq!(store::released_counts(&app.db), (1000, 11));
 }
 
 db_tests!(
@@ -464,7 +466,8 @@ db_tests!(
     releasing_a_pallet_releases_its_whole_hierarchy,
     loose_packs_release_and_everything_is_all_or_nothing,
     a_case_inside_a_pending_pallet_may_be_released_first,
-    released_goods_no_longer_move_and_only_the_mah_decommissions,
+    released_goods_no_longer_move,
+    only_the_mah_decommissions_a_released_pack_and_it_leaves_its_case,
     released_children_of_a_pending_parent_stay_put,
     concurrent_releases_of_one_sscc_have_exactly_one_winner,
     roles_release_needs_release_or_admin_and_audit_only_reads,

@@ -5,8 +5,9 @@
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::helpers::{assert_error, spawn, Db, TestApp};
-use crate::mv2::{child, serials, sscc, Line, GTIN};
+use crate::kit::gs1::sscc;
+use crate::kit::partners::partner;
+use crate::kit::{assert_error, child, serials, spawn, Db, Line, TestApp, GTIN};
 
 async fn report(app: &TestApp, token: &str, batch: &str) -> Value {
     let (status, body) = app
@@ -30,25 +31,44 @@ fn counts(b: &Value) -> Value {
     })
 }
 
-async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
+/// M commissions S0–S5 in batch B1 and T0, T1 in B2, packs S0 and S1 onto `case`, destroys S2
+/// and samples S3. C1 is a CMO of M's once [`partnered`].
+struct Story {
+    app: TestApp,
+    m: Line,
+    c1: Line,
+    case: String,
+}
+
+async fn story(db: Db) -> Story {
     let app = spawn(db).await;
     let m = Line::new(&app, "M").await;
     let c1 = Line::with_gcp(&app, "C1", "9521234").await;
-    m.register(&app, GTIN).await;
+    m.register(GTIN).await;
     let s = serials("S", 6);
-    let (status, body) = m.commission(&app, GTIN, "B1", "281231", &s).await;
+    let (status, body) = m.commission_with(GTIN, "B1", "281231", &s).await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = m
-        .commission(&app, GTIN, "B2", "281231", &serials("T", 2))
+        .commission_with(GTIN, "B2", "281231", &serials("T", 2))
         .await;
     assert_eq!(status, 200, "{body}");
     let case = sscc(0, 1);
-    m.aggregate_ok(&app, &case, &[child(GTIN, "S0"), child(GTIN, "S1")])
+    m.aggregate_ok(&case, &[child(GTIN, "S0"), child(GTIN, "S1")])
         .await;
     for (serial, reason) in [("S2", "destroyed"), ("S3", "sampled")] {
-        let (status, body) = m.decommission(&app, GTIN, &[serial], reason).await;
+        let (status, body) = m.decommission(GTIN, &[serial], reason).await;
         assert_eq!(status, 200, "{body}");
     }
+    Story { app, m, c1, case }
+}
+
+/// Makes C1 a CMO of M's for the product.
+async fn partnered(s: &Story) {
+    partner(&s.m, &s.c1, &[GTIN]).await;
+}
+
+async fn batch_report_counts_each_status_and_reason(db: Db) {
+    let Story { app, m, .. } = story(db).await;
 
     let b1 = report(&app, m.token(), "B1").await;
     assert_eq!(
@@ -62,27 +82,16 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
         (b2["commissioned"].clone(), b2["pending"].clone()),
         (json!(2), json!(2))
     );
+}
 
-    // A CMO producing M's product in the same batch: its packs count in M's report.
-    let (status, body) = app
-        .post(
-            "/v1/tenant/partnerships",
-            m.token(),
-            &json!({"cmo_tenant_id": c1.tenant.id, "product_codes": [GTIN]}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let pid = body["id"].as_str().unwrap();
-    let (status, body) = app
-        .post(
-            &format!("/v1/tenant/partnerships/{pid}/accept"),
-            c1.token(),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+/// A CMO producing M's product in the same batch: its packs count in M's report, and the batch
+/// is accounted for only when nothing of it is pending any more, the CMO's packs included.
+async fn a_cmos_packs_count_in_the_brand_owners_report_until_accounted_for(db: Db) {
+    let s = story(db).await;
+    partnered(&s).await;
+    let Story { app, m, c1, case } = s;
     let (status, body) = c1
-        .commission(&app, GTIN, "B1", "281231", &serials("C", 1))
+        .commission_with(GTIN, "B1", "281231", &serials("C", 1))
         .await;
     assert_eq!(status, 200, "{body}");
     let b1 = report(&app, m.token(), "B1").await;
@@ -92,15 +101,9 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
     );
 
     // Release the case, decommission the rest: everything accounted for.
-    let (status, body) = app
-        .post(
-            "/v1/commissioning/release_to_market",
-            m.token(),
-            &json!({"ssccs": [case]}),
-        )
-        .await;
+    let (status, body) = m.release(&json!({"ssccs": [case]})).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = m.decommission(&app, GTIN, &["S4", "S5"], "damaged").await;
+    let (status, body) = m.decommission(GTIN, &["S4", "S5"], "damaged").await;
     assert_eq!(status, 200, "{body}");
     let b1 = report(&app, m.token(), "B1").await;
     assert_eq!(
@@ -108,7 +111,7 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
         json!(false),
         "C1's pack is still pending"
     );
-    let (status, body) = c1.decommission(&app, GTIN, &["C0"], "expired").await;
+    let (status, body) = c1.decommission(GTIN, &["C0"], "expired").await;
     assert_eq!(status, 200, "{body}");
     let b1 = report(&app, m.token(), "B1").await;
     assert_eq!(
@@ -117,6 +120,12 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
                "decommissioned": {"total": 5, "by_reason": {"damaged": 2, "destroyed": 1, "expired": 1, "sampled": 1}},
                "accounted_for": true, "unaccounted": 0})
     );
+}
+
+async fn the_report_is_the_brand_owners_and_checks_its_parameters(db: Db) {
+    let s = story(db).await;
+    partnered(&s).await;
+    let Story { app, m, c1, .. } = s;
 
     // A batch with nothing in it.
     let none = report(&app, m.token(), "NOPE").await;
@@ -144,4 +153,8 @@ async fn batch_report_counts_every_pack_until_accounted_for(db: Db) {
     }
 }
 
-db_tests!(batch_report_counts_every_pack_until_accounted_for);
+db_tests!(
+    batch_report_counts_each_status_and_reason,
+    a_cmos_packs_count_in_the_brand_owners_report_until_accounted_for,
+    the_report_is_the_brand_owners_and_checks_its_parameters,
+);

@@ -1,12 +1,11 @@
 //! The tenant dashboard's API keys and `GET /v1/tenant`: roles, secrets, and tenant isolation.
 
-use diesel::prelude::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use serialhub::db::schema::api_keys;
 
 use crate::db_tests;
-use crate::helpers::{assert_error, detail_paths, send, send_text, spawn, Db, Tenant, TestApp};
+use crate::kit::tenant::Tenant;
+use crate::kit::{assert_error, detail_paths, send, send_text, spawn, store, Db, TestApp};
 
 const GIVEN_SECRET: &str = "correct-horse-battery-staple";
 
@@ -35,13 +34,56 @@ async fn static_token(app: &TestApp, admin: &Tenant, key_id: &str) -> String {
     body["token"].as_str().unwrap().to_string()
 }
 
+/// Every tenant administration endpoint, on real ids (the key `victim_key`, the channel
+/// `channel_id`) so that a missing role check could not hide behind a 404: (method, path, body).
+fn tenant_admin_requests(
+    victim_key: &str,
+    channel_id: &str,
+) -> Vec<(Method, String, Option<Value>)> {
+    vec![
+        (Method::GET, "/v1/tenant".to_string(), None),
+        (Method::GET, "/v1/tenant/api_keys".into(), None),
+        (
+            Method::POST,
+            "/v1/tenant/api_keys".into(),
+            Some(json!({"name": "escalate", "roles": ["admin"]})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/tenant/api_keys/{victim_key}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenant/api_keys/{victim_key}/static_token"),
+            Some(json!({})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/tenant/api_keys/{victim_key}/static_token"),
+            None,
+        ),
+        (Method::GET, "/v1/tenant/channels".into(), None),
+        (
+            Method::POST,
+            "/v1/tenant/channels".into(),
+            Some(json!({"name": "x", "type": "shopfloor", "source": "manufacturer_v2_api"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/tenant/channels/{channel_id}"),
+            Some(json!({"enabled": false})),
+        ),
+    ]
+}
+
 async fn non_admin_keys_are_forbidden_on_every_tenant_endpoint(db: Db) {
     // Arrange: real ids everywhere, so a missing role check could not hide behind a 404
     let app = spawn(db).await;
     let acme = app.tenant("Acme").await;
     let (victim_key, victim_token) = app.key_with_roles(&acme.token, &["admin"]).await;
     let (channel_id, _) = app.channel(&acme.token, "manufacturer_v2_api").await;
-    let keys_before = app.api_key_count(&acme.id);
+    let keys_before = store::api_key_count(&app.db, &acme.id);
 
     for roles in [
         &["shopfloor"][..],
@@ -50,42 +92,7 @@ async fn non_admin_keys_are_forbidden_on_every_tenant_endpoint(db: Db) {
         &["shopfloor", "release", "audit"],
     ] {
         let (_, token) = app.key_with_roles(&acme.token, roles).await;
-        let requests = [
-            (Method::GET, "/v1/tenant".to_string(), None),
-            (Method::GET, "/v1/tenant/api_keys".into(), None),
-            (
-                Method::POST,
-                "/v1/tenant/api_keys".into(),
-                Some(json!({"name": "escalate", "roles": ["admin"]})),
-            ),
-            (
-                Method::DELETE,
-                format!("/v1/tenant/api_keys/{victim_key}"),
-                None,
-            ),
-            (
-                Method::POST,
-                format!("/v1/tenant/api_keys/{victim_key}/static_token"),
-                Some(json!({})),
-            ),
-            (
-                Method::DELETE,
-                format!("/v1/tenant/api_keys/{victim_key}/static_token"),
-                None,
-            ),
-            (Method::GET, "/v1/tenant/channels".into(), None),
-            (
-                Method::POST,
-                "/v1/tenant/channels".into(),
-                Some(json!({"name": "x", "type": "shopfloor", "source": "manufacturer_v2_api"})),
-            ),
-            (
-                Method::PATCH,
-                format!("/v1/tenant/channels/{channel_id}"),
-                Some(json!({"enabled": false})),
-            ),
-        ];
-        for (method, path, body) in requests {
+        for (method, path, body) in tenant_admin_requests(&victim_key, &channel_id) {
             // Act
             let mut rb = app.req(method.clone(), &path, &token);
             if let Some(body) = body {
@@ -104,11 +111,11 @@ async fn non_admin_keys_are_forbidden_on_every_tenant_endpoint(db: Db) {
 
     // ...and nothing was changed by any of them
     assert_eq!(
-        app.api_key_count(&acme.id),
+        store::api_key_count(&app.db, &acme.id),
         keys_before + 4,
         "only the four test keys were added"
     );
-    assert_eq!(app.channel_count(&acme.id), 1);
+    assert_eq!(store::channel_count(&app.db, &acme.id), 1);
     assert_eq!(
         app.get("/v1/tenant", &victim_token).await.0,
         200,
@@ -211,7 +218,11 @@ async fn short_secret_is_refused_naming_api_secret(db: Db) {
 
     assert_error(status, &body, 400, "ValidationError");
     assert_eq!(detail_paths(&body), ["api_secret"], "{body}");
-    assert_eq!(app.api_key_count(&acme.id), 1, "nothing written");
+    assert_eq!(
+        store::api_key_count(&app.db, &acme.id),
+        1,
+        "nothing written"
+    );
 }
 
 async fn unknown_role_is_refused_naming_its_index(db: Db) {
@@ -228,7 +239,11 @@ async fn unknown_role_is_refused_naming_its_index(db: Db) {
 
     assert_error(status, &body, 400, "ValidationError");
     assert_eq!(detail_paths(&body), ["roles[1]"], "{body}");
-    assert_eq!(app.api_key_count(&acme.id), 1, "nothing written");
+    assert_eq!(
+        store::api_key_count(&app.db, &acme.id),
+        1,
+        "nothing written"
+    );
 }
 
 async fn every_invalid_field_is_reported(db: Db) {
@@ -286,24 +301,13 @@ async fn database_stores_only_an_argon2id_hash(db: Db) {
     let body = create_key(&app, &acme.token, &["shopfloor"], GIVEN_SECRET).await;
 
     // Assert: OWASP argon2id parameters, and the secret appears in no column of the row
-    let row: (String, String, String, String, String, Option<String>) = api_keys::table
-        .find(body["id"].as_str().unwrap())
-        .select((
-            api_keys::secret_hash,
-            api_keys::api_key,
-            api_keys::name,
-            api_keys::roles,
-            api_keys::tenant_id,
-            api_keys::static_token_id,
-        ))
-        .first(&mut app.db.conn())
-        .unwrap();
-    let hash = &row.0;
+    let key_id = body["id"].as_str().unwrap();
+    let hash = store::api_key_secret_hash(&app.db, key_id);
     assert!(
         hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{hash}"
     );
-    let stored = format!("{row:?}");
+    let stored = store::api_key_row(&app.db, key_id);
     assert!(!stored.contains(GIVEN_SECRET), "{stored}");
 }
 
@@ -325,11 +329,7 @@ async fn smuggled_tenant_id_is_ignored(db: Db) {
 
     // Assert: the key belongs to the caller
     assert_eq!(status, 201, "{body}");
-    let stored_tenant: String = api_keys::table
-        .find(body["id"].as_str().unwrap())
-        .select(api_keys::tenant_id)
-        .first(&mut app.db.conn())
-        .unwrap();
+    let stored_tenant = store::api_key_tenant(&app.db, body["id"].as_str().unwrap());
     assert_eq!(stored_tenant, acme.id);
     let token = app
         .token_for(body["api_key"].as_str().unwrap(), GIVEN_SECRET)

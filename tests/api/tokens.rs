@@ -3,23 +3,16 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use diesel::prelude::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
-use serialhub::db::schema::signing_keys;
 
 use crate::db_tests;
-use crate::helpers::{
-    assert_error, send, spawn, spawn_on, start, test_settings, Db, TestApp, TestDb,
-};
+use crate::kit::app::{create_tenant_in, spawn_on, start, test_settings, TestDb};
+use crate::kit::{assert_error, send, spawn, store, Db, TestApp};
 
 /// The signing key the app created on first start: (kid, secret).
 fn signing_key(app: &TestApp) -> (String, Vec<u8>) {
-    let mut conn = app.db.conn();
-    let keys: Vec<(String, Vec<u8>)> = signing_keys::table
-        .select((signing_keys::kid, signing_keys::secret))
-        .load(&mut conn)
-        .expect("read signing keys");
+    let keys = store::signing_keys(&app.db);
     assert_eq!(keys.len(), 1, "one signing key after first start");
     keys.into_iter().next().unwrap()
 }
@@ -363,10 +356,7 @@ async fn tokens_survive_a_restart_and_are_shared_between_instances(db: Db) {
     let test_db = TestDb::fresh(db);
     let settings = test_settings(&test_db.url);
     let first = start(settings.clone()).await;
-    let created = {
-        let mut conn = test_db.conn();
-        serialhub::admin::create_tenant(&mut conn, "Acme", &["4012345".into()], None).unwrap()
-    };
+    let created = create_tenant_in(&test_db.url, "Acme", &["4012345"]).await;
     let client = reqwest::Client::new();
     let resp = client
         .post(format!("{first}/v1/api_auth"))

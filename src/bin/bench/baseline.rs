@@ -6,15 +6,23 @@
 
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
 use diesel::prelude::*;
-use serde_json::json;
-use serialhub::audit::{self, action, Event};
+use serialhub::audit::{self, Event};
 use serialhub::db::{self, containers::NewContainer, items::NewPacks, DbConn, DbPool};
-use serialhub::workflows::Actor;
+use serialhub::domain::actor::Actor;
+use serialhub::domain::audit_payload::{
+    AuditPayload, Change, Commissioned, ObjectRef, PackRef, Packed, Released,
+};
+use serialhub::domain::gs1::{Batch, Expiry, Gtin, SerialNumber, Sscc};
+use serialhub::domain::lifecycle::Status;
+use serialhub::error::{ApiError, ErrorType};
+use serialhub::ids::{ContainerId, ItemId, ProductId};
 
 use crate::env::{Tenant, GTIN};
 
-const PENDING: &str = "pending_commissioning_approval";
+const PENDING: Status = Status::PendingCommissioningApproval;
 pub const BATCH: &str = "BENCH1";
 pub const EXPIRY: &str = "301231";
 
@@ -31,6 +39,18 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
+/// The harness's own GS1 values, valid by construction.
+fn gs1<T, E: std::fmt::Debug>(parsed: Result<T, E>) -> Result<T, ApiError> {
+    parsed.map_err(|e| ApiError::internal(format!("bench value refused: {e:?}")))
+}
+
+fn serials_of(serials: &[String]) -> Result<Vec<SerialNumber>, ApiError> {
+    serials
+        .iter()
+        .map(|s| gs1(SerialNumber::parse(s)))
+        .collect()
+}
+
 impl Baseline {
     fn actor(&self) -> Actor {
         Actor {
@@ -44,16 +64,13 @@ impl Baseline {
     /// One write transaction. SQLite occasionally answers `database is locked` at once instead
     /// of waiting out `busy_timeout` (seen at the start of concurrent bursts); the baseline then
     /// retries, up to 5 times, and counts it (`RETRIES`, printed with the results).
-    fn tx<T>(
-        &self,
-        f: impl Fn(&mut DbConn) -> Result<T, serialhub::error::ApiError>,
-    ) -> Result<T, String> {
+    fn tx<T>(&self, f: impl Fn(&mut DbConn) -> Result<T, ApiError>) -> Result<T, String> {
         let mut conn = self.pool.get().map_err(err)?;
         let mut attempt = 0;
         loop {
             match db::write_tx(&mut conn, &f) {
                 Ok(v) => return Ok(v),
-                Err(e) if attempt < 5 && format!("{e:?}").contains("Internal") => {
+                Err(e) if attempt < 5 && e.kind == ErrorType::Internal => {
                     attempt += 1;
                     RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     std::thread::sleep(std::time::Duration::from_millis(5));
@@ -91,23 +108,28 @@ impl Baseline {
                     batch: BATCH,
                     expiry_date: EXPIRY,
                     produced_by: &t.tenant_id,
-                    channel_id: &t.channel_id,
+                    channel_id: Some(&t.channel_id),
                     at: now,
                     serials: &sorted,
                 },
             )?;
+            let payload = AuditPayload::Commission(Commissioned {
+                product_code: gs1(Gtin::parse(GTIN))?,
+                batch: gs1(Batch::parse(BATCH))?,
+                expiry_date: gs1(Expiry::parse_now(EXPIRY))?,
+                serial_numbers: Cow::Owned(serials_of(serials)?),
+                status: Change {
+                    from: None,
+                    to: PENDING,
+                },
+            });
             audit::record(
                 c,
                 &actor,
                 Event {
-                    action: action::COMMISSION,
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
-                    payload: json!({
-                        "product_code": GTIN, "batch": BATCH, "expiry_date": EXPIRY,
-                        "serial_numbers": serials,
-                        "status": {"from": null, "to": PENDING},
-                    }),
+                    payload,
                     items: &ids,
                     containers: &[],
                 },
@@ -118,7 +140,7 @@ impl Baseline {
 
     /// Creates the parent, moves every child with one conditional UPDATE (per 10 000), reads
     /// their ids back for the index rows, records the event.
-    pub fn aggregate(&self, sscc: &str, serials: &[String]) -> Result<i64, String> {
+    pub fn aggregate(&self, sscc: &str, serials: &[String]) -> Result<ContainerId, String> {
         let t = &self.tenant;
         let actor = self.actor();
         self.tx(|c| {
@@ -127,7 +149,7 @@ impl Baseline {
                 c,
                 &NewContainer {
                     sscc,
-                    tenant_id: &t.tenant_id,
+                    produced_by: &t.tenant_id,
                     owner_tenant_id: &t.tenant_id,
                     status: PENDING,
                     channel_id: Some(&t.channel_id),
@@ -142,18 +164,27 @@ impl Baseline {
             if ids.len() != serials.len() {
                 return Err(serialhub::workflows::concurrent_change());
             }
-            let children: Vec<_> = serials
-                .iter()
-                .map(|s| json!({"product_code": GTIN, "serial_number": s}))
+            let product_code = gs1(Gtin::parse(GTIN))?;
+            let children = serials_of(serials)?
+                .into_iter()
+                .map(|serial_number| {
+                    ObjectRef::Pack(PackRef {
+                        product_code: product_code.clone(),
+                        serial_number,
+                    })
+                })
                 .collect();
+            let sscc = gs1(Sscc::parse(sscc))?;
             audit::record(
                 c,
                 &actor,
                 Event {
-                    action: action::AGGREGATE,
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
-                    payload: json!({"parent": {"sscc": sscc}, "children": children}),
+                    payload: AuditPayload::Aggregate(Packed {
+                        parent: ObjectRef::Container { sscc },
+                        children,
+                    }),
                     items: &ids,
                     containers: &[parent.id],
                 },
@@ -163,7 +194,7 @@ impl Baseline {
     }
 
     /// Setup only (untimed): cases onto a pallet.
-    pub fn palletise(&self, pallet: &str, cases: &[i64]) -> Result<(), String> {
+    pub fn palletise(&self, pallet: &str, cases: &[ContainerId]) -> Result<(), String> {
         let t = &self.tenant;
         let actor = self.actor();
         self.tx(|c| {
@@ -172,7 +203,7 @@ impl Baseline {
                 c,
                 &NewContainer {
                     sscc: pallet,
-                    tenant_id: &t.tenant_id,
+                    produced_by: &t.tenant_id,
                     owner_tenant_id: &t.tenant_id,
                     status: PENDING,
                     channel_id: Some(&t.channel_id),
@@ -185,14 +216,25 @@ impl Baseline {
             }
             let mut touched = cases.to_vec();
             touched.push(parent.id);
+            let children = db::containers::by_ids(c, cases)?
+                .into_iter()
+                .map(|case| {
+                    Ok(ObjectRef::Container {
+                        sscc: gs1(Sscc::parse(&case.sscc))?,
+                    })
+                })
+                .collect::<Result<_, ApiError>>()?;
+            let sscc = gs1(Sscc::parse(pallet))?;
             audit::record(
                 c,
                 &actor,
                 Event {
-                    action: action::AGGREGATE,
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
-                    payload: json!({"parent": {"sscc": pallet}, "children": cases}),
+                    payload: AuditPayload::Aggregate(Packed {
+                        parent: ObjectRef::Container { sscc },
+                        children,
+                    }),
                     items: &[],
                     containers: &touched,
                 },
@@ -208,7 +250,7 @@ impl Baseline {
         let actor = self.actor();
         self.tx(|c| {
             let now = db::now();
-            let ids: Vec<i64> = db::containers::by_ssccs(c, &[pallet])?
+            let ids: Vec<ContainerId> = db::containers::by_ssccs(c, &[pallet])?
                 .into_iter()
                 .map(|r| r.id)
                 .collect();
@@ -217,18 +259,23 @@ impl Baseline {
             }
             let (boxes, packs) = db::release::release_below(c, &ids, &[], now)?;
             let containers = [ids.as_slice(), &boxes].concat();
+            let payload = AuditPayload::Release(Released {
+                ssccs: vec![gs1(Sscc::parse(pallet))?],
+                trade_items: vec![],
+                released_packs: packs.len(),
+                released_containers: boxes.len() + 1,
+                status: Change {
+                    from: PENDING,
+                    to: Status::Released,
+                },
+            });
             audit::record(
                 c,
                 &actor,
                 Event {
-                    action: action::RELEASE,
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
-                    payload: json!({
-                        "ssccs": [pallet], "trade_items": [],
-                        "released_packs": packs.len(), "released_containers": boxes.len() + 1,
-                        "status": {"from": PENDING, "to": "released"},
-                    }),
+                    payload,
                     items: &packs,
                     containers: &containers,
                 },
@@ -244,20 +291,21 @@ impl Baseline {
 /// every pending pack, and PostgreSQL gets the keys as one array bind.
 fn update_children(
     c: &mut DbConn,
-    parent: i64,
-    product: &str,
+    parent: ContainerId,
+    product: &ProductId,
     serials: &[String],
     now: chrono::NaiveDateTime,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<ItemId>> {
     use diesel::sql_types::{Array, BigInt, Text, Timestamp};
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
-        id: i64,
+        id: ItemId,
     }
     let tail = format!(
-        "AND status = '{PENDING}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
-         RETURNING id"
+        "AND status = '{}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
+         RETURNING id",
+        PENDING.as_str()
     );
     let rows: Vec<Id> = match c {
         DbConn::Pg(pg) => diesel::sql_query(format!(

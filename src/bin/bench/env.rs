@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serialhub::db::{self, DbPool};
+use serialhub::ids::{ApiKeyId, ChannelId, ProductId, TenantId};
 
 /// A valid GTIN under the bench tenant's company prefix 4012345.
 pub const GTIN: &str = "04012345111118";
@@ -31,10 +32,10 @@ impl Db {
 /// Who writes: the tenant, its key, product and channel (shared by baseline and service).
 #[derive(Debug, Clone)]
 pub struct Tenant {
-    pub tenant_id: String,
-    pub api_key_id: String,
-    pub product_id: String,
-    pub channel_id: String,
+    pub tenant_id: TenantId,
+    pub api_key_id: ApiKeyId,
+    pub product_id: ProductId,
+    pub channel_id: ChannelId,
     pub channel_key: String,
 }
 
@@ -83,24 +84,25 @@ fn create_pg_database(admin_url: &str) -> Result<(String, String), String> {
 }
 
 fn seed(url: &str) -> Result<(Tenant, serialhub::admin::CreatedTenant), String> {
-    let mut conn = serialhub::admin::connect(url)?;
-    let created = serialhub::admin::create_tenant(&mut conn, "Bench Pharma", &[GCP.into()], None)?;
+    let mut conn = serialhub::admin::connect(url).map_err(|e| e.to_string())?;
+    let created = serialhub::admin::create_tenant(&mut conn, "Bench Pharma", &[GCP.into()], None)
+        .map_err(|e| e.to_string())?;
     let api_key_id = serialhub::db::api_keys::find_active_by_public(&mut conn, &created.api_key)
         .map_err(|e| e.to_string())?
         .ok_or("the new api key is missing")?
         .id;
     let now = db::now();
     let product = serialhub::db::products::ProductRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: created.tenant_id.clone(),
+        id: ProductId::generate(),
+        owner_tenant_id: created.id(),
         product_code: GTIN.into(),
         name: "Benchprofen 400 mg".into(),
         created_at: now,
     };
     serialhub::db::products::insert(&mut conn, &product).map_err(|e| e.to_string())?;
     let channel = serialhub::db::channels::ChannelRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: created.tenant_id.clone(),
+        id: ChannelId::generate(),
+        tenant_id: created.id(),
         name: "Bench line".into(),
         kind: "shopfloor".into(),
         source: "manufacturer_v2_api".into(),
@@ -111,7 +113,7 @@ fn seed(url: &str) -> Result<(Tenant, serialhub::admin::CreatedTenant), String> 
     serialhub::db::channels::insert(&mut conn, &channel).map_err(|e| e.to_string())?;
     Ok((
         Tenant {
-            tenant_id: created.tenant_id.clone(),
+            tenant_id: created.id(),
             api_key_id,
             product_id: product.id,
             channel_id: channel.id,
@@ -146,7 +148,7 @@ impl Env {
             }
         };
         let (tenant, created) = seed(&url)?;
-        let pool = db::build_pool(&url, 16)?;
+        let pool = db::build_pool(&url, 16).map_err(|e| e.to_string())?;
         let port = free_port()?;
         let log = std::fs::File::create(std::env::temp_dir().join(format!(
             "serialhub-bench-service-{}-{}.log",

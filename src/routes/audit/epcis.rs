@@ -1,24 +1,27 @@
 //! `GET /v1/epcis/events`: the caller's visible events as an EPCIS 2.0 JSON-LD document.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
+use actix_web::HttpResponse;
 use serde_json::Value;
 
 use super::{EventQuery, READ_ROLES};
 use crate::auth::Identity;
-use crate::db;
+use crate::db::{self, DbPool};
+use crate::domain::audit_payload::AuditPayload;
 use crate::domain::epcis::{document, to_epcis, AuditEvent};
+use crate::domain::lifecycle::DecommissionReason;
 use crate::error::ApiError;
-use crate::startup::State;
+use crate::http::read;
 
 pub async fn export(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     q: web::Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     id.require_any(&READ_ROLES)?;
     let viewer = id.tenant_id.clone();
     let q = q.into_inner();
-    let (rows, limit) = db::run(&state.pool, move |conn| {
+    let (rows, limit) = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let f = q.filter(c, &viewer)?;
             Ok((db::audit::visible_events(c, &f)?, f.limit))
@@ -28,13 +31,13 @@ pub async fn export(
     let events: Vec<Value> = rows
         .iter()
         .filter_map(|r| {
-            let payload: Value = serde_json::from_str(&r.payload).ok()?;
+            // A stored payload that does not have its action's shape has no EPCIS form.
+            let payload = AuditPayload::parse(&r.action, &r.payload)?;
             let occurred = crate::time::rfc3339(r.occurred_at);
             to_epcis(&AuditEvent {
-                action: &r.action,
                 occurred_at: &occurred,
                 hash: &r.hash,
-                reason: r.reason.as_deref(),
+                reason: r.reason.as_deref().and_then(DecommissionReason::parse),
                 payload: &payload,
             })
         })

@@ -1,26 +1,26 @@
 //! `GET /v1/audit/events` and `GET /v1/audit/verify`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde_json::json;
 
 use super::{event_view, EventQuery, READ_ROLES};
 use crate::audit::verify;
 use crate::auth::Identity;
-use crate::db;
+use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::routes::page::page_body;
-use crate::startup::State;
+use crate::http::page::page;
+use crate::http::{read, reply::Reply};
 
 /// Events the caller may see: those it performed, and those on its own goods (as MAH).
 pub async fn list(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     q: web::Query<EventQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let viewer = id.tenant_id.clone();
     let q = q.into_inner();
-    let (events, limit) = db::run(&state.pool, move |conn| {
+    let (events, limit) = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let f = q.filter(c, &viewer)?;
             Ok((db::audit::visible_events(c, &f)?, f.limit))
@@ -28,20 +28,20 @@ pub async fn list(
     })
     .await?;
     let views: Vec<_> = events.iter().map(event_view).collect();
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| v["id"].to_string())))
+    Ok(page(views, limit, |v| v["id"].to_string()))
 }
 
 /// Verifies the caller's own hash chain.
-pub async fn verify(state: State, id: Identity) -> Result<HttpResponse, ApiError> {
+pub async fn verify(pool: Data<DbPool>, id: Identity) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let tenant = id.tenant_id.clone();
-    let report = db::run(&state.pool, move |conn| {
+    let report = read(&pool, move |conn| {
         db::read_tx(conn, |c| Ok(verify::verify_chain(c, &tenant)?))
     })
     .await?;
-    let mut body = json!({"success": true, "valid": report.valid, "events": report.events, "head": report.head});
+    let mut body = json!({"valid": report.valid, "events": report.events, "head": report.head});
     if let Some(seq) = report.first_broken {
         body["first_broken"] = json!(seq);
     }
-    Ok(HttpResponse::Ok().json(body))
+    Ok(Reply::ok(body))
 }

@@ -9,7 +9,8 @@ use crate::auth::Role;
 use crate::db::{self, audit::EventFilter, audit::EventRow, DbConn};
 use crate::domain::gs1::{Gtin, Sscc};
 use crate::error::{ApiError, Detail};
-use crate::routes::page::PageQuery;
+use crate::http::page::PageQuery;
+use crate::ids::{ContainerId, ItemId, TenantId};
 
 mod epcis;
 mod events;
@@ -54,7 +55,7 @@ fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, Ap
 
 impl EventQuery {
     /// Checks the parameters and resolves `object` to row ids (inside the caller's transaction).
-    pub fn filter(&self, conn: &mut DbConn, viewer: &str) -> Result<EventFilter, ApiError> {
+    pub fn filter(&self, conn: &mut DbConn, viewer: &TenantId) -> Result<EventFilter, ApiError> {
         let limit = PageQuery {
             limit: self.limit,
             after: None,
@@ -73,13 +74,11 @@ impl EventQuery {
             })
             .transpose()?;
         let mut f = EventFilter {
-            viewer: viewer.to_string(),
             action: self.action.clone(),
             from: time_param("from", self.from.as_deref())?,
             to: time_param("to", self.to.as_deref())?,
             after_id,
-            limit,
-            ..Default::default()
+            ..EventFilter::visible_to(viewer.clone(), limit)
         };
         if let Some(object) = &self.object {
             let bad =
@@ -125,20 +124,18 @@ pub fn event_view(e: &EventRow) -> Value {
 /// History of one object for the lookups: its events in order, as far as the viewer may see.
 pub fn history(
     conn: &mut DbConn,
-    viewer: &str,
-    item: Option<i64>,
-    container: Option<i64>,
+    viewer: &TenantId,
+    item: Option<ItemId>,
+    container: Option<ContainerId>,
 ) -> Result<Vec<Value>, ApiError> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
         let f = EventFilter {
-            viewer: viewer.to_string(),
             item_ids: item.map(|i| vec![i]),
             container_ids: container.map(|c| vec![c]),
             after_id: after,
-            limit: 1000,
-            ..Default::default()
+            ..EventFilter::visible_to(viewer.clone(), 1000)
         };
         let page = db::audit::visible_events(conn, &f)?;
         let full = page.len() == 1000;

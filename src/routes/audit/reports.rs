@@ -1,15 +1,15 @@
 //! `GET /v1/reports/batch?product_code=&batch=`: batch reconciliation for the brand owner.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::READ_ROLES;
 use crate::auth::Identity;
-use crate::db;
+use crate::db::{self, DbPool};
 use crate::domain::gs1::{Batch, Gtin};
 use crate::error::{ApiError, Detail, ErrorType};
-use crate::startup::State;
+use crate::http::{read, reply::Reply};
 
 #[derive(Deserialize)]
 pub struct BatchQuery {
@@ -18,10 +18,10 @@ pub struct BatchQuery {
 }
 
 pub async fn batch(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     q: web::Query<BatchQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let gtin = Gtin::parse(&q.product_code).map_err(|e| {
         ApiError::validation(
@@ -34,7 +34,7 @@ pub async fn batch(
     })?;
     let owner = id.tenant_id.clone();
     let (code, b) = (gtin.to_string(), batch.to_string());
-    let counts = db::run(&state.pool, move |conn| {
+    let counts = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let product = db::products::find_owned(c, &owner, &code)?.ok_or_else(|| {
                 ApiError::new(ErrorType::Product, format!("Product {code} does not exist"))
@@ -45,8 +45,7 @@ pub async fn batch(
     .await?;
     let decommissioned: i64 = counts.by_reason.values().sum();
     let commissioned = counts.pending + counts.released + decommissioned;
-    Ok(HttpResponse::Ok().json(json!({
-        "success": true,
+    Ok(Reply::ok(json!({
         "product_code": gtin,
         "batch": batch,
         "commissioned": commissioned,

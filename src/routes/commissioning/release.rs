@@ -1,19 +1,20 @@
 //! `POST /v1/commissioning/release_to_market`.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::web::Data;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::RELEASE_ROLES;
-use crate::auth::Identity;
-use crate::domain::trade_item::{parse_ssccs, parse_trade_items, Problems, TradeItemInput};
+use crate::config::Settings;
+use crate::db::DbPool;
+use crate::domain::problems::Problems;
+use crate::domain::trade_item::{parse_ssccs, parse_trade_items, TradeItemInput};
 use crate::error::ApiError;
-use crate::idempotency::run_write;
-use crate::routes::body::JsonBody;
+use crate::http::body::JsonBody;
+use crate::http::reply::Reply;
+use crate::http::write::Write;
 use crate::routes::manufacturer_v2::check_count;
-use crate::startup::State;
-use crate::workflows::{release, Actor};
+use crate::workflows::release;
 
 #[derive(Deserialize)]
 pub struct ReleaseBody {
@@ -23,17 +24,17 @@ pub struct ReleaseBody {
     trade_items: Vec<TradeItemInput>,
 }
 
+/// `POST /v1/commissioning/release_to_market`.
 pub async fn release(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    body: JsonBody<ReleaseBody>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&RELEASE_ROLES)?;
-    let b = &body.value;
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<ReleaseBody>>,
+) -> Result<Reply, ApiError> {
+    write.require_any(&RELEASE_ROLES)?;
+    let b = &write.body.value;
     check_count(
         b.ssccs.len() + b.trade_items.len(),
-        state.settings.max_items,
+        settings.max_items,
         "ssccs and trade_items",
     )?;
     let mut p = Problems::default();
@@ -45,13 +46,13 @@ pub async fn release(
     if !p.is_empty() {
         return Err(ApiError::validation("Invalid release request", p.0));
     }
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let r = release::release(conn, &actor, &ssccs, &packs)?;
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "Released to market", "released": r.packs, "containers": r.containers}),
-        ))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            let r = release::release(conn, actor, &ssccs, &packs)?;
+            Ok(Reply::ok(
+                json!({"message": "Released to market", "released": r.packs,
+                                "containers": r.containers}),
+            ))
+        })
+        .await
 }

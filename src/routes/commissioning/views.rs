@@ -2,17 +2,19 @@
 
 use std::collections::HashMap;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::READ_ROLES;
 use crate::auth::Identity;
-use crate::db::{self, commissioning::PendingFilter, DbConn};
+use crate::db::{self, commissioning::PendingFilter, DbConn, DbPool};
 use crate::domain::gs1::{Batch, Gtin};
+use crate::domain::problems::Problems;
 use crate::error::{ApiError, Detail};
-use crate::routes::page::{page_body, PageQuery};
-use crate::startup::State;
+use crate::http::page::{page, PageQuery};
+use crate::http::{read, reply::Reply};
+use crate::ids::{ContainerId, ItemId, TenantId};
 
 #[derive(Deserialize)]
 pub struct ViewQuery {
@@ -28,7 +30,7 @@ pub struct ViewQuery {
 
 impl ViewQuery {
     fn page(&self) -> Result<(i64, Option<i64>), ApiError> {
-        let limit = crate::routes::page::PageQuery {
+        let limit = PageQuery {
             limit: self.limit,
             after: None,
         }
@@ -45,43 +47,45 @@ impl ViewQuery {
         Ok((limit, after))
     }
 
-    fn gtin(&self) -> Result<Option<Gtin>, ApiError> {
-        self.product_code
-            .as_deref()
-            .map(|c| {
-                Gtin::parse(c).map_err(|e| {
-                    ApiError::validation(
-                        "Invalid product_code",
-                        vec![Detail::at("product_code", e.to_string())],
-                    )
-                })
-            })
-            .transpose()
-    }
-
-    /// The filters other than the product, checked: a batch as GS1 allows it, a tenant id as a
-    /// UUID. A well-formed value that matches nothing simply yields an empty list.
-    fn filter(&self) -> Result<PendingFilter, ApiError> {
-        let mut details = Vec::new();
-        if let Some(b) = &self.batch {
-            if let Err(e) = Batch::parse(b) {
-                details.push(Detail::at("batch", e.to_string()));
-            }
+    /// The filters, checked, every offending parameter named: a GTIN, a batch as GS1 allows it,
+    /// a tenant id as a UUID. A well-formed value that matches nothing simply yields an empty
+    /// list. The product is still a GTIN here; [`resolve`] finds the owner's product id.
+    fn filter(&self) -> Result<(Option<Gtin>, PendingFilter), ApiError> {
+        let mut p = Problems::default();
+        let gtin = match self.product_code.as_deref() {
+            Some(c) => p.check("product_code", Gtin::parse(c)),
+            None => None,
+        };
+        let batch = match self.batch.as_deref() {
+            Some(b) => p.check("batch", Batch::parse(b)),
+            None => None,
+        };
+        let produced_by = match self.produced_by.as_deref() {
+            Some(t) => p.check(
+                "produced_by",
+                TenantId::parse_uuid(t).ok_or("not a tenant id (UUID)"),
+            ),
+            None => None,
+        };
+        if !p.is_empty() {
+            // A bad GTIN alone keeps the answer the view gave before it had other filters.
+            let only_gtin =
+                p.0.iter()
+                    .all(|d| d.path.as_deref() == Some("product_code"));
+            let message = if only_gtin {
+                "Invalid product_code"
+            } else {
+                "Invalid filter"
+            };
+            return Err(ApiError::validation(message, p.0));
         }
-        if let Some(t) = &self.produced_by {
-            if uuid::Uuid::parse_str(t).is_err() {
-                details.push(Detail::at("produced_by", "not a tenant id (UUID)"));
-            }
-        }
-        if !details.is_empty() {
-            return Err(ApiError::validation("Invalid filter", details));
-        }
-        Ok(PendingFilter {
+        let filter = PendingFilter {
             product_id: None,
-            batch: self.batch.clone(),
-            produced_by: self.produced_by.clone(),
+            batch,
+            produced_by,
             loose: self.loose,
-        })
+        };
+        Ok((gtin, filter))
     }
 }
 
@@ -89,7 +93,7 @@ impl ViewQuery {
 /// no such product, which simply yields an empty list.
 fn resolve(
     conn: &mut DbConn,
-    owner: &str,
+    owner: &TenantId,
     gtin: Option<&Gtin>,
     mut f: PendingFilter,
 ) -> Result<Option<PendingFilter>, ApiError> {
@@ -102,31 +106,35 @@ fn resolve(
     Ok(Some(f))
 }
 
+/// `{"tenant_id", "name"}` of every producer on a page, read in one statement.
 fn tenant_names(
     conn: &mut DbConn,
-    ids: impl IntoIterator<Item = String>,
-) -> Result<HashMap<String, Value>, ApiError> {
-    let mut out = HashMap::new();
-    for id in ids {
-        if !out.contains_key(&id) {
-            let name = db::tenants::find(conn, &id)?.map(|t| t.name);
-            out.insert(id.clone(), json!({"tenant_id": id, "name": name}));
-        }
-    }
-    Ok(out)
+    ids: impl IntoIterator<Item = TenantId>,
+) -> Result<HashMap<TenantId, Value>, ApiError> {
+    let mut ids: Vec<TenantId> = ids.into_iter().collect();
+    ids.sort();
+    ids.dedup();
+    let names = db::tenants::names(conn, &ids)?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let view = json!({"tenant_id": id, "name": names.get(&id)});
+            (id, view)
+        })
+        .collect())
 }
 
 /// `GET /v1/commissioning/products?limit=&after=`; cursor = product code.
 pub async fn products(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+    page_q: web::Query<PageQuery>,
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
-    let limit = page.limit()?;
-    let after = page.after.clone();
+    let limit = page_q.limit()?;
+    let after = page_q.after.clone();
     let owner = id.tenant_id.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = read(&pool, move |conn| {
         Ok(db::commissioning::product_counts(
             conn,
             &owner,
@@ -139,41 +147,41 @@ pub async fn products(
         .into_iter()
         .map(|r| json!({"product_code": r.product_code, "product_code_schema": "GTIN", "name": r.name, "pending_items": r.pending_items}))
         .collect();
-    Ok(HttpResponse::Ok().json(page_body(items, limit, |v| {
+    Ok(page(items, limit, |v| {
         v["product_code"].as_str().unwrap_or_default().to_string()
-    })))
+    }))
 }
 
 /// `GET /v1/commissioning/containers?product_code=&batch=&produced_by=`.
 pub async fn containers(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     q: web::Query<ViewQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let (limit, after) = q.page()?;
-    let gtin = q.gtin()?;
-    let filter = q.filter()?;
+    let (gtin, filter) = q.filter()?;
     let owner = id.tenant_id.clone();
-    let views = db::run(&state.pool, move |conn| {
+    let views = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
+            let after = after.map(ContainerId::from_db);
             let rows = match resolve(c, &owner, gtin.as_ref(), filter)? {
                 None => Vec::new(),
                 Some(f) => db::commissioning::pending_containers(c, &owner, &f, after, limit)?,
             };
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let mut counts: HashMap<i64, i64> = HashMap::new();
+            let ids: Vec<ContainerId> = rows.iter().map(|r| r.id).collect();
+            let mut counts: HashMap<ContainerId, i64> = HashMap::new();
             for (cid, n) in db::commissioning::child_counts(c, &ids)? {
                 *counts.entry(cid).or_default() += n;
             }
             // One query for the whole page's parents, not one per row.
-            let pids: Vec<i64> = rows.iter().filter_map(|r| r.parent_container_id).collect();
-            let parents: HashMap<i64, String> = db::containers::by_ids(c, &pids)?
+            let pids: Vec<ContainerId> = rows.iter().filter_map(|r| r.parent_container_id).collect();
+            let parents: HashMap<ContainerId, String> = db::containers::by_ids(c, &pids)?
                 .into_iter()
                 .map(|p| (p.id, p.sscc))
                 .collect();
-            let names = tenant_names(c, rows.iter().map(|r| r.tenant_id.clone()))?;
-            let mut contents: HashMap<i64, Vec<Value>> = HashMap::new();
+            let names = tenant_names(c, rows.iter().map(|r| r.produced_by.clone()))?;
+            let mut contents: HashMap<ContainerId, Vec<Value>> = HashMap::new();
             for k in db::commissioning::contents(c, &ids)? {
                 contents.entry(k.container_id).or_default().push(json!({
                     "product_code": k.product_code,
@@ -192,7 +200,7 @@ pub async fn containers(
                         "parent": r.parent_container_id.and_then(|p| parents.get(&p)).map(|s| json!({"sscc": s})),
                         "child_count": counts.get(&r.id).copied().unwrap_or(0),
                         "contents": contents.remove(&r.id).unwrap_or_default(),
-                        "produced_by": names[&r.tenant_id],
+                        "produced_by": names[&r.produced_by],
                         "created_at": crate::time::rfc3339(r.created_at),
                     })
                 })
@@ -200,22 +208,22 @@ pub async fn containers(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| v["id"].to_string())))
+    Ok(page(views, limit, |v| v["id"].to_string()))
 }
 
 /// `GET /v1/commissioning/items?product_code=&batch=&produced_by=&loose=`.
 pub async fn items(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     q: web::Query<ViewQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let (limit, after) = q.page()?;
-    let gtin = q.gtin()?;
-    let filter = q.filter()?;
+    let (gtin, filter) = q.filter()?;
     let owner = id.tenant_id.clone();
-    let views = db::run(&state.pool, move |conn| {
+    let views = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
+            let after = after.map(ItemId::from_db);
             let rows = match resolve(c, &owner, gtin.as_ref(), filter)? {
                 None => Vec::new(),
                 Some(f) => db::commissioning::pending_items(c, &owner, &f, after, limit)?,
@@ -240,5 +248,5 @@ pub async fn items(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| v["id"].to_string())))
+    Ok(page(views, limit, |v| v["id"].to_string()))
 }

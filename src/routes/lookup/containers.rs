@@ -2,25 +2,26 @@
 
 use std::collections::HashMap;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde_json::{json, Value};
 
 use super::{produced_by, READ_ROLES};
 use crate::auth::Identity;
-use crate::db::{self, containers::ContainerRow, hierarchy::TreePack};
+use crate::db::{self, containers::ContainerRow, hierarchy::TreePack, DbPool};
 use crate::domain::gs1::Sscc;
 use crate::error::ApiError;
-use crate::startup::State;
+use crate::http::{read, reply::Reply};
+use crate::ids::{ContainerId, ItemId};
 
 pub async fn show(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let sscc = Sscc::parse(&path.into_inner()).map_err(|_| ApiError::not_found("Container"))?;
     let tenant = id.tenant_id.clone();
-    let body = db::run(&state.pool, move |conn| {
+    let body = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let root = db::containers::find(c, sscc.as_str())?
                 .filter(|r| r.owner_tenant_id == tenant)
@@ -32,11 +33,10 @@ pub async fn show(
             let (boxes, packs) = db::hierarchy::below(c, root.id)?;
             let tree = Tree::new(boxes, packs);
             Ok(json!({
-                "success": true,
                 "sscc": root.sscc,
                 "status": root.status,
                 "parent": parent,
-                "produced_by": produced_by(c, &root.tenant_id)?,
+                "produced_by": produced_by(c, &root.produced_by)?,
                 "created_at": crate::time::rfc3339(root.created_at),
                 "pack_count": tree.packs.len(),
                 "history": crate::routes::audit::history(c, &tenant, None, Some(root.id))?,
@@ -45,15 +45,15 @@ pub async fn show(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(Reply::ok(body))
 }
 
 /// The hierarchy below a container, indexed by parent for building the nested JSON.
 struct Tree {
     packs: Vec<TreePack>,
-    boxes_in: HashMap<i64, Vec<ContainerRow>>,
-    packs_in_box: HashMap<i64, Vec<usize>>,
-    packs_in_pack: HashMap<i64, Vec<usize>>,
+    boxes_in: HashMap<ContainerId, Vec<ContainerRow>>,
+    packs_in_box: HashMap<ContainerId, Vec<usize>>,
+    packs_in_pack: HashMap<ItemId, Vec<usize>>,
 }
 
 impl Tree {
@@ -61,7 +61,7 @@ impl Tree {
         packs.sort_by(|a, b| {
             (&a.product_code, &a.serial_number).cmp(&(&b.product_code, &b.serial_number))
         });
-        let mut boxes_in: HashMap<i64, Vec<ContainerRow>> = HashMap::new();
+        let mut boxes_in: HashMap<ContainerId, Vec<ContainerRow>> = HashMap::new();
         for b in boxes {
             if let Some(p) = b.parent_container_id {
                 boxes_in.entry(p).or_default().push(b);
@@ -70,8 +70,8 @@ impl Tree {
         for v in boxes_in.values_mut() {
             v.sort_by(|a, b| a.sscc.cmp(&b.sscc));
         }
-        let mut packs_in_box: HashMap<i64, Vec<usize>> = HashMap::new();
-        let mut packs_in_pack: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut packs_in_box: HashMap<ContainerId, Vec<usize>> = HashMap::new();
+        let mut packs_in_pack: HashMap<ItemId, Vec<usize>> = HashMap::new();
         for (i, p) in packs.iter().enumerate() {
             match (p.parent_container_id, p.parent_item_id) {
                 (Some(c), _) => packs_in_box.entry(c).or_default().push(i),
@@ -87,7 +87,7 @@ impl Tree {
         }
     }
 
-    fn container_children(&self, id: i64) -> Vec<Value> {
+    fn container_children(&self, id: ContainerId) -> Vec<Value> {
         let mut out = Vec::new();
         for b in self.boxes_in.get(&id).into_iter().flatten() {
             out.push(json!({"type": "container", "sscc": b.sscc, "status": b.status, "children": self.container_children(b.id)}));

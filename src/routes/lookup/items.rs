@@ -1,25 +1,26 @@
 //! `GET /v1/items/{product_code}/{serial_number}`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web::{self, Data};
 use serde_json::{json, Value};
 
 use super::{produced_by, READ_ROLES};
 use crate::auth::Identity;
-use crate::db::{self, items::ItemRow, DbConn};
+use crate::db::{self, items::ItemRow, DbConn, DbPool};
 use crate::domain::gs1::Gtin;
 use crate::error::ApiError;
-use crate::startup::State;
+use crate::http::{read, reply::Reply};
+use crate::ids::TenantId;
 
 pub async fn show(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let (code, serial) = path.into_inner();
     let gtin = Gtin::parse(&code).map_err(|_| ApiError::not_found("Item"))?;
     let tenant = id.tenant_id.clone();
-    let body = db::run(&state.pool, move |conn| {
+    let body = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let product = db::products::find_owned(c, &tenant, gtin.as_str())?
                 .ok_or_else(|| ApiError::not_found("Item"))?;
@@ -29,18 +30,17 @@ pub async fn show(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(Reply::ok(body))
 }
 
 fn pack_body(
     conn: &mut DbConn,
-    viewer: &str,
+    viewer: &TenantId,
     product_code: &str,
     item: &ItemRow,
 ) -> Result<Value, ApiError> {
     let ancestors = ancestors(conn, item)?;
     Ok(json!({
-        "success": true,
         "product_code": product_code,
         "serial_number": item.serial_number,
         "status": item.status,
@@ -68,7 +68,7 @@ fn ancestors(conn: &mut DbConn, item: &ItemRow) -> Result<Vec<Value>, ApiError> 
         let Some(row) = db::items::by_id(conn, id)? else {
             break;
         };
-        let product = db::products::by_ids(conn, &[row.product_id.as_str()])?;
+        let product = db::products::by_ids(conn, std::slice::from_ref(&row.product_id))?;
         let code = product
             .first()
             .map(|p| p.product_code.clone())

@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `{"tenant_id", "name"}` of a producing tenant.
 pub fn produced_by(
     conn: &mut crate::db::DbConn,
-    tenant_id: &str,
+    tenant_id: &crate::ids::TenantId,
 ) -> Result<serde_json::Value, crate::error::ApiError> {
     let name = crate::db::tenants::find(conn, tenant_id)?.map(|t| t.name);
     Ok(serde_json::json!({"tenant_id": tenant_id, "name": name}))

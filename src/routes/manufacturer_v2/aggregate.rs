@@ -1,21 +1,21 @@
 //! The six `/aggregate/*` endpoints (the seed document's request and response shapes).
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::web::Data;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{actor, check_count};
-use crate::auth::{ChannelCtx, Identity};
+use super::check_count;
+use crate::config::Settings;
+use crate::db::DbPool;
 use crate::domain::gs1::Sscc;
+use crate::domain::problems::Problems;
 use crate::domain::trade_item::{
-    parse_ssccs, parse_trade_item, parse_trade_items, Problems, SsccAt, TradeItemInput,
-    TradeItemRef,
+    parse_ssccs, parse_trade_item, parse_trade_items, SsccAt, TradeItemInput, TradeItemRef,
 };
 use crate::error::ApiError;
-use crate::idempotency::run_write;
-use crate::routes::body::JsonBody;
-use crate::startup::State;
+use crate::http::body::JsonBody;
+use crate::http::reply::Reply;
+use crate::http::write::Write;
 use crate::workflows::{aggregate, disaggregate};
 
 #[derive(Deserialize)]
@@ -116,124 +116,100 @@ fn parse_containers_body(
     }
 }
 
-fn done(message: &str, count: usize) -> Result<(StatusCode, serde_json::Value), ApiError> {
-    Ok((
-        StatusCode::OK,
-        json!({"success": true, "message": message, "count": count}),
-    ))
+fn done(message: &str, count: usize) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(json!({"message": message, "count": count})))
 }
 
 /// `POST /aggregate/container`: packs onto an SSCC.
 pub async fn on_container(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    ch: ChannelCtx,
-    body: JsonBody<ContainerBody>,
-) -> Result<HttpResponse, ApiError> {
-    let (parent, children) = parse_container_body(&body.value, state.settings.max_items, true)?;
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<ContainerBody>>,
+) -> Result<Reply, ApiError> {
+    let (parent, children) = parse_container_body(&write.body.value, settings.max_items, true)?;
     let children = children.unwrap_or_default();
-    let actor = actor(&req, &id, &ch);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        aggregate::packs_on_container(conn, &actor, &parent, &children)?;
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "Aggregated on container"}),
-        ))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            aggregate::packs_on_container(conn, actor, &parent, &children)?;
+            Ok(Reply::message("Aggregated on container"))
+        })
+        .await
 }
 
 /// `DELETE /aggregate/container`: the listed packs, or all, out of an SSCC.
 pub async fn off_container(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    ch: ChannelCtx,
-    body: JsonBody<ContainerBody>,
-) -> Result<HttpResponse, ApiError> {
-    let (parent, children) = parse_container_body(&body.value, state.settings.max_items, false)?;
-    let actor = actor(&req, &id, &ch);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let n = disaggregate::packs_from_container(conn, &actor, &parent, children.as_deref())?;
-        done("Disaggregated from container", n)
-    })
-    .await
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<ContainerBody>>,
+) -> Result<Reply, ApiError> {
+    let (parent, children) = parse_container_body(&write.body.value, settings.max_items, false)?;
+    write
+        .run(&pool, move |conn, actor| {
+            let n = disaggregate::packs_from_container(conn, actor, &parent, children.as_deref())?;
+            done("Disaggregated from container", n)
+        })
+        .await
 }
 
 /// `POST /aggregate/trade_item`: packs into a bundle pack.
 pub async fn on_trade_item(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    ch: ChannelCtx,
-    body: JsonBody<TradeItemBody>,
-) -> Result<HttpResponse, ApiError> {
-    let (parent, children) = parse_trade_item_body(&body.value, state.settings.max_items, true)?;
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<TradeItemBody>>,
+) -> Result<Reply, ApiError> {
+    let (parent, children) = parse_trade_item_body(&write.body.value, settings.max_items, true)?;
     let children = children.unwrap_or_default();
-    let actor = actor(&req, &id, &ch);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        aggregate::packs_in_pack(conn, &actor, &parent, &children)?;
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "Aggregated on trade item"}),
-        ))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            aggregate::packs_in_pack(conn, actor, &parent, &children)?;
+            Ok(Reply::message("Aggregated on trade item"))
+        })
+        .await
 }
 
 /// `DELETE /aggregate/trade_item`.
 pub async fn off_trade_item(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    ch: ChannelCtx,
-    body: JsonBody<TradeItemBody>,
-) -> Result<HttpResponse, ApiError> {
-    let (parent, children) = parse_trade_item_body(&body.value, state.settings.max_items, false)?;
-    let actor = actor(&req, &id, &ch);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let n = disaggregate::packs_from_pack(conn, &actor, &parent, children.as_deref())?;
-        done("Disaggregated from trade item", n)
-    })
-    .await
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<TradeItemBody>>,
+) -> Result<Reply, ApiError> {
+    let (parent, children) = parse_trade_item_body(&write.body.value, settings.max_items, false)?;
+    write
+        .run(&pool, move |conn, actor| {
+            let n = disaggregate::packs_from_pack(conn, actor, &parent, children.as_deref())?;
+            done("Disaggregated from trade item", n)
+        })
+        .await
 }
 
 /// `POST /aggregate/containers`: cases onto a pallet.
 pub async fn containers_on(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    ch: ChannelCtx,
-    body: JsonBody<ContainersBody>,
-) -> Result<HttpResponse, ApiError> {
-    let (parent, children) = parse_containers_body(&body.value, state.settings.max_items, true)?;
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<ContainersBody>>,
+) -> Result<Reply, ApiError> {
+    let (parent, children) = parse_containers_body(&write.body.value, settings.max_items, true)?;
     let children = children.unwrap_or_default();
-    let actor = actor(&req, &id, &ch);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        aggregate::containers_on_container(conn, &actor, &parent, &children)?;
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "Aggregated on container"}),
-        ))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            aggregate::containers_on_container(conn, actor, &parent, &children)?;
+            Ok(Reply::message("Aggregated on container"))
+        })
+        .await
 }
 
 /// `DELETE /aggregate/containers`.
 pub async fn containers_off(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    ch: ChannelCtx,
-    body: JsonBody<ContainersBody>,
-) -> Result<HttpResponse, ApiError> {
-    let (parent, children) = parse_containers_body(&body.value, state.settings.max_items, false)?;
-    let actor = actor(&req, &id, &ch);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let n =
-            disaggregate::containers_from_container(conn, &actor, &parent, children.as_deref())?;
-        done("Disaggregated from container", n)
-    })
-    .await
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<ContainersBody>>,
+) -> Result<Reply, ApiError> {
+    let (parent, children) = parse_containers_body(&write.body.value, settings.max_items, false)?;
+    write
+        .run(&pool, move |conn, actor| {
+            let n =
+                disaggregate::containers_from_container(conn, actor, &parent, children.as_deref())?;
+            done("Disaggregated from container", n)
+        })
+        .await
 }

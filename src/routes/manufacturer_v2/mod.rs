@@ -7,10 +7,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, Error};
 
-use crate::auth::extract::authenticate_with_channel;
-use crate::auth::{ChannelCtx, Identity, Role};
+use crate::auth::Role;
 use crate::error::{ApiError, ErrorType};
-use crate::workflows::Actor;
+use crate::http::identity::authenticate_with_channel;
 
 mod aggregate;
 mod serials;
@@ -70,11 +69,6 @@ async fn channel_guard(
         // Answer here, as a response, so the outer layers still add x-request-id.
         Err(e) => Ok(req.error_response(e).map_into_right_body()),
     }
-}
-
-/// The acting identity of a Manufacturer V2 request (token and channel already checked).
-pub fn actor(req: &actix_web::HttpRequest, id: &Identity, channel: &ChannelCtx) -> Actor {
-    Actor::new(req, id, Some(channel))
 }
 
 /// More items than the configured maximum in one request: 413, nothing written.

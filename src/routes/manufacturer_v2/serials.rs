@@ -1,19 +1,20 @@
 //! `POST /serials/commission` and `POST /serials/decommission`.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::web::Data;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{actor, check_count};
-use crate::auth::{ChannelCtx, Identity};
+use super::check_count;
+use crate::config::Settings;
+use crate::db::DbPool;
 use crate::domain::gs1::{Batch, Expiry, Gtin};
 use crate::domain::lifecycle::DecommissionReason;
-use crate::domain::trade_item::{check_schema, parse_serials, Problems};
+use crate::domain::problems::Problems;
+use crate::domain::trade_item::{check_schema, parse_serials};
 use crate::error::ApiError;
-use crate::idempotency::run_write;
-use crate::routes::body::JsonBody;
-use crate::startup::State;
+use crate::http::body::JsonBody;
+use crate::http::reply::Reply;
+use crate::http::write::Write;
 use crate::workflows::commission::{self, Commission};
 use crate::workflows::decommission::{self, Decommission};
 
@@ -24,8 +25,10 @@ pub struct CommissionBody {
     batch: String,
     expiry_date: String,
     serial_numbers: Vec<String>,
-    #[allow(dead_code)]
-    order_id: Option<String>,
+    /// Accepted and not used until packaging orders exist (docs/api.md); read so that a value
+    /// that is not a string is still refused.
+    #[serde(rename = "order_id")]
+    _order_id: Option<String>,
 }
 
 fn parse_commission(b: &CommissionBody) -> Result<Commission, ApiError> {
@@ -49,28 +52,27 @@ fn parse_commission(b: &CommissionBody) -> Result<Commission, ApiError> {
     }
 }
 
+/// `POST /serials/commission`.
 pub async fn commission(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    channel: ChannelCtx,
-    body: JsonBody<CommissionBody>,
-) -> Result<HttpResponse, ApiError> {
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<CommissionBody>>,
+) -> Result<Reply, ApiError> {
+    let body = &write.body.value;
     check_count(
-        body.value.serial_numbers.len(),
-        state.settings.max_items,
+        body.serial_numbers.len(),
+        settings.max_items,
         "serial_numbers",
     )?;
-    let cmd = parse_commission(&body.value)?;
-    let actor = actor(&req, &id, &channel);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let count = commission::commission(conn, &actor, &cmd)?;
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "Serials commissioned", "count": count}),
-        ))
-    })
-    .await
+    let cmd = parse_commission(body)?;
+    write
+        .run(&pool, move |conn, actor| {
+            let count = commission::commission(conn, actor, &cmd)?;
+            Ok(Reply::ok(
+                json!({"message": "Serials commissioned", "count": count}),
+            ))
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -104,26 +106,25 @@ fn parse_decommission(b: &DecommissionBody) -> Result<Decommission, ApiError> {
     }
 }
 
+/// `POST /serials/decommission`.
 pub async fn decommission(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    channel: ChannelCtx,
-    body: JsonBody<DecommissionBody>,
-) -> Result<HttpResponse, ApiError> {
+    pool: Data<DbPool>,
+    settings: Data<Settings>,
+    write: Write<JsonBody<DecommissionBody>>,
+) -> Result<Reply, ApiError> {
+    let body = &write.body.value;
     check_count(
-        body.value.serial_numbers.len(),
-        state.settings.max_items,
+        body.serial_numbers.len(),
+        settings.max_items,
         "serial_numbers",
     )?;
-    let cmd = parse_decommission(&body.value)?;
-    let actor = actor(&req, &id, &channel);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let count = decommission::decommission(conn, &actor, &cmd)?;
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "Serials decommissioned", "count": count}),
-        ))
-    })
-    .await
+    let cmd = parse_decommission(body)?;
+    write
+        .run(&pool, move |conn, actor| {
+            let count = decommission::decommission(conn, actor, &cmd)?;
+            Ok(Reply::ok(
+                json!({"message": "Serials decommissioned", "count": count}),
+            ))
+        })
+        .await
 }

@@ -1,21 +1,23 @@
 //! API keys of the caller's tenant, and their static tokens.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::{self, Data};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::audit::{self, action};
+use crate::audit;
 use crate::auth::password;
-use crate::auth::tokens::{Claims, TokenKind};
+use crate::auth::tokens::{Claims, KeyRing, TokenKind};
 use crate::auth::{Identity, Role, Roles};
-use crate::db::{self, api_keys::ApiKeyRow};
+use crate::db::{self, api_keys::ApiKeyRow, DbPool};
+use crate::domain::audit_payload::{
+    ApiKeyCreated, ApiKeyRevoked, AuditPayload, StaticTokenIssued, StaticTokenRevoked,
+};
 use crate::error::{ApiError, Detail};
-use crate::idempotency::run_write;
-use crate::routes::body::JsonBody;
-use crate::routes::page::{page_body, PageQuery};
-use crate::startup::State;
-use crate::workflows::Actor;
+use crate::http::body::JsonBody;
+use crate::http::page::{page, PageQuery};
+use crate::http::write::Write;
+use crate::http::{read, reply::Reply};
+use crate::ids::{ApiKeyId, TenantId};
 
 pub const MIN_SECRET_LEN: usize = 12;
 
@@ -29,7 +31,7 @@ pub struct CreateKey {
 /// The public view of a key: never the secret or its hash.
 #[derive(Serialize)]
 struct KeyView {
-    id: String,
+    id: ApiKeyId,
     api_key: String,
     name: String,
     roles: Vec<&'static str>,
@@ -88,174 +90,168 @@ fn validate(req: &CreateKey) -> Result<Roles, ApiError> {
 
 /// `POST /v1/tenant/api_keys`. A generated secret is returned once and never again.
 pub async fn create(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    body: JsonBody<CreateKey>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let roles = validate(&body.value)?;
-    let generated = body.value.api_secret.is_none();
+    pool: Data<DbPool>,
+    write: Write<JsonBody<CreateKey>>,
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let body = &write.body.value;
+    let roles = validate(body)?;
+    let generated = body.api_secret.is_none();
     let secret = body
-        .value
         .api_secret
         .clone()
         .unwrap_or_else(|| password::random_token(40));
     let to_hash = secret.clone();
     let secret_hash = web::block(move || password::hash_secret(&to_hash))
         .await
-        .map_err(|_| ApiError::internal())?;
+        .map_err(ApiError::internal)?;
     let row = ApiKeyRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: id.tenant_id.clone(),
+        id: ApiKeyId::generate(),
+        tenant_id: write.identity.tenant_id.clone(),
         api_key: password::random_token(32),
-        name: body.value.name.trim().to_string(),
+        name: body.name.trim().to_string(),
         roles: roles.to_stored(),
         secret_hash,
         static_token_id: None,
         created_at: db::now(),
         revoked_at: None,
     };
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        db::api_keys::insert(conn, &row)?;
-        let payload = json!({"api_key_id": row.id, "name": row.name, "roles": Roles::from_stored(&row.roles).names()});
-        audit::record_admin(conn, &actor, action::API_KEY_CREATE, payload)?;
-        let mut view =
-            serde_json::to_value(KeyView::from(row)).map_err(|_| ApiError::internal())?;
-        view["success"] = json!(true);
-        if generated {
-            view["api_secret"] = json!(secret);
-        }
-        Ok((StatusCode::CREATED, view))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            db::api_keys::insert(conn, &row)?;
+            let roles = Roles::from_stored(&row.roles).names();
+            let payload = AuditPayload::ApiKeyCreate(ApiKeyCreated {
+                api_key_id: row.id.clone(),
+                name: row.name.clone(),
+                roles: roles.into_iter().map(String::from).collect(),
+            });
+            audit::record_admin(conn, actor, payload)?;
+            let mut reply = Reply::created(KeyView::from(row.clone()));
+            if generated {
+                reply.body["api_secret"] = json!(secret);
+            }
+            Ok(reply)
+        })
+        .await
 }
 
 /// `GET /v1/tenant/api_keys`.
 pub async fn list(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<Reply, ApiError> {
     id.require_any(&[Role::Admin])?;
-    let limit = page.limit()?;
-    let after = page.after.clone();
+    let limit = query.limit()?;
+    let after = query.after.clone();
     let tenant = id.tenant_id.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = read(&pool, move |conn| {
         Ok(db::api_keys::list(conn, &tenant, after.as_deref(), limit)?)
     })
     .await?;
     let views: Vec<KeyView> = rows.into_iter().map(KeyView::from).collect();
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |k| k.id.clone())))
+    Ok(page(views, limit, |k| k.id.to_string()))
 }
 
 /// `DELETE /v1/tenant/api_keys/{id}`: revokes the key; its dynamic and static tokens die with it.
 pub async fn revoke(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
+    pool: Data<DbPool>,
+    write: Write,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let key_id = path.into_inner();
-    let tenant = id.tenant_id.clone();
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
-        if !db::api_keys::revoke(conn, &tenant, &key_id, db::now())? {
-            return Err(ApiError::not_found("API key"));
-        }
-        audit::record_admin(
-            conn,
-            &actor,
-            action::API_KEY_REVOKE,
-            json!({"api_key_id": key_id}),
-        )?;
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "API key revoked", "id": key_id}),
-        ))
-    })
-    .await
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let key_id = ApiKeyId::from_text(&path.into_inner());
+    let tenant = write.identity.tenant_id.clone();
+    write
+        .run(&pool, move |conn, actor| {
+            if !db::api_keys::revoke(conn, &tenant, &key_id, db::now())? {
+                return Err(ApiError::not_found("API key"));
+            }
+            let api_key_id = key_id.clone();
+            let payload = AuditPayload::ApiKeyRevoke(ApiKeyRevoked { api_key_id });
+            audit::record_admin(conn, actor, payload)?;
+            Ok(Reply::ok(
+                json!({"message": "API key revoked", "id": key_id}),
+            ))
+        })
+        .await
 }
 
 /// The id of the current static token of an active key of this tenant, if any.
 fn static_token_of(
     conn: &mut db::DbConn,
-    tenant: &str,
-    key_id: &str,
+    tenant: &TenantId,
+    key_id: &ApiKeyId,
 ) -> Result<Option<String>, ApiError> {
     Ok(db::api_keys::find_active(conn, key_id)?
-        .filter(|k| k.tenant_id == tenant)
+        .filter(|k| k.tenant_id == *tenant)
         .and_then(|k| k.static_token_id))
 }
 
 /// `POST /v1/tenant/api_keys/{id}/static_token`: a non-expiring token; replaces any earlier one.
 pub async fn issue_static(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
+    pool: Data<DbPool>,
+    keys: Data<KeyRing>,
+    write: Write,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let key_id = path.into_inner();
-    let tenant = id.tenant_id.clone();
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let key_id = ApiKeyId::from_text(&path.into_inner());
+    let tenant = write.identity.tenant_id.clone();
     let jti = uuid::Uuid::new_v4().to_string();
     let claims = Claims {
-        sub: key_id.clone(),
-        tid: tenant.clone(),
+        sub: key_id.to_string(),
+        tid: tenant.to_string(),
         typ: TokenKind::Static,
         jti: jti.clone(),
         iat: chrono::Utc::now().timestamp(),
         exp: None,
     };
-    let token = state.keys.sign(&claims);
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
-        let replaced = static_token_of(conn, &tenant, &key_id)?;
-        if !db::api_keys::set_static_token(conn, &tenant, &key_id, Some(&jti))? {
-            return Err(ApiError::not_found("API key"));
-        }
-        // The token id is recorded, never the token; so is the id of the token it replaces.
-        let payload = json!({"api_key_id": key_id, "token_id": jti, "replaced_token_id": replaced});
-        audit::record_admin(conn, &actor, action::STATIC_TOKEN_ISSUE, payload)?;
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "Static token generated", "token": token}),
-        ))
-    })
-    .await
+    let token = keys.sign(&claims);
+    write
+        .run(&pool, move |conn, actor| {
+            let replaced = static_token_of(conn, &tenant, &key_id)?;
+            if !db::api_keys::set_static_token(conn, &tenant, &key_id, Some(&jti))? {
+                return Err(ApiError::not_found("API key"));
+            }
+            // The token id is recorded, never the token; so is the id of the token it replaces.
+            let payload = AuditPayload::StaticTokenIssue(StaticTokenIssued {
+                api_key_id: key_id.clone(),
+                token_id: jti.clone(),
+                replaced_token_id: replaced,
+            });
+            audit::record_admin(conn, actor, payload)?;
+            Ok(Reply::ok(
+                json!({"message": "Static token generated", "token": token}),
+            ))
+        })
+        .await
 }
 
 /// `DELETE /v1/tenant/api_keys/{id}/static_token`.
 pub async fn revoke_static(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
+    pool: Data<DbPool>,
+    write: Write,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let key_id = path.into_inner();
-    let tenant = id.tenant_id.clone();
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
-        let revoked = static_token_of(conn, &tenant, &key_id)?;
-        if !db::api_keys::set_static_token(conn, &tenant, &key_id, None)? {
-            return Err(ApiError::not_found("API key"));
-        }
-        // Revoking when there is no static token changes nothing and records nothing.
-        if let Some(token_id) = revoked {
-            audit::record_admin(
-                conn,
-                &actor,
-                action::STATIC_TOKEN_REVOKE,
-                json!({"api_key_id": key_id, "token_id": token_id}),
-            )?;
-        }
-        Ok((
-            StatusCode::OK,
-            json!({"success": true, "message": "Static token revoked"}),
-        ))
-    })
-    .await
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let key_id = ApiKeyId::from_text(&path.into_inner());
+    let tenant = write.identity.tenant_id.clone();
+    write
+        .run(&pool, move |conn, actor| {
+            let revoked = static_token_of(conn, &tenant, &key_id)?;
+            if !db::api_keys::set_static_token(conn, &tenant, &key_id, None)? {
+                return Err(ApiError::not_found("API key"));
+            }
+            // Revoking when there is no static token changes nothing and records nothing.
+            if let Some(token_id) = revoked {
+                let payload = AuditPayload::StaticTokenRevoke(StaticTokenRevoked {
+                    api_key_id: key_id.clone(),
+                    token_id,
+                });
+                audit::record_admin(conn, actor, payload)?;
+            }
+            Ok(Reply::message("Static token revoked"))
+        })
+        .await
 }

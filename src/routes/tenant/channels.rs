@@ -1,20 +1,19 @@
 //! Channels: a tenant's integration endpoints, each with its own `channel_key`.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::{self, Data};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use crate::audit::{self, action};
+use crate::audit;
 use crate::auth::password::random_token;
 use crate::auth::{Identity, Role};
-use crate::db::{self, channels::ChannelRow};
+use crate::db::{self, channels::ChannelRow, DbPool};
+use crate::domain::audit_payload::{AuditPayload, Change, ChannelCreated, ChannelUpdated};
 use crate::error::{ApiError, Detail};
-use crate::idempotency::run_write;
-use crate::routes::body::JsonBody;
-use crate::routes::page::{page_body, PageQuery};
-use crate::startup::State;
-use crate::workflows::Actor;
+use crate::http::body::JsonBody;
+use crate::http::page::{page, PageQuery};
+use crate::http::write::Write;
+use crate::http::{read, reply::Reply};
+use crate::ids::ChannelId;
 
 /// Channel types and sources serialhub knows. Only `manufacturer_v2_api` channels may call the
 /// Manufacturer V2 API; `manual` is for people entering data through the console.
@@ -36,7 +35,7 @@ pub struct UpdateChannel {
 
 #[derive(Serialize)]
 struct ChannelView {
-    id: String,
+    id: ChannelId,
     name: String,
     #[serde(rename = "type")]
     kind: String,
@@ -84,86 +83,86 @@ fn validate(req: &CreateChannel) -> Result<(), ApiError> {
     }
 }
 
-fn view_body(row: ChannelRow) -> Result<serde_json::Value, ApiError> {
-    let mut v = serde_json::to_value(ChannelView::from(row)).map_err(|_| ApiError::internal())?;
-    v["success"] = json!(true);
-    Ok(v)
-}
-
 /// `POST /v1/tenant/channels`.
 pub async fn create(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    body: JsonBody<CreateChannel>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    validate(&body.value)?;
+    pool: Data<DbPool>,
+    write: Write<JsonBody<CreateChannel>>,
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let body = &write.body.value;
+    validate(body)?;
     let row = ChannelRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: id.tenant_id.clone(),
-        name: body.value.name.trim().to_string(),
-        kind: body.value.kind.clone(),
-        source: body.value.source.clone(),
+        id: ChannelId::generate(),
+        tenant_id: write.identity.tenant_id.clone(),
+        name: body.name.trim().to_string(),
+        kind: body.kind.clone(),
+        source: body.source.clone(),
         channel_key: random_token(40),
         enabled: true,
         created_at: db::now(),
     };
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        db::channels::insert(conn, &row)?;
-        let payload =
-            json!({"channel_id": row.id, "name": row.name, "type": row.kind, "source": row.source});
-        audit::record_admin(conn, &actor, action::CHANNEL_CREATE, payload)?;
-        Ok((StatusCode::CREATED, view_body(row)?))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            db::channels::insert(conn, &row)?;
+            let payload = AuditPayload::ChannelCreate(ChannelCreated {
+                channel_id: row.id.clone(),
+                name: row.name.clone(),
+                kind: row.kind.clone(),
+                source: row.source.clone(),
+            });
+            audit::record_admin(conn, actor, payload)?;
+            Ok(Reply::created(ChannelView::from(row.clone())))
+        })
+        .await
 }
 
 /// `GET /v1/tenant/channels`.
 pub async fn list(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<Reply, ApiError> {
     id.require_any(&[Role::Admin])?;
-    let limit = page.limit()?;
-    let after = page.after.clone();
+    let limit = query.limit()?;
+    let after = query.after.clone();
     let tenant = id.tenant_id.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = read(&pool, move |conn| {
         Ok(db::channels::list(conn, &tenant, after.as_deref(), limit)?)
     })
     .await?;
     let views: Vec<ChannelView> = rows.into_iter().map(ChannelView::from).collect();
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |c| c.id.clone())))
+    Ok(page(views, limit, |c| c.id.to_string()))
 }
 
 /// `PATCH /v1/tenant/channels/{id}` `{"enabled": bool}`.
 pub async fn update(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
+    pool: Data<DbPool>,
+    write: Write<JsonBody<UpdateChannel>>,
     path: web::Path<String>,
-    body: JsonBody<UpdateChannel>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let channel_id = path.into_inner();
-    let tenant = id.tenant_id.clone();
-    let enabled = body.value.enabled;
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let before = db::channels::find(conn, &tenant, &channel_id)?
-            .ok_or_else(|| ApiError::not_found("Channel"))?;
-        let row = db::channels::set_enabled(conn, &tenant, &channel_id, enabled)?
-            .ok_or_else(|| ApiError::not_found("Channel"))?;
-        // Old and new value (21 CFR Part 11 §11.10(e)); setting the current value changes
-        // nothing and records nothing.
-        if before.enabled != row.enabled {
-            let payload = json!({"channel_id": row.id,
-                                 "enabled": {"from": before.enabled, "to": row.enabled}});
-            audit::record_admin(conn, &actor, action::CHANNEL_UPDATE, payload)?;
-        }
-        Ok((StatusCode::OK, view_body(row)?))
-    })
-    .await
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let channel_id = ChannelId::from_text(&path.into_inner());
+    let tenant = write.identity.tenant_id.clone();
+    let enabled = write.body.value.enabled;
+    write
+        .run(&pool, move |conn, actor| {
+            let before = db::channels::find(conn, &tenant, &channel_id)?
+                .ok_or_else(|| ApiError::not_found("Channel"))?;
+            let row = db::channels::set_enabled(conn, &tenant, &channel_id, enabled)?
+                .ok_or_else(|| ApiError::not_found("Channel"))?;
+            // Old and new value (21 CFR Part 11 §11.10(e)); setting the current value changes
+            // nothing and records nothing.
+            if before.enabled != row.enabled {
+                let payload = AuditPayload::ChannelUpdate(ChannelUpdated {
+                    channel_id: row.id.clone(),
+                    enabled: Change {
+                        from: before.enabled,
+                        to: row.enabled,
+                    },
+                });
+                audit::record_admin(conn, actor, payload)?;
+            }
+            Ok(Reply::ok(ChannelView::from(row)))
+        })
+        .await
 }

@@ -1,22 +1,19 @@
-use actix_web::HttpResponse;
+use actix_web::web::Data;
 use serde_json::json;
 
 use crate::auth::{Identity, Role};
-use crate::db;
+use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::startup::State;
+use crate::http::{read, reply::Reply};
 
 /// `GET /v1/tenant`: the caller's own tenant.
-pub async fn show(state: State, id: Identity) -> Result<HttpResponse, ApiError> {
+pub async fn show(pool: Data<DbPool>, id: Identity) -> Result<Reply, ApiError> {
     id.require_any(&[Role::Admin])?;
     let tenant_id = id.tenant_id.clone();
-    let tenant = db::run(&state.pool, move |conn| {
-        Ok(db::tenants::find(conn, &tenant_id)?)
-    })
-    .await?
-    .ok_or_else(|| ApiError::not_found("Tenant"))?;
-    Ok(HttpResponse::Ok().json(json!({
-        "success": true,
+    let tenant = read(&pool, move |conn| Ok(db::tenants::find(conn, &tenant_id)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Tenant"))?;
+    Ok(Reply::ok(json!({
         "id": tenant.id,
         "name": tenant.name,
         "gs1_company_prefixes": tenant.company_prefixes(),

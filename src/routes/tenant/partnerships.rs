@@ -1,22 +1,24 @@
 //! Partnerships (PRODUCT.md §3.2): the MAH invites a CMO with a list of its products, the CMO
-//! accepts, the MAH changes the list or suspends / ends it.
+//! accepts, the MAH changes the list or suspends / ends it (`workflows::partnership`).
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use std::collections::HashMap;
+
+use actix_web::web::{self, Data};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::audit::{self, action};
 use crate::auth::{Identity, Role};
-use crate::db::{self, partnerships as store, partnerships::PartnershipRow, DbConn};
+use crate::db::{self, DbConn, DbPool};
 use crate::domain::gs1::Gtin;
-use crate::domain::trade_item::Problems;
-use crate::error::{ApiError, Detail, ErrorType};
-use crate::idempotency::run_write;
-use crate::routes::body::JsonBody;
-use crate::routes::page::{page_body, PageQuery};
-use crate::startup::State;
-use crate::workflows::Actor;
+use crate::domain::partnership::PartnershipStatus;
+use crate::domain::problems::Problems;
+use crate::error::{ApiError, Detail};
+use crate::http::body::JsonBody;
+use crate::http::page::{page, PageQuery};
+use crate::http::write::Write;
+use crate::http::{read, reply::Reply};
+use crate::ids::{PartnershipId, TenantId};
+use crate::workflows::partnership::{self, Partnership, PartnershipUpdate};
 
 #[derive(Deserialize)]
 pub struct CreatePartnership {
@@ -30,62 +32,33 @@ pub struct UpdatePartnership {
     status: Option<String>,
 }
 
-fn view(conn: &mut DbConn, p: &PartnershipRow, caller: &str) -> Result<Value, ApiError> {
-    let role = if p.mah_tenant_id == caller {
+/// The public shape of a partnership, with the caller's side of it and both parties' names
+/// (each party knows the other; people read names, not tenant ids).
+fn view(p: &Partnership, caller: &TenantId, names: &HashMap<TenantId, String>) -> Value {
+    let row = &p.row;
+    let role = if row.mah_tenant_id == *caller {
         "mah"
     } else {
         "cmo"
     };
-    Ok(json!({
-        "id": p.id,
-        "status": p.status,
+    json!({
+        "id": row.id,
+        "status": row.status,
         "role": role,
-        "mah_tenant_id": p.mah_tenant_id,
-        "cmo_tenant_id": p.cmo_tenant_id,
-        // Both parties know each other; the names make the list readable for people.
-        "mah_name": db::tenants::find(conn, &p.mah_tenant_id)?.map(|t| t.name),
-        "cmo_name": db::tenants::find(conn, &p.cmo_tenant_id)?.map(|t| t.name),
-        "product_codes": store::product_codes(conn, &p.id)?,
-        "created_at": crate::time::rfc3339(p.created_at),
-        "updated_at": crate::time::rfc3339(p.updated_at),
-    }))
+        "mah_tenant_id": row.mah_tenant_id,
+        "cmo_tenant_id": row.cmo_tenant_id,
+        "mah_name": names.get(&row.mah_tenant_id),
+        "cmo_name": names.get(&row.cmo_tenant_id),
+        "product_codes": p.product_codes,
+        "created_at": crate::time::rfc3339(row.created_at),
+        "updated_at": crate::time::rfc3339(row.updated_at),
+    })
 }
 
-/// Partnership changes are recorded on behalf of the MAH, whichever side acted, with old → new
-/// status and product codes (`before` is `None` for a new partnership).
-fn record(
-    conn: &mut DbConn,
-    actor: &Actor,
-    action: &str,
-    before: Option<(&str, &[String])>,
-    p: &PartnershipRow,
-    view: &Value,
-) -> Result<(), ApiError> {
-    let (old_status, old_codes) = match before {
-        Some((s, c)) => (json!(s), json!(c)),
-        None => (Value::Null, Value::Null),
-    };
-    let payload = json!({
-        "partnership_id": p.id,
-        "cmo_tenant_id": p.cmo_tenant_id,
-        "status": {"from": old_status, "to": p.status},
-        "product_codes": {"from": old_codes, "to": view["product_codes"]},
-    });
-    let event = audit::Event {
-        action,
-        owner_tenant_id: &p.mah_tenant_id,
-        reason: None,
-        payload,
-        items: &[],
-        containers: &[],
-    };
-    audit::record(conn, actor, event)?;
-    Ok(())
-}
-
-fn success(mut v: Value) -> Value {
-    v["success"] = json!(true);
-    v
+/// The view of one partnership, its parties' names read on `conn`.
+fn view_one(conn: &mut DbConn, p: &Partnership, caller: &TenantId) -> Result<Value, ApiError> {
+    let names = db::tenants::names(conn, [&p.row.mah_tenant_id, &p.row.cmo_tenant_id])?;
+    Ok(view(p, caller, &names))
 }
 
 fn parse_codes(codes: &[String]) -> Result<Vec<Gtin>, ApiError> {
@@ -105,208 +78,102 @@ fn parse_codes(codes: &[String]) -> Result<Vec<Gtin>, ApiError> {
     }
 }
 
-/// The ids of the caller's own products among `gtins`; any other is a `ProductError`.
-fn own_product_ids(
-    conn: &mut DbConn,
-    tenant: &str,
-    gtins: &[Gtin],
-) -> Result<Vec<String>, ApiError> {
-    let codes: Vec<&str> = gtins.iter().map(|g| g.as_str()).collect();
-    let owned = db::products::owned_by_codes(conn, tenant, &codes)?;
-    let missing: Vec<Detail> = codes
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| !owned.contains_key(**c))
-        .map(|(i, c)| {
-            Detail::at(
-                format!("product_codes[{i}]"),
-                format!("product {c} is not registered"),
-            )
-        })
-        .collect();
-    if !missing.is_empty() {
-        return Err(
-            ApiError::new(ErrorType::Product, "The product does not exist").with_details(missing),
-        );
-    }
-    let mut ids: Vec<String> = owned.into_values().map(|p| p.id).collect();
-    ids.sort();
-    ids.dedup();
-    Ok(ids)
-}
-
 /// `POST /v1/tenant/partnerships` (MAH).
 pub async fn create(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    body: JsonBody<CreatePartnership>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let gtins = parse_codes(&body.value.product_codes)?;
-    let cmo = body.value.cmo_tenant_id.trim().to_string();
-    if cmo == id.tenant_id {
+    pool: Data<DbPool>,
+    write: Write<JsonBody<CreatePartnership>>,
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let body = &write.body.value;
+    let gtins = parse_codes(&body.product_codes)?;
+    let cmo = TenantId::from_text(body.cmo_tenant_id.trim());
+    if cmo == write.identity.tenant_id {
         return Err(ApiError::validation(
             "A tenant cannot partner with itself",
             vec![Detail::at("cmo_tenant_id", "is the caller's own tenant")],
         ));
     }
-    let mah = id.tenant_id.clone();
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        db::tenants::find(conn, &cmo)?.ok_or_else(|| ApiError::not_found("Tenant"))?;
-        let product_ids = own_product_ids(conn, &mah, &gtins)?;
-        let now = db::now();
-        let row = PartnershipRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            mah_tenant_id: mah.clone(),
-            cmo_tenant_id: cmo,
-            status: store::PENDING.into(),
-            created_at: now,
-            updated_at: now,
-        };
-        if !store::insert(conn, &row)? {
-            return Err(ApiError::state(
-                "A partnership with this CMO already exists; change it instead",
-                vec![],
-            ));
-        }
-        let refs: Vec<&str> = product_ids.iter().map(String::as_str).collect();
-        store::set_products(conn, &row.id, &refs)?;
-        let v = view(conn, &row, &mah)?;
-        record(conn, &actor, action::PARTNERSHIP_CREATE, None, &row, &v)?;
-        Ok((StatusCode::CREATED, success(v)))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            let created = partnership::create(conn, actor, &cmo, &gtins)?;
+            Ok(Reply::created(view_one(conn, &created, &actor.tenant_id)?))
+        })
+        .await
 }
 
 /// `POST /v1/tenant/partnerships/{id}/accept` (CMO): `pending` → `active`.
 pub async fn accept(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
+    pool: Data<DbPool>,
+    write: Write,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let pid = path.into_inner();
-    let caller = id.tenant_id.clone();
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, b"", move |conn| {
-        let p = store::find_for_party(conn, &pid, &caller)?
-            .ok_or_else(|| ApiError::not_found("Partnership"))?;
-        if p.cmo_tenant_id != caller {
-            return Err(ApiError::forbidden("Only the CMO accepts a partnership"));
-        }
-        let codes_before = store::product_codes(conn, &pid)?;
-        if !store::transition(conn, &pid, &[store::PENDING], store::ACTIVE, db::now())? {
-            return Err(ApiError::state(
-                format!("The partnership is {}, not pending", p.status),
-                vec![],
-            ));
-        }
-        let before = (p.status.clone(), codes_before);
-        let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
-        let v = view(conn, &p, &caller)?;
-        let before = Some((before.0.as_str(), before.1.as_slice()));
-        record(conn, &actor, action::PARTNERSHIP_ACCEPT, before, &p, &v)?;
-        Ok((StatusCode::OK, success(v)))
-    })
-    .await
-}
-
-/// Allowed status changes by the MAH: suspend and resume an active partnership, end any.
-fn allowed_from(to: &str) -> Option<&'static [&'static str]> {
-    match to {
-        store::SUSPENDED => Some(&[store::ACTIVE, store::SUSPENDED]),
-        store::ACTIVE => Some(&[store::SUSPENDED, store::ACTIVE]),
-        store::ENDED => Some(&[store::PENDING, store::ACTIVE, store::SUSPENDED]),
-        _ => None,
-    }
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let id = PartnershipId::from_text(&path.into_inner());
+    write
+        .run(&pool, move |conn, actor| {
+            let accepted = partnership::accept(conn, actor, &id)?;
+            Ok(Reply::ok(view_one(conn, &accepted, &actor.tenant_id)?))
+        })
+        .await
 }
 
 /// `PATCH /v1/tenant/partnerships/{id}` (MAH): product list and/or status.
 pub async fn update(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
+    pool: Data<DbPool>,
+    write: Write<JsonBody<UpdatePartnership>>,
     path: web::Path<String>,
-    body: JsonBody<UpdatePartnership>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
-    let gtins = body
-        .value
-        .product_codes
-        .as_deref()
-        .map(parse_codes)
-        .transpose()?;
-    let status = body.value.status.clone();
-    if let Some(s) = &status {
-        if allowed_from(s).is_none() {
-            return Err(ApiError::validation(
-                "Invalid status",
-                vec![Detail::at("status", "must be active, suspended or ended")],
-            ));
-        }
-    }
-    let pid = path.into_inner();
-    let caller = id.tenant_id.clone();
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        let p = store::find_for_party(conn, &pid, &caller)?
-            .ok_or_else(|| ApiError::not_found("Partnership"))?;
-        if p.mah_tenant_id != caller {
-            return Err(ApiError::forbidden("Only the MAH changes a partnership"));
-        }
-        if p.status == store::ENDED {
-            return Err(ApiError::state("The partnership has ended", vec![]));
-        }
-        let now = db::now();
-        let (status_before, codes_before) = (p.status.clone(), store::product_codes(conn, &pid)?);
-        if let Some(gtins) = &gtins {
-            let ids = own_product_ids(conn, &caller, gtins)?;
-            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-            store::set_products(conn, &pid, &refs)?;
-            store::touch(conn, &pid, now)?;
-        }
-        if let Some(to) = &status {
-            let from = allowed_from(to).expect("validated");
-            if !store::transition(conn, &pid, from, to, now)? {
-                return Err(ApiError::state(
-                    format!("A {} partnership cannot become {to}", p.status),
-                    vec![],
-                ));
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let body = &write.body.value;
+    let product_codes = body.product_codes.as_deref().map(parse_codes).transpose()?;
+    let status = match body.status.as_deref() {
+        None => None,
+        Some(s) => match PartnershipStatus::parse(s) {
+            Some(to) if to.set_by_owner_from().is_some() => Some(to),
+            _ => {
+                return Err(ApiError::validation(
+                    "Invalid status",
+                    vec![Detail::at("status", "must be active, suspended or ended")],
+                ))
             }
-        }
-        let p = store::find_for_party(conn, &pid, &caller)?.ok_or_else(ApiError::internal)?;
-        let v = view(conn, &p, &caller)?;
-        // A PATCH that leaves status and products as they were changes nothing: no event.
-        if p.status != status_before || v["product_codes"] != json!(codes_before) {
-            let before = Some((status_before.as_str(), codes_before.as_slice()));
-            record(conn, &actor, action::PARTNERSHIP_UPDATE, before, &p, &v)?;
-        }
-        Ok((StatusCode::OK, success(v)))
-    })
-    .await
+        },
+    };
+    let change = PartnershipUpdate {
+        product_codes,
+        status,
+    };
+    let id = PartnershipId::from_text(&path.into_inner());
+    write
+        .run(&pool, move |conn, actor| {
+            let updated = partnership::update(conn, actor, &id, &change)?;
+            Ok(Reply::ok(view_one(conn, &updated, &actor.tenant_id)?))
+        })
+        .await
 }
 
 /// `GET /v1/tenant/partnerships`: both sides, each with its role.
 pub async fn list(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<Reply, ApiError> {
     id.require_any(&[Role::Admin])?;
-    let limit = page.limit()?;
-    let after = page.after.clone();
+    let limit = query.limit()?;
+    let after = query.after.clone();
     let caller = id.tenant_id.clone();
-    let views = db::run(&state.pool, move |conn| {
-        let rows = store::list_for_party(conn, &caller, after.as_deref(), limit)?;
-        rows.iter()
-            .map(|p| view(conn, p, &caller))
-            .collect::<Result<Vec<_>, _>>()
+    let views = read(&pool, move |conn| {
+        let rows = db::partnerships::list_for_party(conn, &caller, after.as_deref(), limit)?;
+        // One statement for the names of every party on the page.
+        let parties = rows
+            .iter()
+            .flat_map(|r| [&r.mah_tenant_id, &r.cmo_tenant_id]);
+        let names = db::tenants::names(conn, parties)?;
+        rows.into_iter()
+            .map(|row| Ok(view(&partnership::with_codes(conn, row)?, &caller, &names)))
+            .collect::<Result<Vec<_>, ApiError>>()
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |v| {
+    Ok(page(views, limit, |v| {
         v["id"].as_str().unwrap_or_default().to_string()
-    })))
+    }))
 }

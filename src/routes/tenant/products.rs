@@ -1,21 +1,21 @@
 //! Products (trade items) registered by the caller's tenant, which becomes their MAH.
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::web::{self, Data};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-use crate::audit::{self, action};
+use crate::audit;
 use crate::auth::{Identity, Role};
-use crate::db::{self, products::ProductRow};
+use crate::db::{self, products::ProductRow, DbPool};
+use crate::domain::audit_payload::{AuditPayload, ProductRegistered};
 use crate::domain::gs1::Gtin;
-use crate::domain::trade_item::{check_schema, Problems};
+use crate::domain::problems::Problems;
+use crate::domain::trade_item::check_schema;
 use crate::error::{ApiError, ErrorType};
-use crate::idempotency::run_write;
-use crate::routes::body::JsonBody;
-use crate::routes::page::{page_body, PageQuery};
-use crate::startup::State;
-use crate::workflows::Actor;
+use crate::http::body::JsonBody;
+use crate::http::page::{page, PageQuery};
+use crate::http::write::Write;
+use crate::http::{read, reply::Reply};
+use crate::ids::{ProductId, TenantId};
 
 #[derive(Deserialize)]
 pub struct CreateProduct {
@@ -26,11 +26,11 @@ pub struct CreateProduct {
 
 #[derive(Serialize)]
 pub struct ProductView {
-    id: String,
+    id: ProductId,
     product_code: String,
     product_code_schema: &'static str,
     name: String,
-    owner_tenant_id: String,
+    owner_tenant_id: TenantId,
     created_at: String,
 }
 
@@ -42,15 +42,9 @@ impl From<ProductRow> for ProductView {
             product_code: p.product_code,
             product_code_schema: "GTIN",
             name: p.name,
-            owner_tenant_id: p.tenant_id,
+            owner_tenant_id: p.owner_tenant_id,
         }
     }
-}
-
-fn view_body(p: ProductRow) -> serde_json::Value {
-    let mut v = serde_json::to_value(ProductView::from(p)).unwrap_or_default();
-    v["success"] = json!(true);
-    v
 }
 
 fn product_error(code: &str) -> ApiError {
@@ -59,20 +53,15 @@ fn product_error(code: &str) -> ApiError {
 
 /// `POST /v1/tenant/products`: GTIN-8/12/13 are stored as GTIN-14.
 pub async fn create(
-    state: State,
-    req: HttpRequest,
-    id: Identity,
-    body: JsonBody<CreateProduct>,
-) -> Result<HttpResponse, ApiError> {
-    id.require_any(&[Role::Admin])?;
+    pool: Data<DbPool>,
+    write: Write<JsonBody<CreateProduct>>,
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let body = &write.body.value;
     let mut p = Problems::default();
-    check_schema(
-        &mut p,
-        "product_code_schema",
-        &body.value.product_code_schema,
-    );
-    let gtin = p.check("product_code", Gtin::parse(&body.value.product_code));
-    let name = body.value.name.trim().to_string();
+    check_schema(&mut p, "product_code_schema", &body.product_code_schema);
+    let gtin = p.check("product_code", Gtin::parse(&body.product_code));
+    let name = body.name.trim().to_string();
     if name.is_empty() || name.len() > 200 {
         p.push("name", "must be 1 to 200 characters");
     }
@@ -81,38 +70,41 @@ pub async fn create(
         _ => return Err(ApiError::validation("Invalid product", p.0)),
     };
     let row = ProductRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: id.tenant_id.clone(),
+        id: ProductId::generate(),
+        owner_tenant_id: write.identity.tenant_id.clone(),
         product_code: gtin.to_string(),
         name,
         created_at: db::now(),
     };
-    let actor = Actor::new(&req, &id, None);
-    run_write(&state.pool, &req, &id.tenant_id, &body.raw, move |conn| {
-        if !db::products::insert(conn, &row)? {
-            return Err(ApiError::state(
-                format!("Product {} is already registered", row.product_code),
-                vec![],
-            ));
-        }
-        let payload = json!({"product_code": row.product_code, "name": row.name});
-        audit::record_admin(conn, &actor, action::PRODUCT_REGISTER, payload)?;
-        Ok((StatusCode::CREATED, view_body(row)))
-    })
-    .await
+    write
+        .run(&pool, move |conn, actor| {
+            if !db::products::insert(conn, &row)? {
+                return Err(ApiError::state(
+                    format!("Product {} is already registered", row.product_code),
+                    vec![],
+                ));
+            }
+            let payload = AuditPayload::ProductRegister(ProductRegistered {
+                product_code: gtin.clone(),
+                name: row.name.clone(),
+            });
+            audit::record_admin(conn, actor, payload)?;
+            Ok(Reply::created(ProductView::from(row.clone())))
+        })
+        .await
 }
 
 /// `GET /v1/tenant/products`.
 pub async fn list(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
-    page: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<Reply, ApiError> {
     id.require_any(&[Role::Admin])?;
-    let limit = page.limit()?;
-    let after = page.after.clone();
+    let limit = query.limit()?;
+    let after = query.after.clone();
     let tenant = id.tenant_id.clone();
-    let rows = db::run(&state.pool, move |conn| {
+    let rows = read(&pool, move |conn| {
         Ok(db::products::list_owned(
             conn,
             &tenant,
@@ -122,15 +114,15 @@ pub async fn list(
     })
     .await?;
     let views: Vec<ProductView> = rows.into_iter().map(ProductView::from).collect();
-    Ok(HttpResponse::Ok().json(page_body(views, limit, |p| p.product_code.clone())))
+    Ok(page(views, limit, |p| p.product_code.clone()))
 }
 
 /// `GET /v1/tenant/products/{product_code}`.
 pub async fn show(
-    state: State,
+    pool: Data<DbPool>,
     id: Identity,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Reply, ApiError> {
     id.require_any(&[Role::Admin])?;
     let raw = path.into_inner();
     let code = Gtin::parse(&raw)
@@ -138,10 +130,10 @@ pub async fn show(
         .to_string();
     let tenant = id.tenant_id.clone();
     let lookup = code.clone();
-    let row = db::run(&state.pool, move |conn| {
+    let row = read(&pool, move |conn| {
         Ok(db::products::find_owned(conn, &tenant, &lookup)?)
     })
     .await?;
-    row.map(|p| HttpResponse::Ok().json(view_body(p)))
+    row.map(|p| Reply::ok(ProductView::from(p)))
         .ok_or_else(|| product_error(&code))
 }

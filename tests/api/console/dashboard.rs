@@ -6,11 +6,11 @@
 
 use serde_json::{json, Value};
 
-use super::browser::{Browser, Role};
-use super::kit::{key, world, MAH_NAME};
+use super::{world, MAH_NAME};
 use crate::db_tests;
-use crate::helpers::{assert_error, Db};
-use crate::partners_support::{gtin, list_items, party};
+use crate::kit::browser::{Browser, Role};
+use crate::kit::gs1::gtin;
+use crate::kit::{assert_error, list_items, Db, Line};
 
 /// The text of a `<code>` in the element matching `css` (e.g. the secret panel's values).
 async fn codes_in(b: &Browser, css: &str) -> Vec<String> {
@@ -47,7 +47,7 @@ async fn an_administrator_runs_the_company_from_the_dashboard(db: Db) {
     // --- keys ---------------------------------------------------------------------------------
     b.click(Role::Link, "Dashboard").await;
     b.wait_page("Dashboard: Company").await;
-    b.wait_text(&w.mah.id).await;
+    b.wait_text(w.mah.id()).await;
     b.click(Role::Link, "API keys").await;
     b.wait_page("Dashboard: API keys").await;
     b.fill("Name", "line 2 PLC").await;
@@ -119,7 +119,7 @@ async fn an_administrator_runs_the_company_from_the_dashboard(db: Db) {
     b.wait_text("Channel “Line 7” created.").await;
     b.click(Role::Button, "Disable channel Line 7").await;
     b.get(Role::Button, "Enable channel Line 7").await;
-    let (_, channels) = app.get("/v1/tenant/channels", &w.mah.token).await;
+    let (_, channels) = app.get("/v1/tenant/channels", w.mah.token()).await;
     let line7 = list_items(&channels)
         .into_iter()
         .find(|c| c["name"] == "Line 7")
@@ -142,16 +142,16 @@ async fn an_administrator_runs_the_company_from_the_dashboard(db: Db) {
     b.wait_text(&format!("Registered {code}")).await;
     b.row_text(&code).await;
     let (status, _) = app
-        .get(&format!("/v1/tenant/products/{code}"), &w.mah.token)
+        .get(&format!("/v1/tenant/products/{code}"), w.mah.token())
         .await;
     assert_eq!(status, 200, "the product is registered");
 
     // --- partnerships -------------------------------------------------------------------------
-    let third = party(app, "Third Packers", "4055555").await;
-    let third_key = key(app, &third, "office", &["admin"]).await;
+    let third = Line::with_gcp(app, "Third Packers", "4055555").await;
+    let third_key = app.key_creds(third.token(), "office", &["admin"]).await;
     b.click(Role::Link, "Partnerships").await;
     b.wait_page("Dashboard: Partnerships").await;
-    b.fill("Contract manufacturer tenant id", &third.id).await;
+    b.fill("Contract manufacturer tenant id", third.id()).await;
     b.click(Role::Checkbox, &format!("{code} — Ibuprofen 400 mg"))
         .await;
     b.click(Role::Button, "Invite").await;
@@ -194,7 +194,7 @@ async fn an_administrator_runs_the_company_from_the_dashboard(db: Db) {
     b.click(Role::Button, "Suspend").await;
     b.get(Role::Button, "Resume partnership with Third Packers")
         .await;
-    let (_, deals) = app.get("/v1/tenant/partnerships", &third.token).await;
+    let (_, deals) = app.get("/v1/tenant/partnerships", third.token()).await;
     let deal = &list_items(&deals)[0];
     assert_eq!(deal["status"], json!("suspended"));
     assert_eq!(deal["product_codes"], json!([code]));

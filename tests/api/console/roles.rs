@@ -1,10 +1,10 @@
 //! The console offers only what the signed-in key may do: a shopfloor-only key gets a page saying
 //! what it is for, an audit key reviews without releasing, a release key has no dashboard.
 
-use super::browser::{Browser, Role};
-use super::kit::{key, world, MAH_NAME};
+use super::{world, MAH_NAME};
 use crate::db_tests;
-use crate::helpers::Db;
+use crate::kit::browser::{Browser, Role};
+use crate::kit::Db;
 
 async fn each_key_is_offered_only_what_its_roles_allow(db: Db) {
     let w = world(db).await;
@@ -18,7 +18,10 @@ async fn each_key_is_offered_only_what_its_roles_allow(db: Db) {
     };
 
     // shopfloor only: a clear page instead of refusals, and nothing else to reach.
-    let line = key(&w.app, &w.mah, "line 1 PLC", &["shopfloor"]).await;
+    let line = w
+        .app
+        .key_creds(w.mah.token(), "line 1 PLC", &["shopfloor"])
+        .await;
     b.visit("").await;
     b.sign_in(
         &line.api_key,
@@ -48,7 +51,7 @@ async fn each_key_is_offered_only_what_its_roles_allow(db: Db) {
     sign_out().await;
 
     // audit only: reviews what is pending, cannot select or release, has no dashboard.
-    let auditor = key(&w.app, &w.mah, "auditor", &["audit"]).await;
+    let auditor = w.app.key_creds(w.mah.token(), "auditor", &["audit"]).await;
     b.sign_in(&auditor.api_key, &auditor.api_secret, &overview)
         .await;
     assert!(b.has(Role::Link, "Audit").await);
@@ -74,7 +77,7 @@ async fn each_key_is_offered_only_what_its_roles_allow(db: Db) {
     sign_out().await;
 
     // release only: selects and releases, no dashboard.
-    let releaser = key(&w.app, &w.mah, "QA", &["release"]).await;
+    let releaser = w.app.key_creds(w.mah.token(), "QA", &["release"]).await;
     b.sign_in(&releaser.api_key, &releaser.api_secret, &overview)
         .await;
     assert!(!b.has(Role::Link, "Dashboard").await);

@@ -2,78 +2,28 @@
 //! API's cursors, pages forwards and back, filters by producer on the server, and releases a
 //! whole page in one request.
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use fantoccini::Locator;
-use serialhub::db::schema::containers;
 
-use super::browser::{Browser, Role};
-use super::kit::world;
+use super::{world, World};
 use crate::db_tests;
-use crate::helpers::Db;
-use crate::partners_support::{commission_ok, Party};
+use crate::kit::browser::{Browser, Role};
+use crate::kit::gs1::sscc_of;
+use crate::kit::{store, Db};
 
 const MANY: u64 = 10_000;
 
-/// GS1 mod-10 check digit of the 17 digits (weights 3, 1, 3, … from the left for an SSCC).
-fn with_check_digit(body17: &str) -> String {
-    let sum: u32 = body17
-        .bytes()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
-    format!("{body17}{}", (10 - sum % 10) % 10)
-}
-
-/// The CMO commissions `MANY` packs through the API; the database then gets one SSCC per pack,
-/// packed by the CMO for the MAH (written directly: ten thousand aggregation requests would be
-/// the slow part of this test, not what it is about). Returns the SSCCs in creation order.
-async fn seed(w: &super::kit::World, cmo: &Party) -> Vec<String> {
+/// The CMO commissions `MANY` packs through the API; each then sits on an SSCC of its own, packed
+/// by the CMO for the MAH (written straight into the database by the kit's store: ten thousand
+/// aggregation requests would be the slow part of this test, not what it is about). Returns the
+/// SSCCs in creation order.
+async fn seed(w: &World) -> Vec<String> {
     let serials: Vec<String> = (1..=MANY).map(|n| format!("S{n:05}")).collect();
-    let refs: Vec<&str> = serials.iter().map(String::as_str).collect();
-    commission_ok(&w.app, cmo, &w.product, &refs).await;
+    w.cmo.commission_ok(&w.product, &serials).await;
     let ssccs: Vec<String> = (1..=MANY)
-        .map(|n| with_check_digit(&format!("1{}{:09}", cmo.gcp, 100_000 + n)))
+        .map(|n| sscc_of(&w.cmo.gcp, 1, 100_000 + n))
         .collect();
-    let mut conn = w.app.db.conn();
-    for chunk in ssccs.chunks(500) {
-        let rows: Vec<String> = chunk
-            .iter()
-            .map(|s| {
-                format!(
-                    "('{s}', '{cmo}', '{mah}', 'pending_commissioning_approval', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-                    cmo = cmo.id,
-                    mah = w.mah.id
-                )
-            })
-            .collect();
-        conn.batch_execute(&format!(
-            "INSERT INTO containers (sscc, tenant_id, owner_tenant_id, status, created_at, updated_at) VALUES {}",
-            rows.join(", ")
-        ))
-        .unwrap();
-    }
-    let ids: Vec<(i64, String)> = containers::table
-        .filter(containers::sscc.eq_any(&ssccs))
-        .select((containers::id, containers::sscc))
-        .load(&mut conn)
-        .unwrap();
-    let id_of: std::collections::HashMap<String, i64> =
-        ids.into_iter().map(|(id, s)| (s, id)).collect();
-    for (chunk_s, chunk_c) in serials.chunks(500).zip(ssccs.chunks(500)) {
-        let cases: Vec<String> = chunk_s
-            .iter()
-            .zip(chunk_c)
-            .map(|(serial, sscc)| format!("WHEN '{serial}' THEN {}", id_of[sscc]))
-            .collect();
-        let list: Vec<String> = chunk_s.iter().map(|s| format!("'{s}'")).collect();
-        conn.batch_execute(&format!(
-            "UPDATE items SET parent_container_id = CASE serial_number {} END WHERE serial_number IN ({})",
-            cases.join(" "),
-            list.join(", ")
-        ))
-        .unwrap();
-    }
+    let pairs: Vec<(String, String)> = serials.into_iter().zip(ssccs.iter().cloned()).collect();
+    store::pack_each_onto_a_new_sscc(&w.app.db, w.cmo.id(), w.mah.id(), &w.product, &pairs);
     ssccs
 }
 
@@ -95,8 +45,7 @@ async fn shown(b: &Browser) -> Vec<String> {
 
 async fn ten_thousand_pending_ssccs_page_filter_and_release(db: Db) {
     let w = world(db).await;
-    let cmo = w.cmo.clone();
-    let seeded = seed(&w, &cmo).await;
+    let seeded = seed(&w).await;
     // In id order: the world's two SSCCs, then the seeded ones.
     let mut all = vec![w.sscc_a.clone(), w.sscc_b.clone()];
     all.extend(seeded);
@@ -122,11 +71,11 @@ async fn ten_thousand_pending_ssccs_page_filter_and_release(db: Db) {
     assert_eq!(shown(&b).await, all[..100].to_vec());
 
     // The producer filter asks the server: none of these is from the MAH's own lines.
-    b.choose("Producer", &w.mah.id).await;
+    b.choose("Producer", w.mah.id()).await;
     b.click(Role::Button, "Apply filters").await;
     b.wait_text("No SSCCs pending commissioning approval match these filters.")
         .await;
-    b.choose("Producer", &cmo.id).await;
+    b.choose("Producer", w.cmo.id()).await;
     b.click(Role::Button, "Apply filters").await;
     b.wait_text("Page 1 · SSCCs 1–100").await;
 

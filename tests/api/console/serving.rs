@@ -8,7 +8,8 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::redirect::Policy;
 
 use crate::db_tests;
-use crate::helpers::{spawn, Db, TestApp};
+use crate::kit::raw::raw_http;
+use crate::kit::{spawn, Db, TestApp};
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -18,22 +19,6 @@ fn no_redirects() -> reqwest::Client {
         .redirect(Policy::none())
         .build()
         .unwrap()
-}
-
-/// Sends `GET <target>` exactly as written and returns the whole answer.
-async fn raw_get(app: &TestApp, target: &str) -> String {
-    use std::io::{Read, Write};
-    let host = app.address.trim_start_matches("http://").to_string();
-    let req = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(&host).unwrap();
-        stream.write_all(req.as_bytes()).unwrap();
-        let mut out = Vec::new();
-        stream.read_to_end(&mut out).unwrap();
-        String::from_utf8_lossy(&out).to_string()
-    })
-    .await
-    .unwrap()
 }
 
 #[track_caller]
@@ -183,9 +168,11 @@ async fn the_console_is_served_from_the_binary_with_strict_headers(db: Db) {
         "/console/js/..%2f..%2fCargo.toml",
         "/console/..%5c..%5cCargo.toml",
     ] {
-        let head = raw_get(&app, bad).await;
-        assert!(head.starts_with("HTTP/1.1 404"), "{bad}: {head}");
-        assert!(!head.contains("[package]"), "{bad} leaked a file: {head}");
+        let host = app.address.trim_start_matches("http://");
+        let head = format!("GET {bad} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        let (status, body) = raw_http(&app, head, Vec::new()).await;
+        assert_eq!(status, 404, "{bad}: {body}");
+        assert!(!body.contains("[package]"), "{bad} leaked a file: {body}");
     }
 
     // Revalidation: the ETag answers 304 without a body.

@@ -5,16 +5,14 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use diesel::prelude::*;
 use fantoccini::key::Key;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
-use serialhub::db::schema::signing_keys;
 
-use super::browser::{Browser, Role};
-use super::kit::{key, world, MAH_NAME};
+use super::{world, MAH_NAME};
 use crate::db_tests;
-use crate::helpers::{Db, TestApp};
+use crate::kit::browser::{Browser, Role};
+use crate::kit::{store, Db, TestApp};
 
 const SESSION: &str = "serialhub.console.session";
 
@@ -40,10 +38,10 @@ async fn store(b: &Browser, session: &Value) {
 
 /// A token like `token` but expired a minute ago, signed with the application's own key.
 fn expired_copy(app: &TestApp, token: &str) -> String {
-    let (kid, secret): (String, Vec<u8>) = signing_keys::table
-        .select((signing_keys::kid, signing_keys::secret))
-        .first(&mut app.db.conn())
-        .unwrap();
+    let (kid, secret) = store::signing_keys(&app.db)
+        .into_iter()
+        .next()
+        .expect("the application's signing key");
     let payload = token.split('.').nth(1).unwrap();
     let mut claims: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
@@ -108,12 +106,15 @@ async fn refused_tokens_return_to_sign_in_with_a_message(db: Db) {
     assert_eq!(b.js("return window.sessionStorage.length").await, json!(0));
 
     // The key is revoked elsewhere: the next call sends the reader back.
-    let doomed = key(&w.app, &w.mah, "temporary", &["audit"]).await;
+    let doomed = w
+        .app
+        .key_creds(w.mah.token(), "temporary", &["audit"])
+        .await;
     b.sign_in(&doomed.api_key, &doomed.api_secret, &overview)
         .await;
     let (status, body) = w
         .app
-        .delete(&format!("/v1/tenant/api_keys/{}", doomed.id), &w.mah.token)
+        .delete(&format!("/v1/tenant/api_keys/{}", doomed.id), w.mah.token())
         .await;
     assert_eq!(status, 200, "{body}");
     b.click(Role::Link, "Release").await;

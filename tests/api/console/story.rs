@@ -5,11 +5,11 @@
 
 use fantoccini::Locator;
 
-use super::browser::{Browser, Role};
-use super::kit::{world, CMO_NAME, MAH_NAME, XSS_NAME};
+use super::{world, CMO_NAME, MAH_NAME, XSS_NAME};
 use crate::db_tests;
-use crate::helpers::Db;
-use crate::partners_support::{container_status, pack_status};
+use crate::kit::browser::{Browser, Role};
+use crate::kit::store::{container_status, pack_status};
+use crate::kit::{Db, BATCH};
 
 async fn the_mah_releases_what_its_cmo_packed_and_the_cmo_sees_none_of_it(db: Db) {
     let w = world(db).await;
@@ -89,13 +89,17 @@ async fn the_mah_releases_what_its_cmo_packed_and_the_cmo_sees_none_of_it(db: Db
         (links.contains(&b_code) && !links.contains(&a)).then_some(())
     })
     .await;
-    assert_eq!(container_status(&w.app, &w.sscc_a), "released");
-    assert_eq!(pack_status(&w.app, "C1"), "released");
+    let db = &w.app.db;
+    assert_eq!(container_status(db, &w.sscc_a), "released");
+    assert_eq!(pack_status(db, &w.product, "C1"), "released");
     assert_eq!(
-        container_status(&w.app, &w.sscc_b),
+        container_status(db, &w.sscc_b),
         "pending_commissioning_approval"
     );
-    assert_eq!(pack_status(&w.app, "C3"), "pending_commissioning_approval");
+    assert_eq!(
+        pack_status(db, &w.product, "C3"),
+        "pending_commissioning_approval"
+    );
 
     // Its page says released, produced by the CMO, with the release in its history.
     b.click(Role::Link, &format!("SSCC {}", w.sscc_a)).await;
@@ -138,10 +142,12 @@ async fn the_mah_releases_what_its_cmo_packed_and_the_cmo_sees_none_of_it(db: Db
         serde_json::json!([format!("https://id.gs1.org/00/{}", w.sscc_a)])
     );
     b.choose("Product", &w.product).await;
-    b.fill("Batch", "B1").await;
+    b.fill("Batch", BATCH).await;
     b.click(Role::Button, "Show batch report").await;
-    b.wait_text(&format!("Batch B1 of {}", w.product)).await;
-    b.wait_text("3 packs of batch B1 still pending.").await;
+    b.wait_text(&format!("Batch {BATCH} of {}", w.product))
+        .await;
+    b.wait_text(&format!("3 packs of batch {BATCH} still pending."))
+        .await;
 
     // Signing out forgets the token.
     b.click(Role::Button, "Sign out").await;

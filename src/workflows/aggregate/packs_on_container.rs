@@ -1,0 +1,65 @@
+//! `POST /aggregate/container`: packs onto an SSCC.
+
+use super::{
+    decide, fast_attach, load_packs, open_parent, pack_refs, record_packing, require_children,
+    Outcome,
+};
+use crate::db::{self, DbConn};
+use crate::domain::actor::Actor;
+use crate::domain::aggregation::Parent;
+use crate::domain::audit_payload::{ObjectRef, Packed};
+use crate::domain::gs1::Sscc;
+use crate::domain::trade_item::TradeItemRef;
+use crate::error::ApiError;
+use crate::workflows::{access, concurrent_change, findings_error};
+
+/// Puts the packs onto the container `parent` (created on first use), all or none.
+pub fn packs_on_container(
+    conn: &mut DbConn,
+    actor: &Actor,
+    parent: &Sscc,
+    children: &[TradeItemRef],
+) -> Result<Outcome, ApiError> {
+    require_children(children, "child_trade_items")?;
+    let products = access::require_products(
+        conn,
+        actor,
+        children
+            .iter()
+            .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
+    )?;
+    let owner = access::single_owner(products.values())?;
+    let container = open_parent(conn, actor, parent, &owner)?;
+    let (attach, unchanged) =
+        match fast_attach::attach_all(conn, actor, &products, children, container.id)? {
+            Some(attached) => (attached, 0),
+            None => {
+                // Not the common case: decide child by child, so every refusal is listed.
+                let refs: Vec<&TradeItemRef> = children.iter().collect();
+                let packs = load_packs(conn, actor, &products, &refs)?;
+                let mut findings = Vec::new();
+                let target = Parent::Container(container.id);
+                let (attach, unchanged) = decide(children, &packs, target, &mut findings);
+                if !findings.is_empty() {
+                    return Err(findings_error(findings));
+                }
+                let ids: Vec<_> = attach.iter().map(|(id, _)| *id).collect();
+                if db::items::attach(conn, &ids, target, db::now())? != ids.len() {
+                    return Err(concurrent_change());
+                }
+                (attach, unchanged)
+            }
+        };
+    let (ids, children) = pack_refs(attach);
+    let packed = Packed {
+        parent: ObjectRef::Container {
+            sscc: parent.clone(),
+        },
+        children,
+    };
+    record_packing(conn, actor, &owner, packed, &ids, &[container.id])?;
+    Ok(Outcome {
+        attached: ids.len(),
+        unchanged,
+    })
+}

@@ -1,0 +1,90 @@
+//! Locks held from outside the service, on PostgreSQL, to provoke deadlocks with it: a side
+//! connection of its own (not the store's cached one) that can hold a container's row lock and
+//! the tenant's nesting lock (the advisory lock serialhub takes around nesting changes, see
+//! docs/architecture.md, "Where the backends differ"), and what PostgreSQL says about waits and
+//! deadlocks.
+
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::{BigInt, Text};
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+
+use crate::kit::app::{Db, TestDb};
+
+#[derive(QueryableByName)]
+struct N {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// A PostgreSQL connection that holds locks across the service's requests. Every call blocks
+/// while PostgreSQL makes it wait: call it from a blocking task.
+pub struct LockHolder {
+    conn: PgConnection,
+}
+
+impl LockHolder {
+    /// A connection to the test database (PostgreSQL only).
+    pub fn open(db: &TestDb) -> LockHolder {
+        assert_eq!(db.backend, Db::Postgres, "locks are held on PostgreSQL");
+        LockHolder {
+            conn: PgConnection::establish(&db.url).expect("side connection"),
+        }
+    }
+
+    /// Begins a transaction and locks the container `sscc`'s row until it ends.
+    pub fn lock_container(&mut self, sscc: &str) {
+        self.conn.batch_execute("BEGIN").expect("begin");
+        diesel::sql_query("SELECT id FROM containers WHERE sscc = $1 FOR UPDATE")
+            .bind::<Text, _>(sscc)
+            .execute(&mut self.conn)
+            .expect("lock the container row");
+    }
+
+    /// Takes the nesting lock of `tenant_id` for this session (until [`Self::unlock_nesting`]).
+    /// Panics if PostgreSQL makes this connection a deadlock's victim.
+    pub fn lock_nesting(&mut self, tenant_id: &str) {
+        diesel::sql_query("SELECT pg_advisory_lock(hashtext($1))")
+            .bind::<Text, _>(tenant_id)
+            .execute(&mut self.conn)
+            .expect("the side connection is not the deadlock's victim");
+    }
+
+    /// Releases the nesting lock taken by [`Self::lock_nesting`].
+    pub fn unlock_nesting(&mut self, tenant_id: &str) {
+        diesel::sql_query("SELECT pg_advisory_unlock(hashtext($1))")
+            .bind::<Text, _>(tenant_id)
+            .execute(&mut self.conn)
+            .expect("unlock");
+    }
+
+    /// Ends the transaction, releasing the row lock.
+    pub fn roll_back(&mut self) {
+        self.conn.batch_execute("ROLLBACK").expect("roll back");
+    }
+}
+
+fn count(db: &TestDb, sql: &str) -> i64 {
+    let mut conn = PgConnection::establish(&db.url).expect("probe connection");
+    diesel::sql_query(sql)
+        .get_result::<N>(&mut conn)
+        .expect("probe")
+        .n
+}
+
+/// Sessions of the test database waiting for a row (not for an advisory lock).
+pub fn waiting_for_rows(db: &TestDb) -> i64 {
+    count(
+        db,
+        "SELECT count(*) AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE NOT l.granted AND l.locktype <> 'advisory' AND a.datname = current_database()",
+    )
+}
+
+/// Deadlocks PostgreSQL has counted in the test database (its statistics are flushed by idle
+/// sessions, so a new one shows within seconds).
+pub fn deadlocks(db: &TestDb) -> i64 {
+    count(
+        db,
+        "SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()",
+    )
+}
