@@ -28,6 +28,10 @@ pub struct CreatedTenant {
     pub tenant_id: String,
     pub api_key: String,
     pub api_secret: String,
+    /// The key's id (not printed: the three fields above are the contract of the command). The
+    /// demo acts with it, so its audit events name the key as an API request would.
+    #[serde(skip)]
+    pub api_key_id: ApiKeyId,
 }
 
 impl CreatedTenant {
@@ -96,6 +100,7 @@ pub fn create_tenant(
         tenant_id: tenant.id.to_string(),
         api_key: key.api_key,
         api_secret,
+        api_key_id: key.id,
     })
 }
 

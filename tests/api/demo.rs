@@ -1,6 +1,8 @@
-//! `serialhub demo`: the printed credentials work, and the printed walkthrough tells the story
-//! (CMO commissions and aggregates, its view stays empty, the MAH sees the SSCC produced by the
-//! CMO, the CMO may not release, the MAH does).
+//! `serialhub demo`: the printed credentials work; the CMO's line has already packed two SSCCs
+//! and left one pack loose, pending, recorded in the audit trail as the line's doing; and the
+//! printed walkthrough tells the story (CMO commissions and aggregates, its view stays empty, the
+//! MAH sees the SSCC produced by the CMO, the CMO may not release, the MAH does). The same story
+//! in the browser is `console::demo`.
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -9,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::db_tests;
 use crate::kit::app::{demo_product, seed_demo, spawn_on, test_settings, TestDb};
-use crate::kit::{assert_error, send, Db, TestApp};
+use crate::kit::{assert_error, list_items, send, Db, TestApp};
 
 fn run(program: &str, args: &[String]) -> Output {
     let mut child = Command::new(program)
@@ -34,12 +36,15 @@ fn run(program: &str, args: &[String]) -> Output {
 }
 
 /// What the demo printed: (tenant id, api_key, api_secret) of the MAH and the CMO, the CMO's
-/// channel key, and the SSCC of the walkthrough.
+/// channel key, the SSCC of the walkthrough, and what the CMO's line packed before: the SSCCs
+/// waiting with their serials, and the loose packs (GTIN, serial).
 struct Printed {
     mah: (String, String, String),
     cmo: (String, String, String),
     channel: String,
     sscc: String,
+    waiting: Vec<(String, Vec<String>)>,
+    loose: Vec<(String, String)>,
 }
 
 fn after<'a>(words: &[&'a str], label: &str) -> &'a str {
@@ -74,11 +79,28 @@ fn parse(text: &str) -> Printed {
         .find(|w| w.len() == 19 && w.ends_with(':') && w[..18].bytes().all(|b| b.is_ascii_digit()))
         .map(|w| w[..18].to_string())
         .expect("the SSCC of the walkthrough");
+    let waiting = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("SSCC "))
+        .filter_map(|rest| rest.split_once(" holding packs "))
+        .map(|(sscc, serials)| {
+            let serials = serials.split(", ").map(str::to_string).collect();
+            (sscc.to_string(), serials)
+        })
+        .collect();
+    let loose = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("loose pack "))
+        .filter_map(|rest| rest.split_once(" / "))
+        .map(|(gtin, serial)| (gtin.to_string(), serial.to_string()))
+        .collect();
     Printed {
         mah: creds("MAH"),
         cmo: creds("CMO"),
         channel,
         sscc,
+        waiting,
+        loose,
     }
 }
 
@@ -140,6 +162,103 @@ async fn cmo_packs_the_demo_sscc(app: &TestApp, printed: &Printed, cmo: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
+/// The SSCCs of a commissioning containers list.
+fn ssccs_of(body: &Value) -> Vec<String> {
+    list_items(body)
+        .iter()
+        .map(|c| c["sscc"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The CMO's line has packed before anyone signs in: the MAH sees it pending, produced by the
+/// CMO, with what each SSCC holds; the CMO sees none of it; the audit trail names the CMO's key
+/// and line as the actor and verifies.
+async fn the_cmo_line_has_packed_before_anyone_signs_in(
+    app: &TestApp,
+    printed: &Printed,
+    mah: &str,
+    cmo: &str,
+) {
+    let product = demo_product();
+    assert_eq!(printed.waiting.len(), 2, "two SSCCs waiting");
+    assert_eq!(
+        printed.loose,
+        [(product.to_string(), "DEMO1005".to_string())],
+        "one loose pack"
+    );
+    let (status, body) = app.get("/v1/commissioning/containers", mah).await;
+    assert_eq!(status, 200, "{body}");
+    let waiting: Vec<String> = printed.waiting.iter().map(|(s, _)| s.clone()).collect();
+    assert_eq!(ssccs_of(&body), waiting, "{body}");
+    for (c, (_, serials)) in list_items(&body).iter().zip(&printed.waiting) {
+        assert_eq!(c["status"], "pending_commissioning_approval");
+        assert_eq!(c["produced_by"]["tenant_id"], json!(printed.cmo.0));
+        assert_eq!(c["produced_by"]["name"], "Demo Contract Packer (CMO)");
+        assert_eq!(
+            c["contents"],
+            json!([{"product_code": product, "batch": "DEMO0", "expiry_date": "301200",
+                    "packs": serials.len()}])
+        );
+    }
+    let (status, body) = app.get("/v1/commissioning/items?loose=true", mah).await;
+    assert_eq!(status, 200, "{body}");
+    let loose = list_items(&body);
+    assert_eq!(loose.len(), 1, "{body}");
+    assert_eq!(loose[0]["serial_number"], "DEMO1005");
+    assert_eq!(loose[0]["produced_by"]["tenant_id"], json!(printed.cmo.0));
+    for path in [
+        "/v1/commissioning/containers",
+        "/v1/commissioning/items",
+        "/v1/commissioning/products",
+    ] {
+        let (status, body) = app.get(path, cmo).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["items"],
+            json!([]),
+            "the CMO sees none of it: {path}: {body}"
+        );
+    }
+
+    // The trail records the packing as the CMO's line: its tenant, key and channel.
+    let (_, channels) = app.get("/v1/tenant/channels", cmo).await;
+    let line = list_items(&channels)
+        .into_iter()
+        .find(|c| c["channel_key"] == json!(printed.channel))
+        .expect("the printed channel is the CMO's");
+    let (_, keys) = app.get("/v1/tenant/api_keys", cmo).await;
+    let key = list_items(&keys)
+        .into_iter()
+        .find(|k| k["api_key"] == json!(printed.cmo.1))
+        .expect("the printed key is the CMO's");
+    for (sscc, _) in &printed.waiting {
+        let (status, body) = app
+            .get(&format!("/v1/audit/events?object={sscc}"), mah)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let events = list_items(&body);
+        let actions: Vec<&Value> = events.iter().map(|e| &e["action"]).collect();
+        assert_eq!(actions, [&json!("aggregate")], "{body}");
+        let actor = &events[0]["actor"];
+        assert_eq!(actor["tenant_id"], json!(printed.cmo.0));
+        assert_eq!(actor["api_key_id"], key["id"]);
+        assert_eq!(actor["channel_id"], line["id"]);
+        assert_eq!(events[0]["request_id"], "serialhub-demo");
+    }
+    let (status, body) = app
+        .get(&format!("/v1/audit/events?object={product}/DEMO1005"), mah)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let commission = &list_items(&body)[0];
+    assert_eq!(commission["action"], "commission", "{body}");
+    assert_eq!(commission["actor"]["channel_id"], line["id"]);
+    for token in [mah, cmo] {
+        let (status, body) = app.get("/v1/audit/verify", token).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["valid"], json!(true), "{body}");
+    }
+}
+
 async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
     let test_db = TestDb::fresh(db);
     let (printed, text) = run_demo(&test_db).await;
@@ -158,21 +277,25 @@ async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
     let cmo = token(&app, &printed.cmo).await;
     let mah = token(&app, &printed.mah).await;
 
+    the_cmo_line_has_packed_before_anyone_signs_in(&app, &printed, &mah, &cmo).await;
     cmo_packs_the_demo_sscc(&app, &printed, &cmo).await;
 
-    // The CMO's view stays empty; the MAH sees the SSCC, produced by the CMO.
+    // The CMO's view stays empty; the MAH sees the SSCC, produced by the CMO, after the two its
+    // line packed before.
     let (status, body) = app.get("/v1/commissioning/containers", &cmo).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["items"], json!([]), "{body}");
     let (status, body) = app.get("/v1/commissioning/containers", &mah).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["items"][0]["sscc"], json!(printed.sscc), "{body}");
+    let mut all: Vec<String> = printed.waiting.iter().map(|(s, _)| s.clone()).collect();
+    all.push(printed.sscc.clone());
+    assert_eq!(ssccs_of(&body), all, "{body}");
     assert_eq!(
-        body["items"][0]["produced_by"]["tenant_id"],
+        body["items"][2]["produced_by"]["tenant_id"],
         json!(printed.cmo.0)
     );
     assert_eq!(
-        body["items"][0]["produced_by"]["name"],
+        body["items"][2]["produced_by"]["name"],
         "Demo Contract Packer (CMO)"
     );
 
@@ -198,6 +321,9 @@ async fn demo_command_prints_credentials_that_tell_the_whole_story(db: Db) {
     assert_eq!(body["produced_by"]["tenant_id"], json!(printed.cmo.0));
     let (_, tenant) = app.get("/v1/tenant", &mah).await;
     assert_eq!(tenant["id"], json!(printed.mah.0));
+    // What the line packed before is still waiting.
+    let (_, body) = app.get("/v1/commissioning/containers", &mah).await;
+    assert_eq!(ssccs_of(&body), all[..2].to_vec(), "{body}");
 }
 
 /// The curl commands of a walkthrough, each as one shell command (continuation lines joined).
@@ -246,11 +372,14 @@ async fn the_printed_walkthrough_runs_as_written(db: Db) {
     assert_eq!(json_of(1)["message"], "Serials commissioned");
     assert_eq!(json_of(2)["message"], "Aggregated on container");
     assert_eq!(json_of(3)["items"], json!([]), "the CMO's view is empty");
-    assert_eq!(json_of(5)["items"][0]["sscc"], json!(seeded.sscc));
-    assert_eq!(
-        json_of(5)["items"][0]["produced_by"]["tenant_id"],
-        json!(seeded.cmo_tenant_id)
-    );
+    // The MAH sees the walkthrough's SSCC after the two the CMO's line packed before, all three
+    // produced by the CMO.
+    let mut pending: Vec<String> = seeded.packed.iter().map(|(s, _)| s.clone()).collect();
+    pending.push(seeded.sscc.clone());
+    assert_eq!(ssccs_of(&json_of(5)), pending, "{}", outputs[5]);
+    for c in list_items(&json_of(5)) {
+        assert_eq!(c["produced_by"]["tenant_id"], json!(seeded.cmo_tenant_id));
+    }
     assert_eq!(json_of(6)["error"], "ForbiddenError");
     assert_eq!(json_of(7)["released"], 2);
     assert_eq!(json_of(8)["status"], "released");

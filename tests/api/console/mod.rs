@@ -1,5 +1,6 @@
 //! The web console: how it is served (headers, assets), the API additions it relies on, and what
-//! a person does with it, in a real browser (driven by `kit::browser`).
+//! a person does with it, in a real browser (driven by `kit::browser`), `serialhub demo`'s story
+//! included (`demo.rs`).
 //!
 //! The world most of these tests sign in to, arranged through the public API: a brand owner (MAH)
 //! with two products, one of them named like an XSS attack, and a contract manufacturer (CMO) that
@@ -7,6 +8,7 @@
 
 mod api;
 mod dashboard;
+mod demo;
 mod roles;
 mod scale;
 mod serving;

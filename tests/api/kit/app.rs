@@ -209,12 +209,19 @@ pub async fn create_tenant_in(url: &str, name: &str, gcps: &[&str]) -> CreatedTe
     .unwrap()
 }
 
-/// What `serialhub demo` seeds: the demo's own tenants, product, channel and SSCC.
+/// What `serialhub demo` seeds: the demo's own tenants, product, channel, the production of the
+/// CMO's line and the SSCC of its walkthrough.
 pub struct DemoSeed {
     /// The SSCC its walkthrough aggregates onto.
     pub sscc: String,
+    pub mah: CreatedTenant,
+    pub cmo: CreatedTenant,
     /// The CMO's tenant id.
     pub cmo_tenant_id: String,
+    /// The SSCCs the CMO's line packed before the demo starts, each with its serials.
+    pub packed: Vec<(String, Vec<String>)>,
+    /// The serials it commissioned and left on no SSCC.
+    pub loose: Vec<String>,
     seeded: serialhub::demo::Demo,
 }
 
@@ -232,9 +239,26 @@ pub async fn seed_demo(db: &TestDb) -> DemoSeed {
         .await
         .unwrap()
         .expect("demo seeds");
+    let created = |t: &serialhub::admin::CreatedTenant| CreatedTenant {
+        tenant_id: t.tenant_id.clone(),
+        api_key: t.api_key.clone(),
+        api_secret: t.api_secret.clone(),
+    };
+    let texts = |xs: &[serialhub::domain::gs1::SerialNumber]| -> Vec<String> {
+        xs.iter().map(|s| s.to_string()).collect()
+    };
     DemoSeed {
         sscc: seeded.sscc.clone(),
+        mah: created(&seeded.mah),
+        cmo: created(&seeded.cmo),
         cmo_tenant_id: seeded.cmo.tenant_id.clone(),
+        packed: seeded
+            .production
+            .packed
+            .iter()
+            .map(|(sscc, serials)| (sscc.to_string(), texts(serials)))
+            .collect(),
+        loose: texts(&seeded.production.loose),
         seeded,
     }
 }
