@@ -1,11 +1,13 @@
-//! Operator actions outside the HTTP API (the CLI, tests, the demo): creating tenants.
+//! Operator actions outside the HTTP API (the CLI, tests, the demo): creating tenants (with their
+//! GS1 Company Prefixes, unique across tenants) and assigning GTINs outside them.
 
 use serde::Serialize;
 
 use crate::auth::{password, Role, Roles};
 use crate::db::{self, api_keys::ApiKeyRow, tenants::TenantRow, DbConn, SetupError};
-use crate::domain::gs1;
+use crate::domain::gs1::{self, Gtin};
 use crate::ids::{ApiKeyId, TenantId};
+use crate::workflows::ownership::{self, OwnershipError};
 
 /// Why a tenant was not created; the message is what `serialhub tenant create` prints.
 #[derive(Debug, thiserror::Error)]
@@ -19,7 +21,47 @@ pub enum TenantError {
     #[error("GLN '{gln}': check digit should be {expected}")]
     GlnCheckDigit { gln: String, expected: u8 },
     #[error("cannot create tenant: {0}")]
-    Write(#[source] diesel::result::Error),
+    Ownership(#[from] OwnershipError),
+}
+
+/// Why a GTIN was not assigned; the message is what `serialhub product assign` prints.
+#[derive(Debug, thiserror::Error)]
+pub enum AssignError {
+    #[error("GTIN '{gtin}': {problem}")]
+    Gtin {
+        gtin: String,
+        problem: gs1::Gs1Error,
+    },
+    #[error("cannot assign the GTIN: {0}")]
+    Ownership(#[from] OwnershipError),
+}
+
+/// What `serialhub product assign` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assigned {
+    pub tenant_id: TenantId,
+    pub product_code: Gtin,
+    /// False when nothing changed: assigned to this tenant before, or under its own prefix.
+    pub assigned: bool,
+}
+
+/// The operator gives a GTIN outside the tenant's prefixes to that tenant (refused if another
+/// tenant owns it); the tenant may then register it as its product.
+pub fn assign_product(
+    conn: &mut DbConn,
+    tenant_id: &TenantId,
+    gtin: &str,
+) -> Result<Assigned, AssignError> {
+    let code = Gtin::parse(gtin).map_err(|problem| AssignError::Gtin {
+        gtin: gtin.to_string(),
+        problem,
+    })?;
+    let assigned = db::write_tx(conn, |c| ownership::assign_gtin(c, tenant_id, &code))?;
+    Ok(Assigned {
+        tenant_id: tenant_id.clone(),
+        product_code: code,
+        assigned,
+    })
 }
 
 /// What `serialhub tenant create` prints; scripts rely on these three fields.
@@ -93,9 +135,9 @@ pub fn create_tenant(
     };
     db::write_tx(conn, |c| {
         db::tenants::insert(c, &tenant)?;
-        db::api_keys::insert(c, &key)
-    })
-    .map_err(TenantError::Write)?;
+        ownership::claim_prefixes(c, &tenant.id, gcps)?;
+        Ok::<_, OwnershipError>(db::api_keys::insert(c, &key)?)
+    })?;
     Ok(CreatedTenant {
         tenant_id: tenant.id.to_string(),
         api_key: key.api_key,

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `tenant create`.
+//! The command line: `serve`, `migrate`, `tenant create`, `product assign`, `audit verify`, `demo`.
 
 use clap::{Args, Parser, Subcommand};
 
@@ -27,6 +27,9 @@ pub enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(TenantCommand),
+    /// Manage products (operator).
+    #[command(subcommand)]
+    Product(ProductCommand),
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -124,6 +127,26 @@ pub struct TenantCreateArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ProductCommand {
+    /// Give a GTIN outside the tenant's company prefixes (e.g. under a shared national prefix) to
+    /// that tenant, which may then register it; refused if another tenant owns it. Prints
+    /// {"tenant_id", "product_code", "assigned"}.
+    Assign(ProductAssignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProductAssignArgs {
+    /// The tenant receiving the GTIN.
+    #[arg(long)]
+    pub tenant: String,
+    /// The GTIN (8, 12, 13 or 14 digits; stored as GTIN-14).
+    #[arg(long)]
+    pub gtin: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Verify the hash chains offline, straight from the database; exits 0 only if every chain
     /// is intact, else names the first broken seq of each broken chain.
@@ -132,9 +155,13 @@ pub enum AuditCommand {
 
 #[derive(Debug, Args)]
 pub struct AuditVerifyArgs {
-    /// Verify only this tenant's chain (default: every chain).
+    /// Verify only this tenant's chain (default: every tenant's, each against its head).
     #[arg(long)]
     pub tenant: Option<String>,
+    /// A checkpoint kept from GET /v1/audit/checkpoint (its JSON, in a file): also prove that the
+    /// chain still extends the signed head. Repeat for several.
+    #[arg(long = "checkpoint", value_name = "FILE")]
+    pub checkpoints: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub db: DbArgs,
 }

@@ -138,15 +138,22 @@ impl ApiError {
 
     /// The body of the answer: `{"success": false, "error", "message", "details"}`. The one
     /// serialiser of error bodies (responses and stored idempotent replays alike).
+    /// At most [`MAX_DETAILS`] details are sent; `details_omitted` counts the rest (a request of
+    /// 100 000 bad serials would otherwise answer megabytes of them).
     pub fn body(&self) -> ErrorBody<'_> {
+        let shown = self.details.len().min(MAX_DETAILS);
         ErrorBody {
             success: false,
             error: self.kind.as_str(),
             message: &self.message,
-            details: &self.details,
+            details: &self.details[..shown],
+            details_omitted: self.details.len() - shown,
         }
     }
 }
+
+/// The most `details` an error answer lists (docs/api.md).
+pub const MAX_DETAILS: usize = 1000;
 
 /// See [`ApiError::body`].
 #[derive(Debug, Serialize)]
@@ -155,6 +162,13 @@ pub struct ErrorBody<'a> {
     error: &'static str,
     message: &'a str,
     details: &'a [Detail],
+    /// How many details were left out beyond [`MAX_DETAILS`]; absent when none were.
+    #[serde(skip_serializing_if = "is_zero")]
+    details_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The database's failures, as the caller is told about them: no connection in time, or a
@@ -215,6 +229,23 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("deadlock detected"));
+    }
+
+    #[test]
+    fn details_are_capped_with_a_count_of_the_rest() {
+        let details = (0..MAX_DETAILS + 5)
+            .map(|i| Detail::at(format!("serial_numbers[{i}]"), "bad"))
+            .collect();
+        let e = ApiError::validation("Invalid", details);
+        let body = serde_json::to_value(e.body()).unwrap();
+        assert_eq!(body["details"].as_array().unwrap().len(), 1000);
+        assert_eq!(body["details"][999]["path"], "serial_numbers[999]");
+        assert_eq!(body["details_omitted"], 5);
+        let few = ApiError::validation("Invalid", vec![Detail::at("a", "bad")]);
+        assert!(serde_json::to_value(few.body())
+            .unwrap()
+            .get("details_omitted")
+            .is_none());
     }
 
     #[test]

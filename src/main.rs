@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use serialhub::admin::TenantError;
-use serialhub::cli::{AuditCommand, Cli, Command, TenantCommand};
+use serialhub::admin::{AssignError, TenantError};
+use serialhub::cli::{AuditCommand, Cli, Command, ProductCommand, TenantCommand};
 use serialhub::db::SetupError;
 use serialhub::demo::DemoError;
 use serialhub::ids::TenantId;
@@ -17,6 +17,8 @@ enum Failure {
     #[error(transparent)]
     Tenant(#[from] TenantError),
     #[error(transparent)]
+    Assign(#[from] AssignError),
+    #[error(transparent)]
     Startup(#[from] StartupError),
     #[error(transparent)]
     Demo(#[from] DemoError),
@@ -26,6 +28,8 @@ enum Failure {
     Verify(#[from] diesel::result::Error),
     #[error("{}", .0.join("; "))]
     BrokenChains(Vec<String>),
+    #[error("checkpoint {file}: {problem}")]
+    CheckpointFile { file: String, problem: String },
 }
 
 /// mimalloc instead of glibc's malloc: allocation was ~25 % of the service's CPU in the
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
             .map(|_| eprintln!("migrations applied"))
             .map_err(Failure::from),
         Command::Tenant(TenantCommand::Create(a)) => create_tenant(a),
+        Command::Product(ProductCommand::Assign(a)) => assign_product(a),
         Command::Demo(a) => run_demo(a),
         Command::Audit(AuditCommand::Verify(a)) => audit_verify(a),
     };
@@ -60,6 +65,13 @@ fn create_tenant(a: serialhub::cli::TenantCreateArgs) -> Result<(), Failure> {
     let mut conn = admin::connect(&a.db.database_url)?;
     let created = admin::create_tenant(&mut conn, &a.name, &a.gcp, a.gln.as_deref())?;
     println!("{}", serde_json::to_string(&created).expect("serialisable"));
+    Ok(())
+}
+
+fn assign_product(a: serialhub::cli::ProductAssignArgs) -> Result<(), Failure> {
+    let mut conn = admin::connect(&a.db.database_url)?;
+    let done = admin::assign_product(&mut conn, &TenantId::from_text(&a.tenant), &a.gtin)?;
+    println!("{}", serde_json::to_string(&done).expect("serialisable"));
     Ok(())
 }
 
@@ -88,12 +100,18 @@ fn run_demo(a: serialhub::cli::DemoArgs) -> Result<(), Failure> {
     serve(settings)
 }
 
-/// Prints one JSON line per chain; fails if any chain is broken.
+/// Prints one JSON line per chain, then one per checkpoint; fails if any chain is broken or any
+/// checkpoint is not extended by its chain.
 fn audit_verify(a: serialhub::cli::AuditVerifyArgs) -> Result<(), Failure> {
+    let checkpoints = a
+        .checkpoints
+        .iter()
+        .map(|path| read_checkpoint(path))
+        .collect::<Result<Vec<_>, Failure>>()?;
     let mut conn = admin::connect(&a.db.database_url)?;
     let tenant = a.tenant.as_deref().map(TenantId::from_text);
     let reports = serialhub::audit::verify::verify_all(&mut conn, tenant.as_ref())?;
-    let broken: Vec<String> = reports
+    let mut broken: Vec<String> = reports
         .iter()
         .filter(|r| !r.valid)
         .map(|r| {
@@ -107,10 +125,47 @@ fn audit_verify(a: serialhub::cli::AuditVerifyArgs) -> Result<(), Failure> {
     for r in &reports {
         println!("{}", serde_json::to_string(r).expect("serialisable"));
     }
+    for (path, cp) in &checkpoints {
+        let report = serialhub::audit::checkpoint::check(&mut conn, cp)?;
+        let mut line = serde_json::to_value(&report).expect("serialisable");
+        line["checkpoint"] = path.display().to_string().into();
+        println!("{line}");
+        if let Some(problem) = &report.problem {
+            broken.push(format!(
+                "chain of tenant {} does not extend checkpoint {} (seq {}): {problem}",
+                report.tenant_id,
+                path.display(),
+                report.seq
+            ));
+        }
+    }
     if broken.is_empty() {
-        eprintln!("{} chain(s) verified intact", reports.len());
+        eprintln!(
+            "{} chain(s) verified intact, {} checkpoint(s) extended",
+            reports.len(),
+            checkpoints.len()
+        );
         Ok(())
     } else {
         Err(Failure::BrokenChains(broken))
     }
+}
+
+/// A checkpoint file: the JSON object `GET /v1/audit/checkpoint` answered.
+fn read_checkpoint(
+    path: &std::path::Path,
+) -> Result<
+    (
+        std::path::PathBuf,
+        serialhub::domain::checkpoint::Checkpoint,
+    ),
+    Failure,
+> {
+    let problem = |problem: String| Failure::CheckpointFile {
+        file: path.display().to_string(),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| problem(e.to_string()))?;
+    let cp = serde_json::from_str(&text).map_err(|e| problem(e.to_string()))?;
+    Ok((path.to_path_buf(), cp))
 }

@@ -7,6 +7,7 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, App, HttpServer};
 
+use crate::audit::checkpoint::CheckpointKeys;
 use crate::auth::rate_limit::RateLimiter;
 use crate::auth::tokens::KeyRing;
 use crate::config::Settings;
@@ -44,10 +45,13 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
         let setup_pool = pool.clone();
-        let keys = tokio::task::spawn_blocking(move || -> Result<KeyRing, StartupError> {
+        let (keys, checkpoint_keys) = tokio::task::spawn_blocking(move || {
             let mut conn = setup_pool.get().map_err(SetupError::Pool)?;
             db::run_migrations(&mut conn)?;
-            KeyRing::load_or_create(&mut conn).map_err(StartupError::SigningKeys)
+            let ring = KeyRing::load_or_create(&mut conn).map_err(StartupError::SigningKeys)?;
+            let checkpoints =
+                CheckpointKeys::load_or_create(&mut conn).map_err(StartupError::SigningKeys)?;
+            Ok::<_, StartupError>((ring, checkpoints))
         })
         .await
         .map_err(StartupError::Setup)??;
@@ -61,12 +65,14 @@ impl Application {
         // Each handler takes the part it needs: the pool, the key ring, the settings, the limiter.
         let pool = web::Data::new(pool);
         let keys = web::Data::new(keys);
+        let checkpoint_keys = web::Data::new(checkpoint_keys);
         let limiter = web::Data::new(RateLimiter::new(settings.auth_rate_per_minute));
         let settings = web::Data::new(settings);
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(pool.clone())
                 .app_data(keys.clone())
+                .app_data(checkpoint_keys.clone())
                 .app_data(limiter.clone())
                 .app_data(settings.clone())
                 .app_data(

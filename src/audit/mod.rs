@@ -2,6 +2,7 @@
 //! appended to the acting tenant's hash chain (see `domain::audit` for the hash recipe and
 //! `domain::audit_payload` for what an event records).
 
+pub mod checkpoint;
 pub mod verify;
 
 use diesel::QueryResult;
@@ -46,6 +47,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64
         request_id: actor.request_id.as_deref(),
         reason,
         payload: &payload_value,
+        server_request_id: actor.server_request_id.as_deref(),
     };
     let payload = canonical_json(&payload_value);
     let hash = event_hash_with_payload(&prev_hash, &content, &payload);
@@ -65,6 +67,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64
             payload: &payload,
             prev_hash: &prev_hash,
             hash: &hash,
+            server_request_id: actor.server_request_id.as_deref(),
         },
     )?;
     db::audit::index_items(conn, id, e.items)?;

@@ -27,6 +27,7 @@ pub struct EventRow {
     pub payload: String,
     pub prev_hash: String,
     pub hash: String,
+    pub server_request_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -45,6 +46,7 @@ pub struct NewEventRow<'a> {
     pub payload: &'a str,
     pub prev_hash: &'a str,
     pub hash: &'a str,
+    pub server_request_id: Option<&'a str>,
 }
 
 /// Returns the chain's head (seq, hash), locked for this transaction: concurrent writers of one
@@ -155,12 +157,23 @@ pub fn head(conn: &mut DbConn, chain: &TenantId) -> QueryResult<Option<(i64, Str
         .optional()
 }
 
+/// Every chain to verify: of every tenant, every head and every event's chain (a tenant whose
+/// events were all deleted still has its head, or at least its tenant row), sorted.
 pub fn chains(conn: &mut DbConn) -> QueryResult<Vec<TenantId>> {
-    ev::table
+    use super::schema::tenants;
+    let mut all: Vec<TenantId> = ev::table
         .select(ev::chain_tenant_id)
         .distinct()
-        .order(ev::chain_tenant_id)
-        .load(conn)
+        .load(conn)?;
+    all.extend(
+        audit_heads::table
+            .select(audit_heads::chain_tenant_id)
+            .load::<TenantId>(conn)?,
+    );
+    all.extend(tenants::table.select(tenants::id).load::<TenantId>(conn)?);
+    all.sort();
+    all.dedup();
+    Ok(all)
 }
 
 /// Filters of the event list; every query is limited to events the caller may see: those it

@@ -156,3 +156,19 @@ pub fn granted_product_ids(
         .distinct()
         .load(conn)
 }
+
+/// Whether `mah` and `cmo` have a partnership in `status`.
+pub fn pair_has_status(
+    conn: &mut DbConn,
+    mah: &TenantId,
+    cmo: &TenantId,
+    status: PartnershipStatus,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        partnerships::table
+            .filter(partnerships::mah_tenant_id.eq(mah))
+            .filter(partnerships::cmo_tenant_id.eq(cmo))
+            .filter(partnerships::status.eq(status)),
+    ))
+    .get_result(conn)
+}

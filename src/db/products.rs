@@ -100,3 +100,12 @@ pub fn by_keys(conn: &mut DbConn, keys: &[ProductKey]) -> QueryResult<Vec<Produc
         .select(ProductRow::as_select())
         .load(conn)
 }
+
+/// The product of a GTIN, whoever owns it (a GTIN has one owner in the hub).
+pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<ProductRow>> {
+    products::table
+        .filter(products::product_code.eq(code))
+        .select(ProductRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -36,6 +36,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The hub's Ed25519 keys for signed audit checkpoints (the 32-byte seed of each).
+    checkpoint_keys (key_id) {
+        key_id -> Text,
+        seed -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     channels (id) {
         id -> Text,
         tenant_id -> Text,
@@ -70,6 +79,23 @@ diesel::table! {
         product_code -> Text,
         name -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who holds each GS1 Company Prefix; unique across tenants, set only by the operator.
+    company_prefixes (prefix) {
+        prefix -> Text,
+        tenant_id -> Text,
+    }
+}
+
+diesel::table! {
+    /// GTINs the operator gave to a tenant outside its own company prefixes.
+    gtin_assignments (product_code) {
+        product_code -> Text,
+        tenant_id -> Text,
+        assigned_at -> Timestamp,
     }
 }
 
@@ -159,6 +185,8 @@ diesel::table! {
         payload -> Text,
         prev_hash -> Text,
         hash -> Text,
+        /// The server's own id of the request (the caller chooses `request_id`).
+        server_request_id -> Nullable<Text>,
     }
 }
 
@@ -192,9 +220,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_keys,
     signing_keys,
+    checkpoint_keys,
     channels,
     idempotency_keys,
     products,
+    company_prefixes,
+    gtin_assignments,
     containers,
     commissions,
     items,

@@ -22,6 +22,7 @@ use crate::domain::actor::Actor;
 use crate::domain::gs1::{Gs1Error, Gtin, Sscc};
 use crate::error::ApiError;
 use crate::ids::{ChannelId, ProductId, TenantId};
+use crate::workflows::ownership::OwnershipError;
 use crate::workflows::partnership;
 
 /// Why the demo could not be seeded.
@@ -31,6 +32,12 @@ pub enum DemoError {
     Database(#[from] SetupError),
     #[error(transparent)]
     Tenant(#[from] TenantError),
+    /// Company prefixes are unique across tenants: the demo's are taken by an earlier demo.
+    #[error(
+        "this database already holds a demo (company prefix {0} is taken; prefixes are unique \
+         across tenants): remove the demo's database file, or pass --database-url for a new one"
+    )]
+    AlreadySeeded(String),
     #[error("{0}")]
     Write(#[from] diesel::result::Error),
     #[error("{0}")]
@@ -82,6 +89,7 @@ fn acting(t: &CreatedTenant, channel: Option<&ChannelRow>) -> Actor {
         api_key_id: t.api_key_id.clone(),
         channel_id: channel.map(|c| c.id.clone()),
         request_id: Some(REQUEST_ID.into()),
+        server_request_id: None,
     }
 }
 
@@ -89,7 +97,13 @@ fn acting(t: &CreatedTenant, channel: Option<&ChannelRow>) -> Actor {
 /// behind `url`.
 pub fn seed(url: &str) -> Result<Demo, DemoError> {
     let mut conn = admin::connect(url)?;
-    let mah = admin::create_tenant(&mut conn, "Demo Pharma (MAH)", &["4012345".into()], None)?;
+    let mah = admin::create_tenant(&mut conn, "Demo Pharma (MAH)", &["4012345".into()], None)
+        .map_err(|e| match e {
+            TenantError::Ownership(OwnershipError::PrefixHeld { prefix, .. }) => {
+                DemoError::AlreadySeeded(prefix)
+            }
+            other => other.into(),
+        })?;
     let cmo = admin::create_tenant(
         &mut conn,
         "Demo Contract Packer (CMO)",
@@ -115,7 +129,7 @@ pub fn seed(url: &str) -> Result<Demo, DemoError> {
     })?;
     let cmo_line = channel(&mut conn, &cmo.id())?;
     channel(&mut conn, &mah.id())?;
-    // Three SSCCs of the CMO's prefix, random so that the demo can seed the same database again
+    // Three random SSCCs of the CMO's prefix
     // (an SSCC is unique for good): two the line has packed, one for the walkthrough.
     let first = rand::thread_rng().gen_range(0..999_999_997u64);
     let sscc = |n: u64| Sscc::from_parts(0, CMO_PREFIX, first + n);

@@ -27,6 +27,9 @@ pub struct EventContent<'a> {
     pub request_id: Option<&'a str>,
     pub reason: Option<&'a str>,
     pub payload: &'a Value,
+    /// The server's own request id; a key of the hashed object only when present (events
+    /// recorded before it existed have none and keep their hashes).
+    pub server_request_id: Option<&'a str>,
 }
 
 impl EventContent<'_> {
@@ -44,6 +47,9 @@ impl EventContent<'_> {
         m.insert("reason".into(), opt(self.reason));
         m.insert("request_id".into(), opt(self.request_id));
         m.insert("seq".into(), self.seq.into());
+        if let Some(id) = self.server_request_id {
+            m.insert("server_request_id".into(), id.into());
+        }
         Value::Object(m)
     }
 }
@@ -144,6 +150,15 @@ pub fn event_hash_with_payload(
     field(&mut tail, "request_id", event.request_id, false);
     tail.extend_from_slice(b",\"seq\":");
     write_scalar(&event.seq, &mut tail);
+    // "server_request_id" sorts after "seq"; absent for events recorded before it existed.
+    if event.server_request_id.is_some() {
+        field(
+            &mut tail,
+            "server_request_id",
+            event.server_request_id,
+            false,
+        );
+    }
     tail.push(b'}');
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
@@ -202,6 +217,7 @@ mod tests {
             request_id: Some("r"),
             reason: None,
             payload,
+            server_request_id: None,
         }
     }
 

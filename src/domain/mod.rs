@@ -67,6 +67,7 @@ pub mod actor;
 pub mod aggregation;
 pub mod audit;
 pub mod audit_payload;
+pub mod checkpoint;
 pub mod epcis;
 pub mod gs1;
 pub mod lifecycle;

@@ -181,9 +181,60 @@ fn deserialize<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
 }
 
 /// serde_json appends " at line L column C"; the path already says where, and shorter is clearer.
+/// Rust's names for what was expected ("struct CommissionBody with 6 elements", "u32") are
+/// internal: they become what a JSON author would call them.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    plain_expectation(message)
+}
+
+/// Rewrites the `expected …` part of a serde message in JSON terms.
+fn plain_expectation(message: &str) -> String {
+    let Some(at) = message.find("expected ") else {
+        return message.to_string();
+    };
+    let (head, expected) = message.split_at(at + "expected ".len());
+    let mut words = expected.split(' ');
+    let plain = match words.next().unwrap_or_default() {
+        // `struct Name` or `struct Name with N elements`: the rest names a Rust type.
+        "struct" | "map" => "a JSON object".to_string(),
+        "enum" => "one of the documented values".to_string(),
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative whole number".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
+        "f32" | "f64" => "a number".to_string(),
+        _ => return message.to_string(),
+    };
+    format!("{head}{plain}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_expectation;
+
+    #[test]
+    fn rust_type_names_become_json_terms() {
+        assert_eq!(
+            plain_expectation("invalid length 0, expected struct CommissionBody with 6 elements"),
+            "invalid length 0, expected a JSON object"
+        );
+        assert_eq!(
+            plain_expectation("invalid type: sequence, expected struct ReleaseBody"),
+            "invalid type: sequence, expected a JSON object"
+        );
+        assert_eq!(
+            plain_expectation("invalid type: string \"x\", expected u32"),
+            "invalid type: string \"x\", expected a non-negative whole number"
+        );
+        assert_eq!(
+            plain_expectation("invalid type: integer `1`, expected a string"),
+            "invalid type: integer `1`, expected a string"
+        );
+        assert_eq!(
+            plain_expectation("missing field `name`"),
+            "missing field `name`"
+        );
     }
 }

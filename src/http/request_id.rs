@@ -10,9 +10,14 @@ use tracing::Instrument;
 
 pub const HEADER: &str = "x-request-id";
 
-/// The id of the current request, in request extensions.
+/// The id of the current request, in request extensions: the caller's, else the server's own.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+/// The server's own id of the current request, which no caller chooses; recorded beside the
+/// caller's in the audit trail, so an event cannot be made to point at another tenant's request.
+#[derive(Debug, Clone)]
+pub struct ServerRequestId(pub String);
 
 fn from_caller(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(HEADER)?.to_str().ok()?.trim();
@@ -24,9 +29,11 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let id = from_caller(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let server = uuid::Uuid::new_v4().to_string();
+    let id = from_caller(&req).unwrap_or_else(|| server.clone());
     req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    req.extensions_mut().insert(ServerRequestId(server.clone()));
+    let span = tracing::info_span!("request", request_id = %id, server_request_id = %server, method = %req.method(), path = %req.path());
     let started = std::time::Instant::now();
     // Inner layers turn their errors into responses (see `error_response` uses), so `?` here only
     // passes on failures actix itself could not render.

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use super::body::JsonBody;
 use super::idempotency::{self, KeyedRequest};
 use super::reply::Reply;
-use super::request_id::RequestId;
+use super::request_id::{RequestId, ServerRequestId};
 use crate::auth::{ChannelCtx, Identity, Role};
 use crate::db::{DbConn, DbPool};
 use crate::domain::actor::Actor;
@@ -29,6 +29,13 @@ pub struct Write<B = NoBody> {
     actor: Actor,
     request: KeyedRequest,
 }
+
+/// The roles a scope's or resource's writes need, as app data (`.app_data(WriteRoles(&[…]))`):
+/// [`Write`] checks them after the token and before it reads the body, so a key without the
+/// role gets 403 whatever it sends, never a 400 that tells it how far it got. (Handlers still
+/// call [`Write::require_any`]: the check stays where the reader of the handler looks for it.)
+#[derive(Debug, Clone, Copy)]
+pub struct WriteRoles(pub &'static [Role]);
 
 /// The body of a write endpoint that takes none (the bytes sent, if any, are not read).
 pub struct NoBody;
@@ -95,6 +102,7 @@ fn actor_of(req: &HttpRequest, identity: &Identity) -> Actor {
         api_key_id: identity.api_key_id.clone(),
         channel_id: extensions.get::<ChannelCtx>().map(|c| c.channel_id.clone()),
         request_id: extensions.get::<RequestId>().map(|r| r.0.clone()),
+        server_request_id: extensions.get::<ServerRequestId>().map(|r| r.0.clone()),
     }
 }
 
@@ -103,14 +111,18 @@ impl<B: WriteBody> FromRequest for Write<B> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // The identity and the body are read together and the identity's refusal wins, as with
-        // two separate extractors: a request without a valid token is refused before its body
-        // counts.
+        // In the order of PRODUCT.md's checks: the token, then the role, then the body. The
+        // body extractor takes the payload now but reads nothing until it is awaited.
         let identity = Identity::from_request(req, payload);
         let body = B::from_request(req, payload);
+        let roles = req.app_data::<WriteRoles>().copied();
         let req = req.clone();
         Box::pin(async move {
-            let (identity, body) = futures_util::future::try_join(identity, body).await?;
+            let identity = identity.await?;
+            if let Some(WriteRoles(roles)) = roles {
+                identity.require_any(roles)?;
+            }
+            let body = body.await?;
             let actor = actor_of(&req, &identity);
             let request = KeyedRequest {
                 key: req.headers().get(idempotency::HEADER).cloned(),

@@ -73,6 +73,9 @@ fn decide(
 ) -> Result<Vec<ItemId>, ApiError> {
     let mut details = Vec::new();
     let mut ids = Vec::with_capacity(serials.len());
+    // A CMO's released pack is not a wrong status but a right it lacks (only the MAH decommissions
+    // released packs): the answer is then 403, still listing every serial's problem.
+    let mut lacks_right = false;
     for (i, serial) in serials.iter().enumerate() {
         let path = format!("serial_numbers[{i}]");
         match rows.get(*serial) {
@@ -81,13 +84,21 @@ fn decide(
                 format!("serial {serial} is not commissioned"),
             )),
             Some(row) => match decommission_blocker(row.status, by_owner) {
-                Some(why) => details.push(Detail::at(path, format!("serial {serial} {why}"))),
+                Some(why) => {
+                    lacks_right |= row.status == Status::Released && !by_owner;
+                    details.push(Detail::at(path, format!("serial {serial} {why}")))
+                }
                 None => ids.push(row.id),
             },
         }
     }
     if details.is_empty() {
         Ok(ids)
+    } else if lacks_right {
+        Err(ApiError::forbidden(
+            "Only the marketing authorisation holder may decommission released packs",
+        )
+        .with_details(details))
     } else {
         Err(ApiError::state(
             "Some serials cannot be decommissioned",

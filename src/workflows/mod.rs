@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod commission;
 pub mod decommission;
 pub mod disaggregate;
+pub mod ownership;
 pub mod partnership;
 pub mod release;
 

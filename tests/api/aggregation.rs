@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::kit::gs1::{sscc, sscc_other};
+use crate::kit::gs1::{sscc, sscc_of, GTIN_C};
 use crate::kit::line::MV2;
 use crate::kit::race::{assert_exact_error, details, in_another_parent, one_winner, NOT_IN_STATUS};
 use crate::kit::store::{self};
@@ -194,12 +194,14 @@ async fn existing_parent_of_another_tenant_is_a_state_error(db: Db) {
     let app = spawn(db).await;
     let acme = Line::new(&app, "Acme").await;
     let other = Line::with_gcp(&app, "Other", "9521234").await;
-    for line in [&acme, &other] {
-        line.register(GTIN).await;
-        line.commission_ok(GTIN, &serials("S", 2)).await;
-    }
-    let theirs = sscc_other(1);
-    other.aggregate_ok(&theirs, &[child(GTIN, "S0")]).await;
+    // Each its own product (a GTIN has one owner); both may open an external SSCC (of a prefix no
+    // tenant of this hub holds): Other opens it first, and then it is Other's.
+    acme.register(GTIN).await;
+    acme.commission_ok(GTIN, &serials("S", 2)).await;
+    other.register(GTIN_C).await;
+    other.commission_ok(GTIN_C, &serials("S", 2)).await;
+    let theirs = sscc_of("7000001", 0, 1);
+    other.aggregate_ok(&theirs, &[child(GTIN_C, "S0")]).await;
     let (status, body) = acme
         .aggregate(&theirs, &[child(GTIN, "S0"), child(GTIN, "S1")])
         .await;

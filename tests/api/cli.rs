@@ -11,7 +11,7 @@ use crate::kit::{store, Db};
 
 /// Runs `serialhub ARGS...` with a clean environment for its settings and returns its output.
 /// Fails the test instead of hanging when the command does not finish within a minute.
-async fn serialhub(args: &[&str]) -> Output {
+pub(crate) async fn serialhub(args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     tokio::task::spawn_blocking(move || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_serialhub"))
@@ -38,11 +38,11 @@ async fn serialhub(args: &[&str]) -> Output {
     .unwrap()
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
 

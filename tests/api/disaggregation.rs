@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::db_tests;
-use crate::kit::gs1::{sscc, sscc_other};
+use crate::kit::gs1::{sscc, sscc_other, GTIN_C};
 use crate::kit::store::{self};
 use crate::kit::{
     assert_error, child, children, detail_paths, problem_at, serials, spawn, Db, Line, GTIN, GTIN_B,
@@ -238,11 +238,11 @@ async fn another_tenants_parent_cannot_be_emptied(db: Db) {
     let app = spawn(db).await;
     let acme = Line::new(&app, "Acme").await;
     let other = Line::with_gcp(&app, "Other", "9521234").await;
-    other.register(GTIN).await;
-    other.commission_ok(GTIN, &serials("S", 2)).await;
+    other.register(GTIN_C).await;
+    other.commission_ok(GTIN_C, &serials("S", 2)).await;
     let theirs = sscc_other(1);
     other
-        .aggregate_ok(&theirs, &children(GTIN, &serials("S", 2)))
+        .aggregate_ok(&theirs, &children(GTIN_C, &serials("S", 2)))
         .await;
     let (status, body) = acme
         .delete("/aggregate/container", &json!({"parent": theirs}))

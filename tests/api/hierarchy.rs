@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::kit::gs1::{sscc, sscc_other};
+use crate::kit::gs1::{sscc, sscc_other, GTIN_C};
 use crate::kit::race::{assert_exact_error, one_winner, NOT_IN_STATUS};
 use crate::kit::store::{self};
 use crate::kit::{
@@ -338,10 +338,10 @@ async fn child_containers_must_exist_hold_something_and_be_the_callers(db: Db) {
     let app = spawn(db).await;
     let line = line_with_packs(&app).await;
     let other = Line::with_gcp(&app, "Other", "9521234").await;
-    other.register(GTIN).await;
-    other.commission_ok(GTIN, &serials("O", 1)).await;
+    other.register(GTIN_C).await;
+    other.commission_ok(GTIN_C, &serials("O", 1)).await;
     let theirs = sscc_other(1);
-    other.aggregate_ok(&theirs, &[child(GTIN, "O0")]).await;
+    other.aggregate_ok(&theirs, &[child(GTIN_C, "O0")]).await;
 
     let (full, emptied, pallet) = (sscc(1, 1), sscc(1, 2), sscc(2, 1));
     line.aggregate_ok(&full, &[child(GTIN, "P0")]).await;

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::db_tests;
-use crate::kit::gs1::sscc;
+use crate::kit::gs1::{sscc, GTIN_C};
 use crate::kit::line::commission_body;
 use crate::kit::race::assert_exact_error;
 use crate::kit::store::{self};
@@ -138,9 +138,10 @@ async fn decommission_replay_and_keys_per_tenant(db: Db) {
     let app = spawn(db).await;
     let acme = Line::new(&app, "Acme").await;
     let other = Line::new(&app, "Other").await;
-    for line in [&acme, &other] {
-        line.register(GTIN).await;
-        line.commission_ok(GTIN, &serials("S", 2)).await;
+    // Each its own product: a GTIN has one owner.
+    for (line, gtin) in [(&acme, GTIN), (&other, GTIN_C)] {
+        line.register(gtin).await;
+        line.commission_ok(gtin, &serials("S", 2)).await;
     }
     let body = json!({"product_code": GTIN, "product_code_schema": "GTIN",
                       "serial_numbers": ["S0"], "reason": "destroyed"});
@@ -149,7 +150,7 @@ async fn decommission_replay_and_keys_per_tenant(db: Db) {
     let again = keyed(&acme, Method::POST, "/serials/decommission", "x", &body).await;
     assert_eq!(again, first, "not a 409 'already decommissioned'");
     // The other tenant's "x" is its own key: a different body is not a 422, and it runs.
-    let theirs = json!({"product_code": GTIN, "product_code_schema": "GTIN",
+    let theirs = json!({"product_code": GTIN_C, "product_code_schema": "GTIN",
                         "serial_numbers": ["S1"], "reason": "damaged"});
     let (status, resp) = keyed(&other, Method::POST, "/serials/decommission", "x", &theirs).await;
     assert_eq!(status, 200, "{resp}");

@@ -1,4 +1,4 @@
-//! Products (PRODUCT.md §3.2): registration, GTIN validation, uniqueness per tenant, visibility.
+//! Products (PRODUCT.md §3.2): registration, GTIN validation, one owner per GTIN, visibility.
 
 use serde_json::json;
 
@@ -12,7 +12,8 @@ fn product(code: &str) -> serde_json::Value {
 
 async fn register_product_returns_201_and_stores_gtin14(db: Db) {
     let app = spawn(db).await;
-    let acme = app.tenant("Acme").await;
+    // A tenant registers GTINs under its company prefixes (both GS1.md vectors' here).
+    let acme = app.tenant_with_gcp("Acme", &["4012345", "9521234"]).await;
     let (status, body) = app
         .post("/v1/tenant/products", &acme.token, &product(GTIN))
         .await;
@@ -110,17 +111,18 @@ async fn duplicate_product_is_a_state_error(db: Db) {
         assert_error(status, &body, 409, "StateError");
     }
     assert_eq!(product_count(&app.db), 1);
-    // Products are unique per tenant: another tenant may register the same GTIN.
+    // A GTIN has one owner in the hub (issue 12): another tenant may not register it.
     let other = app.tenant("Other").await;
     let (status, body) = app
         .post("/v1/tenant/products", &other.token, &product(GTIN))
         .await;
-    assert_eq!(status, 201, "{body}");
+    assert_error(status, &body, 403, "ForbiddenError");
+    assert_eq!(product_count(&app.db), 1);
 }
 
 async fn list_and_get_products(db: Db) {
     let app = spawn(db).await;
-    let acme = app.tenant("Acme").await;
+    let acme = app.tenant_with_gcp("Acme", &["4012345", "0614141"]).await;
     for code in [GTIN_B, GTIN] {
         let (status, _) = app
             .post("/v1/tenant/products", &acme.token, &product(code))

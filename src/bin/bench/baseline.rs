@@ -58,6 +58,7 @@ impl Baseline {
             api_key_id: self.tenant.api_key_id.clone(),
             channel_id: Some(self.tenant.channel_id.clone()),
             request_id: None,
+            server_request_id: None,
         }
     }
 

@@ -103,6 +103,9 @@ pub enum Serialised<'a> {
     /// Nesting packs in packs or containers in containers for one tenant: two crossing requests
     /// (A into B while B into A) could otherwise build a cycle.
     Nesting { tenant_id: &'a str },
+    /// Giving out company prefixes and GTINs (the operator's `tenant create --gcp` and `product
+    /// assign`): "no prefix extends another" and "a GTIN has one owner" are checked, not keyed.
+    BrandOwnership,
 }
 
 /// Takes the lock of `work` until the transaction ends: a transaction-scoped advisory lock on
@@ -114,6 +117,9 @@ pub fn advisory_lock(conn: &mut DbConn, work: Serialised<'_>) -> QueryResult<()>
     match work {
         Serialised::SigningKeyCreation => {
             diesel::sql_query("SELECT pg_advisory_xact_lock(7316002)").execute(conn)?
+        }
+        Serialised::BrandOwnership => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(7316003)").execute(conn)?
         }
         Serialised::Nesting { tenant_id } => {
             diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")

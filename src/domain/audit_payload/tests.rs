@@ -281,6 +281,7 @@ fn event<'a>(action: &'a str, payload: &'a Value) -> EventContent<'a> {
         request_id: Some("r"),
         reason: None,
         payload,
+        server_request_id: Some("s"),
     }
 }
 

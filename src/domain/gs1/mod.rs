@@ -54,6 +54,7 @@ mod check_digit;
 mod epc;
 mod expiry;
 mod gtin;
+mod prefix;
 mod sscc;
 mod text;
 
@@ -61,6 +62,7 @@ pub use check_digit::check_digit;
 pub use epc::{gtin_digital_link, sgtin_urn, sscc_digital_link, sscc_urn};
 pub use expiry::Expiry;
 pub use gtin::Gtin;
+pub use prefix::{prefixes_overlap, UnderPrefix};
 pub use sscc::Sscc;
 pub use text::{Batch, SerialNumber, CHARSET_82};
 

@@ -13,6 +13,7 @@ use crate::error::{ApiError, Detail};
 use crate::http::page::PageQuery;
 use crate::ids::{ContainerId, ItemId, TenantId};
 
+mod checkpoint;
 mod epcis;
 mod events;
 mod reports;
@@ -22,6 +23,8 @@ pub const READ_ROLES: [Role; 3] = [Role::Audit, Role::Release, Role::Admin];
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/audit/events", web::get().to(events::list))
         .route("/audit/verify", web::get().to(events::verify))
+        .route("/audit/checkpoint", web::get().to(checkpoint::checkpoint))
+        .route("/audit/keys", web::get().to(checkpoint::keys))
         .route("/epcis/events", web::get().to(epcis::export))
         .route("/reports/batch", web::get().to(reports::batch));
 }
@@ -124,6 +127,7 @@ pub fn event_view(e: &EventRow, viewer: &TenantId, cursors: &CursorKey) -> Value
         "actor": {"tenant_id": e.actor_tenant_id, "api_key_id": e.api_key_id, "channel_id": e.channel_id},
         "owner_tenant_id": e.owner_tenant_id,
         "request_id": e.request_id,
+        "server_request_id": e.server_request_id,
         "reason": e.reason,
         "payload": serde_json::from_str::<Value>(&e.payload).unwrap_or(Value::Null),
         "prev_hash": e.prev_hash,
@@ -158,6 +162,7 @@ pub fn history(
                 "actor": {"tenant_id": e.actor_tenant_id, "api_key_id": e.api_key_id, "channel_id": e.channel_id},
                 "reason": e.reason,
                 "request_id": e.request_id,
+                "server_request_id": e.server_request_id,
                 "hash": e.hash,
             })
         }));

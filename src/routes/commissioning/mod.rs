@@ -4,6 +4,7 @@
 use actix_web::web;
 
 use crate::auth::Role;
+use crate::http::write::WriteRoles;
 
 mod release;
 mod views;
@@ -17,6 +18,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/products", web::get().to(views::products))
             .route("/containers", web::get().to(views::containers))
             .route("/items", web::get().to(views::items))
-            .route("/release_to_market", web::post().to(release::release)),
+            .service(
+                web::resource("/release_to_market")
+                    .app_data(WriteRoles(&RELEASE_ROLES))
+                    .route(web::post().to(release::release)),
+            ),
     );
 }

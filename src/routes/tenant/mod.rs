@@ -2,6 +2,9 @@
 
 use actix_web::web;
 
+use crate::auth::Role;
+use crate::http::write::WriteRoles;
+
 mod api_keys;
 mod channels;
 mod info;
@@ -11,6 +14,7 @@ mod products;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/tenant")
+            .app_data(WriteRoles(&[Role::Admin]))
             .route("", web::get().to(info::show))
             .route("/api_keys", web::post().to(api_keys::create))
             .route("/api_keys", web::get().to(api_keys::list))

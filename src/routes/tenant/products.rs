@@ -8,7 +8,7 @@ use crate::auth::{Identity, Role};
 use crate::db::{self, products::NewProduct, products::ProductRow, DbPool};
 use crate::domain::audit_payload::{AuditPayload, ProductRegistered};
 use crate::domain::gs1::Gtin;
-use crate::domain::problems::Problems;
+use crate::domain::problems::{Detail, Problems};
 use crate::domain::trade_item::check_schema;
 use crate::error::{ApiError, ErrorType};
 use crate::http::body::JsonBody;
@@ -16,6 +16,7 @@ use crate::http::page::{page, PageQuery};
 use crate::http::write::Write;
 use crate::http::{read, reply::Reply};
 use crate::ids::{ProductId, TenantId};
+use crate::workflows::ownership;
 
 #[derive(Deserialize)]
 pub struct CreateProduct {
@@ -64,7 +65,19 @@ fn product_error(code: &str) -> ApiError {
     ApiError::new(ErrorType::Product, format!("Product {code} does not exist"))
 }
 
-/// `POST /v1/tenant/products`: GTIN-8/12/13 are stored as GTIN-14.
+/// The one answer to a GTIN the caller may not register, whether or not another tenant has it.
+fn outside_prefixes(code: &Gtin) -> ApiError {
+    ApiError::forbidden(format!(
+        "GTIN {code} is outside your GS1 Company Prefixes and was not assigned to you"
+    ))
+    .with_details(vec![Detail::at(
+        "product_code",
+        "outside the tenant's GS1 Company Prefixes; ask the hub operator to assign it",
+    )])
+}
+
+/// `POST /v1/tenant/products`: GTIN-8/12/13 are stored as GTIN-14. Format errors come first; then
+/// the GTIN must lie under one of the caller's company prefixes or have been assigned to it.
 pub async fn create(
     pool: Data<DbPool>,
     write: Write<JsonBody<CreateProduct>>,
@@ -91,6 +104,10 @@ pub async fn create(
     };
     write
         .run(&pool, move |conn, actor| {
+            if !ownership::may_register(conn, &actor.tenant_id, &gtin)? {
+                return Err(outside_prefixes(&gtin));
+            }
+            // A GTIN is unique in the hub: the insert also refuses one registered meanwhile.
             if !db::products::insert(conn, &row)? {
                 return Err(ApiError::state(
                     format!("Product {} is already registered", row.product_code),

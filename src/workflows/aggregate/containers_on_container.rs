@@ -2,14 +2,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{lock_nesting, open_parent, record_packing, require_children, Outcome};
+use super::{
+    is_refusal, lock_nesting, open_parent, record_packing, require_children, with_findings, Outcome,
+};
 use crate::db::{self, containers::ContainerRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, ChildAction, Finding};
 use crate::domain::audit_payload::{ObjectRef, Packed};
 use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::SsccAt;
-use crate::error::{ApiError, Detail};
+use crate::error::ApiError;
 use crate::ids::{ContainerId, TenantId};
 use crate::workflows::{access, concurrent_change, findings_error};
 
@@ -21,12 +23,22 @@ pub fn containers_on_container(
     children: &[SsccAt],
 ) -> Result<Outcome, ApiError> {
     require_children(children, "child_containers")?;
-    if let Some((path, _)) = children.iter().find(|(_, s)| s == parent) {
-        return Err(ApiError::validation(
-            "A container cannot contain itself",
-            vec![Detail::at(path.clone(), "same SSCC as the parent")],
-        ));
-    }
+    // A container cannot contain itself: a problem of that child, listed with all the others.
+    let mut findings: Vec<Finding> = children
+        .iter()
+        .filter(|(_, s)| s == parent)
+        .map(|(path, _)| {
+            Finding::validation(
+                path,
+                "a container cannot contain itself: same SSCC as the parent",
+            )
+        })
+        .collect();
+    let children: Vec<SsccAt> = children
+        .iter()
+        .filter(|(_, s)| s != parent)
+        .cloned()
+        .collect();
     lock_nesting(conn, actor)?;
     let codes: Vec<&str> = children.iter().map(|(_, s)| s.as_str()).collect();
     let rows: HashMap<String, ContainerRow> = db::containers::by_ssccs(conn, &codes)?
@@ -34,8 +46,26 @@ pub fn containers_on_container(
         .map(|c| (c.sscc.clone(), c))
         .collect();
     let owner = owner_of(actor, &rows)?;
-    let container = open_parent(conn, actor, parent, &owner)?;
-    let (attach, unchanged) = decide(conn, actor, children, &rows, container.id)?;
+    let container = match open_parent(conn, actor, parent, &owner) {
+        Ok(c) => c,
+        Err(refusal) if is_refusal(&refusal) => {
+            // The parent is refused; the children are still checked, so every problem is listed.
+            decide(conn, actor, &children, &rows, None, &mut findings)?;
+            return Err(with_findings(refusal, findings));
+        }
+        Err(failure) => return Err(failure),
+    };
+    let (attach, unchanged) = decide(
+        conn,
+        actor,
+        &children,
+        &rows,
+        Some(container.id),
+        &mut findings,
+    )?;
+    if !findings.is_empty() {
+        return Err(findings_error(findings));
+    }
     let ids: Vec<ContainerId> = attach.iter().map(|(id, _)| *id).collect();
     let mut touched = ids.clone();
     touched.push(container.id);
@@ -84,21 +114,23 @@ fn owner_of(actor: &Actor, rows: &HashMap<String, ContainerRow>) -> Result<Tenan
 /// The containers to attach, with their SSCCs, in request order; and how many were already there.
 type Decision<'c> = (Vec<(ContainerId, &'c Sscc)>, usize);
 
-/// Checks every child against the pallet `target`, or answers every refusal.
+/// Checks every child against the pallet `target` (`None`: the pallet itself was refused, and
+/// the children are checked only to list their problems too); adds every refusal to `findings`.
 fn decide<'c>(
     conn: &mut DbConn,
     actor: &Actor,
     children: &'c [SsccAt],
     rows: &HashMap<String, ContainerRow>,
-    target: ContainerId,
+    target: Option<ContainerId>,
+    findings: &mut Vec<Finding>,
 ) -> Result<Decision<'c>, ApiError> {
     let ids: Vec<ContainerId> = rows.values().map(|c| c.id).collect();
     let non_empty: HashSet<ContainerId> =
         db::containers::non_empty(conn, &ids)?.into_iter().collect();
-    let ancestors: HashSet<ContainerId> = db::containers::ancestor_ids(conn, target)?
-        .into_iter()
-        .collect();
-    let mut findings = Vec::new();
+    let ancestors: HashSet<ContainerId> = match target {
+        Some(t) => db::containers::ancestor_ids(conn, t)?.into_iter().collect(),
+        None => HashSet::new(),
+    };
     let mut attach = Vec::new();
     let mut unchanged = 0;
     for (path, sscc) in children {
@@ -107,8 +139,7 @@ fn decide<'c>(
             .get(sscc.as_str())
             .filter(|c| access::may_see_container(actor, c));
         let state = row.map(|c| c.state(&actor.tenant_id, non_empty.contains(&c.id)));
-        match aggregation::check_container_child(path, sscc.as_str(), state.as_ref(), Some(target))
-        {
+        match aggregation::check_container_child(path, sscc.as_str(), state.as_ref(), target) {
             Ok(ChildAction::Attach(id)) if ancestors.contains(&id) => {
                 findings.push(Finding::state(
                     path,
@@ -119,9 +150,6 @@ fn decide<'c>(
             Ok(ChildAction::AlreadyThere) => unchanged += 1,
             Err(f) => findings.push(f),
         }
-    }
-    if !findings.is_empty() {
-        return Err(findings_error(findings));
     }
     Ok((attach, unchanged))
 }

@@ -12,7 +12,7 @@ pub use containers_on_container::containers_on_container;
 pub use packs_in_pack::packs_in_pack;
 pub use packs_on_container::packs_on_container;
 
-use super::{access, findings_error};
+use super::{access, findings_error, ownership};
 use crate::audit::{self, Event};
 use crate::db::dialect::{self, Serialised};
 use crate::db::{
@@ -28,7 +28,7 @@ use crate::domain::audit_payload::{AuditPayload, ObjectRef, PackRef, Packed};
 use crate::domain::gs1::Sscc;
 use crate::domain::lifecycle::Status;
 use crate::domain::trade_item::TradeItemRef;
-use crate::error::{ApiError, Detail};
+use crate::error::{ApiError, Detail, ErrorType};
 use crate::ids::{ContainerId, ItemId, TenantId};
 
 /// What an aggregation changed.
@@ -98,6 +98,8 @@ fn decide<'c>(
 }
 
 /// Finds the parent SSCC (locked) or creates it for `owner`; refuses other tenants' and closed ones.
+/// An SSCC the caller did not pack must lie under a prefix it may use (`ownership`); any other is
+/// refused with one answer whether or not it exists, so it can be neither squatted nor probed.
 fn open_parent(
     conn: &mut DbConn,
     actor: &Actor,
@@ -105,6 +107,12 @@ fn open_parent(
     owner: &TenantId,
 ) -> Result<ContainerRow, ApiError> {
     let existing = db::containers::find_for_update(conn, sscc.as_str())?;
+    let packed_by_caller = existing
+        .as_ref()
+        .is_some_and(|c| c.produced_by == actor.tenant_id);
+    if !packed_by_caller && !ownership::may_create_sscc(conn, &actor.tenant_id, sscc)? {
+        return Err(foreign_sscc(sscc));
+    }
     let state = existing.as_ref().map(|c| c.state(&actor.tenant_id, true));
     aggregation::check_parent_container("parent", sscc.as_str(), state.as_ref())
         .map_err(|f| findings_error(vec![f]))?;
@@ -136,6 +144,37 @@ fn open_parent(
         ));
     }
     Ok(row)
+}
+
+/// The one answer to an SSCC under another tenant's company prefix.
+fn foreign_sscc(sscc: &Sscc) -> ApiError {
+    ApiError::forbidden(format!(
+        "SSCC {sscc} lies under a GS1 Company Prefix you may not use"
+    ))
+    .with_details(vec![Detail::at(
+        "parent",
+        "not under your company prefix, nor under one of a brand owner you produce for",
+    )])
+}
+
+/// Whether `e` refuses the request for what it asks (the children are then still checked, to
+/// list their problems too), not a failure of the database: after one, such as a deadlock that
+/// `write_tx` will retry, the transaction can run nothing more.
+fn is_refusal(e: &ApiError) -> bool {
+    e.cause.is_none()
+        && matches!(
+            e.kind,
+            ErrorType::Forbidden | ErrorType::State | ErrorType::Validation
+        )
+}
+
+/// A refusal of the request as a whole, with the problems found in its children added to its
+/// details: the answer lists every problem.
+fn with_findings(mut refusal: ApiError, findings: Vec<Finding>) -> ApiError {
+    refusal
+        .details
+        .extend(findings.into_iter().map(|f| f.detail));
+    refusal
 }
 
 fn require_children<T>(children: &[T], field: &str) -> Result<(), ApiError> {

@@ -1,8 +1,8 @@
 //! `POST /aggregate/container`: packs onto an SSCC.
 
 use super::{
-    decide, fast_attach, load_packs, open_parent, pack_refs, record_packing, require_children,
-    Outcome,
+    decide, fast_attach, is_refusal, load_packs, open_parent, pack_refs, record_packing,
+    require_children, with_findings, Outcome,
 };
 use crate::db::{self, DbConn};
 use crate::domain::actor::Actor;
@@ -29,7 +29,19 @@ pub fn packs_on_container(
             .map(|c| (format!("{}.product_code", c.path), c.gtin.as_str())),
     )?;
     let owner = access::single_owner(products.values())?;
-    let container = open_parent(conn, actor, parent, &owner)?;
+    let container = match open_parent(conn, actor, parent, &owner) {
+        Ok(c) => c,
+        Err(refusal) if is_refusal(&refusal) => {
+            // The parent is refused; the children are still checked, so that the answer lists
+            // every problem of the request, not only the first.
+            let refs: Vec<&TradeItemRef> = children.iter().collect();
+            let packs = load_packs(conn, actor, &products, &refs)?;
+            let mut findings = Vec::new();
+            decide(children, &packs, Parent::None, &mut findings);
+            return Err(with_findings(refusal, findings));
+        }
+        Err(failure) => return Err(failure),
+    };
     let (attach, unchanged) =
         match fast_attach::attach_all(conn, actor, &products, children, container.id)? {
             Some(attached) => (attached, 0),

@@ -6,9 +6,11 @@
 
 mod append_only;
 mod chain;
+mod checkpoints;
 mod events;
 mod history;
 mod listing;
+mod request_ids;
 
 use serde_json::{json, Value};
 

@@ -192,18 +192,44 @@ pub struct CreatedTenant {
 
 /// Creates a tenant straight in the database behind `url`, as `serialhub tenant create` does.
 pub async fn create_tenant_in(url: &str, name: &str, gcps: &[&str]) -> CreatedTenant {
+    try_create_tenant_in(url, name, gcps)
+        .await
+        .unwrap_or_else(|e| panic!("tenant {name} created: {e}"))
+}
+
+/// The same, or the refusal's message (e.g. a company prefix another tenant holds).
+pub async fn try_create_tenant_in(
+    url: &str,
+    name: &str,
+    gcps: &[&str],
+) -> Result<CreatedTenant, String> {
     let url = url.to_string();
     let name = name.to_string();
     let gcps: Vec<String> = gcps.iter().map(|s| s.to_string()).collect();
     tokio::task::spawn_blocking(move || {
         let mut conn = serialhub::admin::connect(&url).expect("connect");
-        let t =
-            serialhub::admin::create_tenant(&mut conn, &name, &gcps, None).expect("tenant created");
-        CreatedTenant {
+        let t = serialhub::admin::create_tenant(&mut conn, &name, &gcps, None)
+            .map_err(|e| e.to_string())?;
+        Ok(CreatedTenant {
             tenant_id: t.tenant_id,
             api_key: t.api_key,
             api_secret: t.api_secret,
-        }
+        })
+    })
+    .await
+    .unwrap()
+}
+
+/// The operator assigns `gtin` to the tenant, as `serialhub product assign` does: whether an
+/// assignment was made, or the refusal's message.
+pub async fn assign_product_in(url: &str, tenant_id: &str, gtin: &str) -> Result<bool, String> {
+    let (url, tenant_id, gtin) = (url.to_string(), tenant_id.to_string(), gtin.to_string());
+    tokio::task::spawn_blocking(move || {
+        let mut conn = serialhub::admin::connect(&url).expect("connect");
+        let tenant = serialhub::ids::TenantId::from_text(&tenant_id);
+        serialhub::admin::assign_product(&mut conn, &tenant, &gtin)
+            .map(|a| a.assigned)
+            .map_err(|e| e.to_string())
     })
     .await
     .unwrap()

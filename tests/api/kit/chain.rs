@@ -71,9 +71,9 @@ fn write_string(s: &str, out: &mut String) {
 }
 
 /// The hash an event of `GET /v1/audit/events` must carry: SHA-256 over its `prev_hash` and the
-/// canonical JSON of its eleven hashed fields.
+/// canonical JSON of its eleven hashed fields, plus `server_request_id` when the event has one.
 pub fn event_hash(event: &Value) -> String {
-    let content = serde_json::json!({
+    let mut content = serde_json::json!({
         "action": event["action"],
         "actor_tenant_id": event["actor"]["tenant_id"],
         "api_key_id": event["actor"]["api_key_id"],
@@ -86,6 +86,9 @@ pub fn event_hash(event: &Value) -> String {
         "request_id": event["request_id"],
         "seq": event["seq"],
     });
+    if let Some(id) = event.get("server_request_id").filter(|v| !v.is_null()) {
+        content["server_request_id"] = id.clone();
+    }
     let prev = event["prev_hash"].as_str().expect("prev_hash is a string");
     let mut hasher = Sha256::new();
     hasher.update(prev.as_bytes());

@@ -4,9 +4,10 @@
 use reqwest::{Client, Method, RequestBuilder};
 use serde_json::{json, Value};
 
+use super::app::assign_product_in;
 use super::app::{send, send_text, TestApp};
 use super::gs1;
-use super::tenant::{Tenant, DEFAULT_GCP};
+use super::tenant::Tenant;
 
 /// The Manufacturer V2 scope.
 pub const MV2: &str = "/v1/manufacturer/v2/api";
@@ -72,12 +73,14 @@ pub struct Line {
     pub channel_key: String,
     client: Client,
     address: String,
+    db_url: String,
 }
 
 impl Line {
-    /// A line of a new tenant of company prefix 4012345.
+    /// A line of a new tenant of company prefix [`TestApp::default_gcp`] (4012345 for the first).
     pub async fn new(app: &TestApp, name: &str) -> Line {
-        Line::with_gcp(app, name, DEFAULT_GCP).await
+        let gcp = app.default_gcp();
+        Line::with_gcp(app, name, &gcp).await
     }
 
     /// A line of a new tenant of company prefix `gcp`.
@@ -92,6 +95,7 @@ impl Line {
             channel_key,
             client: app.client.clone(),
             address: app.address.clone(),
+            db_url: app.db.url.clone(),
         }
     }
 
@@ -163,8 +167,14 @@ impl Line {
         self.register_named(gtin, "Product").await
     }
 
-    /// Registers a product of this tenant under `name`; asserts 201.
+    /// Registers a product of this tenant under `name`; asserts 201. A GTIN outside the line's
+    /// company prefix is first assigned to it by the operator, as it would be in production.
     pub async fn register_named(&self, gtin: &str, name: &str) {
+        if !gtin.get(1..).is_some_and(|d| d.starts_with(&self.gcp)) {
+            assign_product_in(&self.db_url, self.id(), gtin)
+                .await
+                .unwrap_or_else(|e| panic!("the operator assigns {gtin} to {}: {e}", self.name));
+        }
         let body = json!({"product_code": gtin, "product_code_schema": "GTIN", "name": name});
         let (status, body) = send(self.api(Method::POST, "/v1/tenant/products").json(&body)).await;
         assert_eq!(status, 201, "{} registers {gtin}: {body}", self.name);

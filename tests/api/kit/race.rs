@@ -32,13 +32,23 @@ pub fn assert_exact_error(
     );
 }
 
-/// The error body of type `error` with `message` and `details` (path, problem).
+/// The most details an error answer lists (docs/api.md); the rest are counted in
+/// `details_omitted`.
+pub const MAX_DETAILS: usize = 1000;
+
+/// The error body of type `error` with `message` and `details` (path, problem): the first
+/// [`MAX_DETAILS`] of them, and the count of the rest when there are more.
 pub fn error_body(error: &str, message: &str, details: &[(String, String)]) -> Value {
-    let details: Vec<Value> = details
+    let shown: Vec<Value> = details
         .iter()
+        .take(MAX_DETAILS)
         .map(|(path, problem)| json!({"path": path, "problem": problem}))
         .collect();
-    json!({"success": false, "error": error, "message": message, "details": details})
+    let mut body = json!({"success": false, "error": error, "message": message, "details": shown});
+    if details.len() > MAX_DETAILS {
+        body["details_omitted"] = json!(details.len() - MAX_DETAILS);
+    }
+    body
 }
 
 /// The `(path, problem)` of every detail of an error body, in order.

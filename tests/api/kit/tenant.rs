@@ -4,8 +4,10 @@ use reqwest::Response;
 use serde_json::{json, Value};
 
 use super::app::{create_tenant_in, CreatedTenant, TestApp};
+use super::store;
 
-/// The company prefix of the tenants a test does not give one.
+/// The company prefix of the first tenant a test does not give one (prefixes are unique across
+/// tenants: each further such tenant gets one of its own, see [`TestApp::default_gcp`]).
 pub const DEFAULT_GCP: &str = "4012345";
 
 /// A tenant with its first (all-roles) key and a dynamic token for it.
@@ -51,9 +53,22 @@ impl TestApp {
             .to_string()
     }
 
-    /// A tenant of company prefix [`DEFAULT_GCP`], with a token.
+    /// A tenant of company prefix [`TestApp::default_gcp`], with a token.
     pub async fn tenant(&self, name: &str) -> Tenant {
-        self.tenant_with_gcp(name, &[DEFAULT_GCP]).await
+        let gcp = self.default_gcp();
+        self.tenant_with_gcp(name, &[&gcp]).await
+    }
+
+    /// [`DEFAULT_GCP`] while no tenant holds it, else a prefix no tenant holds (`40990NN`, which
+    /// neither extends nor is extended by any prefix the tests name).
+    pub fn default_gcp(&self) -> String {
+        if store::prefix_holder(&self.db, DEFAULT_GCP).is_none() {
+            return DEFAULT_GCP.to_string();
+        }
+        (store::tenant_count(&self.db)..)
+            .map(|n| format!("40990{:02}", n % 100))
+            .find(|p| store::prefix_holder(&self.db, p).is_none())
+            .expect("a free prefix")
     }
 
     /// A tenant of the given company prefixes, with a token.

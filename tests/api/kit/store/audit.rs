@@ -37,6 +37,9 @@ pub struct StoredEvent {
     pub prev_hash: String,
     #[diesel(sql_type = Text)]
     pub hash: String,
+    /// The server's own id of the request that recorded it.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub server_request_id: Option<String>,
 }
 
 impl StoredEvent {
@@ -48,7 +51,7 @@ impl StoredEvent {
 
 const EVENT_COLUMNS: &str = "chain_tenant_id, seq, CAST(occurred_at AS TEXT) AS occurred_at, \
     action, actor_tenant_id, api_key_id, channel_id, owner_tenant_id, request_id, reason, \
-    payload, prev_hash, hash";
+    payload, prev_hash, hash, server_request_id";
 
 /// Every stored event, in the order they were written.
 pub fn events(db: &TestDb) -> Vec<StoredEvent> {
@@ -155,6 +158,7 @@ pub enum EventField {
     Reason,
     OccurredAt,
     Actor,
+    ServerRequestId,
 }
 
 /// Overwrites one field of event `seq` of `chain`'s chain (the guards must be off).
@@ -164,6 +168,7 @@ pub fn rewrite_event(db: &TestDb, chain: &str, seq: i64, field: EventField, valu
         EventField::Reason => "reason",
         EventField::OccurredAt => "occurred_at",
         EventField::Actor => "actor_tenant_id",
+        EventField::ServerRequestId => "server_request_id",
     };
     // A time goes in as text the database parses (SQLite keeps the text as it is).
     let value_sql = match (field, db.backend) {
@@ -190,4 +195,26 @@ pub fn delete_event(db: &TestDb, chain: &str, seq: i64) {
     )
     .expect("delete the event");
     assert_eq!(n, 1, "event {seq} of {chain} deleted");
+}
+
+/// Deletes every event of `chain`'s chain (the guards of `audit_events` must be off).
+pub fn delete_chain_events(db: &TestDb, chain: &str) {
+    let n = execute(
+        db,
+        "DELETE FROM audit_events WHERE chain_tenant_id = ?",
+        &[Arg::Text(chain)],
+    )
+    .expect("delete the chain's events");
+    assert!(n > 0, "events of {chain} deleted");
+}
+
+/// Sets `chain`'s recorded head to (seq, hash), as someone covering a cut tail would.
+pub fn rewrite_head(db: &TestDb, chain: &str, seq: i64, hash: &str) {
+    let n = execute(
+        db,
+        "UPDATE audit_heads SET seq = ?, hash = ? WHERE chain_tenant_id = ?",
+        &[Arg::Int(seq), Arg::Text(hash), Arg::Text(chain)],
+    )
+    .expect("rewrite the head");
+    assert_eq!(n, 1, "head of {chain} rewritten");
 }

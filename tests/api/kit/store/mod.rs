@@ -5,6 +5,7 @@
 //! changes this module and nothing else. It uses plain diesel connections and no serialhub code.
 
 mod audit;
+mod brand;
 mod identity;
 mod locks;
 mod packs;
@@ -22,6 +23,7 @@ use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConne
 use super::app::{Db, TestDb};
 
 pub use audit::*;
+pub use brand::*;
 pub use identity::*;
 pub use locks::*;
 pub use packs::*;
