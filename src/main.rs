@@ -20,6 +20,8 @@ enum Failure {
     Startup(#[from] StartupError),
     #[error(transparent)]
     Demo(#[from] DemoError),
+    #[error(transparent)]
+    Backup(#[from] admin::BackupFailure),
     #[error("{0}")]
     Serve(#[from] std::io::Error),
     #[error("{0}")]
@@ -46,6 +48,9 @@ fn main() -> ExitCode {
         Command::Tenant(TenantCommand::Create(a)) => create_tenant(a),
         Command::Demo(a) => run_demo(a),
         Command::Audit(AuditCommand::Verify(a)) => audit_verify(a),
+        Command::Backup(a) => admin::backup(&a.db.database_url, &a.to)
+            .map(|()| eprintln!("backup written to {}", a.to))
+            .map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! the caller's identity and channel, roles, and the auth rate limiter.
 
 pub mod identity;
+pub mod login_gate;
 pub mod password;
 pub mod rate_limit;
 pub mod roles;
