@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

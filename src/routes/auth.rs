@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api_auth", web::post().to(api_auth));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AuthRequest {
     api_key: String,
     api_secret: String,
@@ -29,7 +29,8 @@ struct AuthRequest {
 /// Credentials are small; a large body here is only ever an attack on the argon2 endpoint.
 const AUTH_BODY_LIMIT: usize = 4 * 1024;
 
-async fn api_auth(
+#[utoipa::path(post, path = "/v1/api_auth", tag = "auth", summary = "Exchange an API key and secret for a token", request_body = AuthRequest, responses((status = 200, description = "Authenticated", body = crate::openapi::Success), (status = 401, description = "AuthenticationError: unknown key or wrong secret", body = crate::openapi::ErrorEnvelope), (status = 429, description = "RateLimitError: too many attempts (Retry-After)", body = crate::openapi::ErrorEnvelope)))]
+pub async fn api_auth(
     pool: Data<DbPool>,
     keys: Data<KeyRing>,
     settings: Data<Settings>,

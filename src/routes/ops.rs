@@ -1,4 +1,4 @@
-//! Operations endpoints: liveness, readiness and metrics.
+//! Operations endpoints: liveness, readiness, metrics and the OpenAPI document.
 
 use std::sync::atomic::Ordering;
 
@@ -16,16 +16,19 @@ use crate::metrics::Text;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+        .route("/metrics", web::get().to(metrics))
+        .route("/openapi.json", web::get().to(openapi_json));
 }
 
 /// The process is up and serving HTTP.
-async fn healthz() -> Reply {
+#[utoipa::path(get, path = "/healthz", tag = "ops", summary = "Liveness", responses((status = 200, description = "Alive", body = crate::openapi::Success)))]
+pub async fn healthz() -> Reply {
     Reply::ok(json!({"status": "ok"}))
 }
 
 /// The database answers; 503 `UnavailableError` when it does not.
-async fn readyz(pool: Data<DbPool>) -> Result<Reply, ApiError> {
+#[utoipa::path(get, path = "/readyz", tag = "ops", summary = "Readiness: the database answers", responses((status = 200, description = "Ready", body = crate::openapi::Success)))]
+pub async fn readyz(pool: Data<DbPool>) -> Result<Reply, ApiError> {
     // Whatever the failure, the database is not usable: 503 (a lost connection is also
     // marked for discarding by DbError's classification).
     read(&pool, |conn| {
@@ -37,7 +40,8 @@ async fn readyz(pool: Data<DbPool>) -> Result<Reply, ApiError> {
 
 /// Prometheus text format (docs/operations.md lists every metric). Aggregates only, no tenant's
 /// data: it needs no token, like `/healthz`.
-async fn metrics(
+#[utoipa::path(get, path = "/metrics", tag = "ops", summary = "Prometheus metrics", responses((status = 200, description = "Prometheus text format 0.0.4", body = String)))]
+pub async fn metrics(
     pool: Data<DbPool>,
     gate: Data<LoginGate>,
     http: Data<HttpMetrics>,
@@ -49,6 +53,12 @@ async fn metrics(
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(out.finish())
+}
+
+/// This API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/openapi.json", tag = "ops", summary = "OpenAPI 3.1 description of this API", responses((status = 200, description = "The OpenAPI document", body = Object)))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(crate::openapi::document())
 }
 
 fn render_pool(pool: &DbPool, out: &mut Text) {

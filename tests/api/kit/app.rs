@@ -53,7 +53,10 @@ pub struct TestDb {
 
 enum Cleanup {
     File(PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+    },
     /// Someone else's to remove (a throw-away cluster removes itself).
     Nothing,
 }

@@ -9,7 +9,6 @@ pub struct Server {
     child: Child,
     /// `http://127.0.0.1:<port>`.
     pub address: String,
-    pub port: u16,
 }
 
 /// A port nothing listens on right now.
@@ -43,7 +42,6 @@ impl Server {
         let server = Server {
             child,
             address: format!("http://{bind}"),
-            port,
         };
         server.wait_healthy(Duration::from_secs(60)).await;
         server

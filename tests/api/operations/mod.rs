@@ -2,4 +2,6 @@
 //! and shutdowns of the real binary.
 
 mod backup;
+mod lifecycle;
 mod metrics;
+mod outage;
