@@ -66,7 +66,8 @@ fn complete(path: &str, method: &str, op: &mut Value) {
         params.push(json!({
             "name": "Idempotency-Key", "in": "header", "required": false,
             "description": "1 to 255 characters: the same key with the same body replays the stored answer",
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255}
+            // Visible ASCII: other bytes do not survive as an HTTP header value.
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
         }));
         op["parameters"] = Value::Array(params);
     }
