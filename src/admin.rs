@@ -152,3 +152,25 @@ pub fn connect(url: &str) -> Result<DbConn, SetupError> {
     db::run_migrations(&mut conn)?;
     Ok(conn)
 }
+
+/// Why `serialhub backup` made no copy.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupFailure {
+    #[error(transparent)]
+    Database(#[from] SetupError),
+    #[error("{0} already exists; a backup never overwrites a file")]
+    Exists(String),
+    #[error(transparent)]
+    Backup(#[from] db::dialect::BackupError),
+}
+
+/// `serialhub backup --to PATH`: a consistent copy of the (possibly running) SQLite database.
+pub fn backup(url: &str, to: &str) -> Result<(), BackupFailure> {
+    if std::path::Path::new(to).exists() {
+        return Err(BackupFailure::Exists(to.to_string()));
+    }
+    // No migrations: a backup copies the database as it is.
+    let mut conn = db::pool::Manager::new(url)?.establish()?;
+    db::dialect::backup_to(&mut conn, to)?;
+    Ok(())
+}

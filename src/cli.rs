@@ -2,7 +2,9 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Settings, DEFAULT_DATABASE_URL};
+use std::time::Duration;
+
+use crate::config::{default_login_concurrency, Settings, DEFAULT_DATABASE_URL};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +35,9 @@ pub enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent copy of the running SQLite database to a new file (PostgreSQL: use
+    /// pg_dump).
+    Backup(BackupArgs),
     /// Seed a MAH, a CMO, an active partnership, a product and channels, print the credentials
     /// and a curl walkthrough, then serve.
     Demo(DemoArgs),
@@ -53,6 +58,15 @@ pub struct DemoArgs {
     /// Seed and print, but do not start the service.
     #[arg(long)]
     pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write; must not exist yet.
+    #[arg(long)]
+    pub to: String,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +101,37 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SERIALHUB_WORKERS")]
     pub workers: Option<usize>,
+    /// Seconds a request body may take to arrive (408 RequestTimeoutError beyond).
+    #[arg(long, env = "SERIALHUB_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+    /// Milliseconds a request waits for a database connection (503 UnavailableError beyond).
+    #[arg(long, env = "SERIALHUB_POOL_TIMEOUT_MS", default_value_t = 3000)]
+    pub pool_timeout_ms: u64,
+    /// PostgreSQL lock_timeout of pooled connections in milliseconds (0: none).
+    #[arg(long, env = "SERIALHUB_LOCK_TIMEOUT_MS", default_value_t = 5000)]
+    pub lock_timeout_ms: u64,
+    /// PostgreSQL statement_timeout of pooled connections in milliseconds (0: none).
+    #[arg(long, env = "SERIALHUB_STATEMENT_TIMEOUT_MS", default_value_t = 30_000)]
+    pub statement_timeout_ms: u64,
+    /// SQLite busy_timeout of pooled connections in milliseconds.
+    #[arg(long, env = "SERIALHUB_SQLITE_BUSY_TIMEOUT_MS", default_value_t = 5000)]
+    pub sqlite_busy_timeout_ms: u64,
+    /// argon2 verifications at once (default: one per core).
+    #[arg(long, env = "SERIALHUB_LOGIN_CONCURRENCY")]
+    pub login_concurrency: Option<usize>,
+    /// Milliseconds a login waits for a hashing slot (503 UnavailableError beyond).
+    #[arg(long, env = "SERIALHUB_LOGIN_QUEUE_TIMEOUT_MS", default_value_t = 2000)]
+    pub login_queue_timeout_ms: u64,
+    /// Failed /v1/api_auth attempts per API key per minute, all addresses together (429 beyond).
+    #[arg(
+        long,
+        env = "SERIALHUB_AUTH_FAILURES_PER_KEY_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub auth_failures_per_key_per_minute: u32,
+    /// Seconds in-flight requests may take to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "SERIALHUB_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
 }
 
 impl ServeArgs {
@@ -100,6 +145,18 @@ impl ServeArgs {
             max_items: self.max_items,
             auth_rate_per_minute: self.auth_rate_per_minute,
             workers: self.workers,
+            body_timeout: Duration::from_secs(self.body_timeout_secs),
+            pool_timeout: Duration::from_millis(self.pool_timeout_ms),
+            lock_timeout: Duration::from_millis(self.lock_timeout_ms),
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+            sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
+            login_concurrency: self
+                .login_concurrency
+                .unwrap_or_else(default_login_concurrency)
+                .max(1),
+            login_queue_timeout: Duration::from_millis(self.login_queue_timeout_ms),
+            auth_failures_per_key_per_minute: self.auth_failures_per_key_per_minute,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
         }
     }
 }

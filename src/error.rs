@@ -26,6 +26,7 @@ pub enum ErrorType {
     RateLimit,
     Internal,
     Unavailable,
+    RequestTimeout,
 }
 
 impl ErrorType {
@@ -46,6 +47,7 @@ impl ErrorType {
             ErrorType::RateLimit => "RateLimitError",
             ErrorType::Internal => "InternalError",
             ErrorType::Unavailable => "UnavailableError",
+            ErrorType::RequestTimeout => "RequestTimeoutError",
         }
     }
 }
@@ -171,13 +173,22 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// The database's failures, as the caller is told about them: no connection in time, or a
-/// conflict with concurrent transactions that retrying did not resolve, is 503 (retry later);
-/// anything else is internal. The cause goes to the log only.
+/// The database's failures, as the caller is told about them: no connection in time, a lost
+/// connection, a lock or statement timeout, or a conflict with concurrent transactions that
+/// retrying did not resolve, is 503 (retry later); anything else is internal. The cause goes to the log only.
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> ApiError {
         match e {
-            DbError::Unavailable(_) => ApiError::unavailable(e),
+            DbError::Unavailable(_) | DbError::Lost(_) => ApiError::unavailable(e),
+            DbError::Timeout(_) => {
+                let mut err = ApiError::new(
+                    ErrorType::Unavailable,
+                    "The database is busy (locked or timed out); nothing was written, retry",
+                )
+                .caused_by(e);
+                err.retry_after = Some(2);
+                err
+            }
             DbError::Contention(_) => {
                 let mut err = ApiError::new(
                     ErrorType::Unavailable,

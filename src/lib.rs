@@ -14,6 +14,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod metrics;
+pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -22,6 +22,8 @@ enum Failure {
     Startup(#[from] StartupError),
     #[error(transparent)]
     Demo(#[from] DemoError),
+    #[error(transparent)]
+    Backup(#[from] admin::BackupFailure),
     #[error("{0}")]
     Serve(#[from] std::io::Error),
     #[error("{0}")]
@@ -51,6 +53,9 @@ fn main() -> ExitCode {
         Command::Product(ProductCommand::Assign(a)) => assign_product(a),
         Command::Demo(a) => run_demo(a),
         Command::Audit(AuditCommand::Verify(a)) => audit_verify(a),
+        Command::Backup(a) => admin::backup(&a.db.database_url, &a.to)
+            .map(|()| eprintln!("backup written to {}", a.to))
+            .map_err(Failure::from),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,12 +8,14 @@ use actix_web::middleware::Next;
 use actix_web::{web, App, HttpServer};
 
 use crate::audit::checkpoint::CheckpointKeys;
-use crate::auth::rate_limit::RateLimiter;
+use crate::auth::login_gate::LoginGate;
+use crate::auth::rate_limit::{KeyThrottle, RateLimiter};
 use crate::auth::tokens::KeyRing;
 use crate::config::Settings;
 use crate::db::{self, DbPool, SetupError};
 use crate::error::{ApiError, Detail};
-use crate::http::request_id;
+use crate::http::metrics::HttpMetrics;
+use crate::http::{self, request_id};
 use crate::routes;
 
 /// Why the service could not start; the message is what `serialhub serve` prints.
@@ -43,10 +45,12 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads the signing keys and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
-        let pool = db::build_pool(&settings.database_url, settings.pool_size)?;
-        let setup_pool = pool.clone();
+        let pool = db::build_pool_with(&settings.database_url, &settings.pool_options())?;
+        let url = settings.database_url.clone();
         let (keys, checkpoint_keys) = tokio::task::spawn_blocking(move || {
-            let mut conn = setup_pool.get().map_err(SetupError::Pool)?;
+            // Migrations run on a connection of their own, without the pool's statement timeout:
+            // a migration of a large database may rightly take longer than any request.
+            let mut conn = db::pool::Manager::new(&url)?.establish()?;
             db::run_migrations(&mut conn)?;
             let ring = KeyRing::load_or_create(&mut conn).map_err(StartupError::SigningKeys)?;
             let checkpoints =
@@ -61,25 +65,36 @@ impl Application {
         })?;
         let port = listener.local_addr().map_err(StartupError::Listen)?.port();
         let workers = settings.workers;
+        let grace = settings.shutdown_grace;
         let purge_pool = pool.clone();
         // Each handler takes the part it needs: the pool, the key ring, the settings, the limiter.
         let pool = web::Data::new(pool);
         let keys = web::Data::new(keys);
         let checkpoint_keys = web::Data::new(checkpoint_keys);
         let limiter = web::Data::new(RateLimiter::new(settings.auth_rate_per_minute));
+        let throttle = web::Data::new(KeyThrottle::new(settings.auth_failures_per_key_per_minute));
+        let gate = web::Data::new(LoginGate::new(
+            settings.login_concurrency,
+            settings.login_queue_timeout,
+        ));
         let settings = web::Data::new(settings);
+        let http_metrics = web::Data::new(HttpMetrics::default());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(pool.clone())
                 .app_data(keys.clone())
                 .app_data(checkpoint_keys.clone())
                 .app_data(limiter.clone())
+                .app_data(throttle.clone())
+                .app_data(gate.clone())
+                .app_data(http_metrics.clone())
                 .app_data(settings.clone())
                 .app_data(
                     web::QueryConfig::default().error_handler(|e, _| bad_input(e.to_string())),
                 )
                 .app_data(web::PathConfig::default().error_handler(|e, _| bad_input(e.to_string())))
                 .wrap(actix_web::middleware::from_fn(reject_nul_in_url))
+                .wrap(actix_web::middleware::from_fn(http::metrics::middleware))
                 .wrap(actix_web::middleware::from_fn(request_id::middleware))
                 .configure(routes::configure)
                 .default_service(web::to(|| async {
@@ -89,6 +104,10 @@ impl Application {
         if let Some(n) = workers {
             server = server.workers(n);
         }
+        // SIGTERM / SIGINT: stop accepting, let in-flight requests finish within the grace
+        // period, then exit (0). Requests still running after it are cut off; their
+        // transactions roll back.
+        server = server.shutdown_timeout(grace.as_secs());
         let server = server.listen(listener).map_err(StartupError::Listen)?.run();
         spawn_housekeeping(purge_pool);
         Ok(Application { port, server })

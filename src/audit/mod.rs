@@ -10,9 +10,10 @@ use diesel::QueryResult;
 use crate::db::{self, audit::NewEventRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::audit::{canonical_json, event_hash_with_payload, EventContent, GENESIS};
-use crate::domain::audit_payload::AuditPayload;
+use crate::domain::audit_payload::{AuditPayload, ObjectRef};
 use crate::domain::lifecycle::DecommissionReason;
 use crate::ids::{ContainerId, ItemId, TenantId};
+use crate::metrics::{self, goods::Tally};
 
 /// One event to record; its action is its payload's.
 pub struct Event<'a> {
@@ -72,7 +73,32 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64
     )?;
     db::audit::index_items(conn, id, e.items)?;
     db::audit::index_containers(conn, id, e.containers)?;
+    metrics::goods::note(tally(&e.payload));
     Ok(id)
+}
+
+/// The packs an event commissioned, aggregated or released, for `/metrics`.
+fn tally(payload: &AuditPayload<'_>) -> Tally {
+    let n = |k: usize| k as u64;
+    match payload {
+        AuditPayload::Commission(c) => Tally {
+            commissioned: n(c.serial_numbers.len()),
+            ..Tally::default()
+        },
+        AuditPayload::Aggregate(p) => Tally {
+            aggregated: n(p
+                .children
+                .iter()
+                .filter(|c| matches!(c, ObjectRef::Pack(_)))
+                .count()),
+            ..Tally::default()
+        },
+        AuditPayload::Release(r) => Tally {
+            released: n(r.released_packs),
+            ..Tally::default()
+        },
+        _ => Tally::default(),
+    }
 }
 
 /// An event about the actor's own tenant (keys, channels, products).

@@ -4,6 +4,7 @@
 
 pub mod cursor;
 pub mod identity;
+pub mod login_gate;
 pub mod password;
 pub mod rate_limit;
 pub mod roles;

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::dialect::{self, Begin};
 use super::error::TxError;
+use crate::metrics::goods;
 
 /// The one connection type of serialhub: the variant is chosen at run time from the URL scheme.
 #[derive(diesel::MultiConnection)]
@@ -63,11 +64,18 @@ where
     E: From<diesel::result::Error>,
 {
     match f(conn) {
-        Ok(value) => {
-            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
-            Ok(value)
-        }
+        Ok(value) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
+            Ok(()) => {
+                goods::commit();
+                Ok(value)
+            }
+            Err(e) => {
+                goods::roll_back();
+                Err(e.into())
+            }
+        },
         Err(e) => {
+            goods::roll_back();
             // A failed rollback leaves the connection marked broken; r2d2 then discards it.
             let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
             Err(e)

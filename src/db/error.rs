@@ -13,6 +13,15 @@ pub enum DbError {
     /// (SQLSTATE 40001 serialization failure or 40P01 deadlock), and retrying did not help.
     #[error("the transaction conflicted with concurrent transactions (serialization failure or deadlock)")]
     Contention(#[source] DieselError),
+    /// The database did not answer in time: SQLite stayed locked by another process past its
+    /// busy timeout, or PostgreSQL cancelled a statement on its lock or statement timeout.
+    /// Nothing of the transaction was written.
+    #[error("the database did not answer in time (locked or timed out)")]
+    Timeout(#[source] DieselError),
+    /// The connection to the database server was lost (the server stopped, restarted or is
+    /// unreachable). The connection is discarded.
+    #[error("the connection to the database was lost")]
+    Lost(#[source] DieselError),
     /// A statement failed.
     #[error("database query failed")]
     Query(#[source] DieselError),
@@ -25,10 +34,66 @@ impl From<DieselError> for DbError {
     fn from(e: DieselError) -> DbError {
         if is_contention(&e) {
             DbError::Contention(e)
+        } else if is_timeout(&e) {
+            DbError::Timeout(e)
+        } else if is_lost(&e) {
+            note_lost();
+            DbError::Lost(e)
         } else {
             DbError::Query(e)
         }
     }
+}
+
+/// Whether the database gave up waiting: SQLite's `SQLITE_BUSY` ("database is locked", after
+/// `busy_timeout`), PostgreSQL's `lock_timeout` and `statement_timeout` cancellations (SQLSTATE
+/// 55P03 and 57014, which diesel does not name; recognised by the default `lc_messages` text).
+pub fn is_timeout(e: &DieselError) -> bool {
+    const MESSAGES: [&str; 4] = [
+        "database is locked",
+        "database table is locked",
+        "canceling statement due to lock timeout",
+        "canceling statement due to statement timeout",
+    ];
+    match e {
+        DieselError::DatabaseError(_, info) => {
+            MESSAGES.iter().any(|m| info.message().starts_with(m))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the connection to the server is gone: diesel says so when libpq reports the
+/// connection bad, and a server shutting down says so before it closes the socket.
+pub fn is_lost(e: &DieselError) -> bool {
+    const MESSAGES: [&str; 4] = [
+        "terminating connection due to administrator command",
+        "server closed the connection unexpectedly",
+        "no connection to the server",
+        "the database system is shutting down",
+    ];
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(_, info) => MESSAGES.iter().any(|m| info.message().contains(m)),
+        _ => false,
+    }
+}
+
+thread_local! {
+    /// Set when work on this thread found its connection lost, so that the pool discards that
+    /// connection when it is handed back (on the same thread; see `pool::Manager::has_broken`):
+    /// diesel only reports a connection broken for a broken transaction, and a dead connection
+    /// would otherwise fail the next request too.
+    static LOST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn note_lost() {
+    LOST.with(|l| l.set(true));
+}
+
+/// Whether work on this thread lost its connection since the last call; clears the mark.
+pub(crate) fn take_lost() -> bool {
+    LOST.with(|l| l.replace(false))
 }
 
 /// Whether PostgreSQL aborted the statement to resolve a conflict between transactions: a
@@ -119,9 +184,35 @@ mod tests {
     #[test]
     fn other_failures_are_query_errors() {
         let unique = database_error(DatabaseErrorKind::UniqueViolation, "duplicate key");
-        let locked = database_error(DatabaseErrorKind::Unknown, "database is locked");
-        for e in [unique, locked, DieselError::NotFound] {
+        let check = database_error(DatabaseErrorKind::CheckViolation, "violates check");
+        for e in [unique, check, DieselError::NotFound] {
             assert!(matches!(DbError::from(e), DbError::Query(_)));
         }
+    }
+
+    #[test]
+    fn locks_and_timeouts_that_ran_out_are_timeouts() {
+        for message in [
+            "database is locked",
+            "canceling statement due to lock timeout",
+            "canceling statement due to statement timeout",
+        ] {
+            let e = database_error(DatabaseErrorKind::Unknown, message);
+            assert!(matches!(DbError::from(e), DbError::Timeout(_)), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_closed_connection_is_lost_and_marks_the_connection_for_discarding() {
+        let _ = take_lost();
+        let closed = database_error(DatabaseErrorKind::ClosedConnection, "server closed");
+        assert!(matches!(DbError::from(closed), DbError::Lost(_)));
+        assert!(take_lost(), "marked");
+        assert!(!take_lost(), "the mark is taken once");
+        let admin = database_error(
+            DatabaseErrorKind::Unknown,
+            "terminating connection due to administrator command",
+        );
+        assert!(matches!(DbError::from(admin), DbError::Lost(_)));
     }
 }

@@ -31,7 +31,7 @@ pub mod types;
 pub use conn::{read_tx, write_tx, DbConn};
 pub use error::{DbError, SetupError, TxError};
 pub use migrate::run_migrations;
-pub use pool::{build_pool, ping, run, run_queued, Backend, DbPool};
+pub use pool::{build_pool, build_pool_with, ping, run, run_queued, Backend, DbPool, PoolOptions};
 
 /// Current UTC time truncated to microseconds, the precision both backends store.
 pub fn now() -> chrono::NaiveDateTime {

@@ -21,7 +21,7 @@ pub fn check_schema(p: &mut Problems, path: impl std::fmt::Display, schema: &str
 }
 
 /// A trade item as it appears in requests (the seed's child object).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct TradeItemInput {
     pub product_code: String,
     pub product_code_schema: String,

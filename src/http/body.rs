@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::CONTENT_TYPE;
@@ -61,17 +62,36 @@ pub async fn read_json<T: DeserializeOwned>(
     if declared_len.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
-    let mut buf = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::validation("The request body could not be read", vec![]).caused_by(e)
-        })?;
-        if buf.len() + chunk.len() > limit {
-            return Err(too_large(limit));
+    // A body trickled in byte by byte would otherwise hold the connection (and its buffer) for
+    // as long as the sender likes.
+    let deadline = req
+        .app_data::<web::Data<Settings>>()
+        .map_or(Duration::from_secs(30), |s| s.body_timeout);
+    let read = async {
+        let mut buf = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::validation("The request body could not be read", vec![]).caused_by(e)
+            })?;
+            if buf.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            buf.extend_from_slice(&chunk);
         }
-        buf.extend_from_slice(&chunk);
-    }
-    let raw = buf.freeze();
+        Ok(buf)
+    };
+    let raw = tokio::time::timeout(deadline, read)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                ErrorType::RequestTimeout,
+                format!(
+                    "The request body did not arrive within {} s",
+                    deadline.as_secs_f64()
+                ),
+            )
+        })??
+        .freeze();
     let value = parse_json(&raw)?;
     Ok(JsonBody { value, raw })
 }

@@ -22,6 +22,7 @@ pub fn status(kind: ErrorType) -> StatusCode {
         ErrorType::RateLimit => StatusCode::TOO_MANY_REQUESTS,
         ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorType::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorType::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
     }
 }
 
@@ -58,6 +59,10 @@ impl ResponseError for ApiError {
         let mut resp = HttpResponse::build(status);
         if let Some(secs) = self.retry_after {
             resp.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if self.kind == ErrorType::RequestTimeout {
+            // The rest of the body may still be trickling in: the connection cannot be reused.
+            resp.force_close();
         }
         resp.json(self.body())
     }

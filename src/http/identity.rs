@@ -18,15 +18,46 @@ use crate::ids::ApiKeyId;
 
 pub const CHANNEL_SOURCE_MV2: &str = "manufacturer_v2_api";
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    if let Some(v) = headers.get("x-access-token") {
-        return v.to_str().ok().map(|s| s.trim().to_string());
+/// What the request presents as its token.
+#[derive(Debug, PartialEq, Eq)]
+enum Presented {
+    None,
+    One(String),
+    /// A header that carries no usable token (empty, not text, a scheme other than Bearer), or
+    /// two different tokens: which one speaks for the caller would be a guess, so neither does.
+    Unusable,
+}
+
+/// Every `x-access-token` and every `Authorization: Bearer` header of the request. The same token
+/// sent twice is one token; two different ones are refused rather than served as the first (an
+/// intermediary adding its own credential must never turn a request into someone else's).
+fn presented_token(headers: &HeaderMap) -> Presented {
+    let mut tokens: Vec<String> = Vec::new();
+    for v in headers.get_all("x-access-token") {
+        match v.to_str().map(str::trim) {
+            Ok(t) if !t.is_empty() => tokens.push(t.to_string()),
+            _ => return Presented::Unusable,
+        }
     }
-    let v = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string())
+    for v in headers.get_all(AUTHORIZATION) {
+        let token = v.to_str().ok().and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_string())
+        });
+        match token {
+            Some(t) if !t.is_empty() => tokens.push(t),
+            _ => return Presented::Unusable,
+        }
+    }
+    tokens.dedup();
+    match tokens.len() {
+        0 => Presented::None,
+        1 => Presented::One(tokens.remove(0)),
+        _ if tokens.iter().all(|t| *t == tokens[0]) => Presented::One(tokens.remove(0)),
+        _ => Presented::Unusable,
+    }
 }
 
 fn pool_of(req: &HttpRequest) -> &DbPool {
@@ -41,13 +72,11 @@ fn keys_of(req: &HttpRequest) -> &KeyRing {
 
 /// The token's verified claims: signature, algorithm, `kid` and expiry (no database yet).
 fn verified_claims(req: &HttpRequest) -> Result<Claims, ApiError> {
-    let headers = req.headers();
-    let token_sent = headers.contains_key("x-access-token") || headers.contains_key(AUTHORIZATION);
     let token =
-        match bearer(headers) {
-            Some(t) if !t.is_empty() => t,
-            _ if token_sent => return Err(ApiError::invalid_token()),
-            _ => return Err(ApiError::new(
+        match presented_token(req.headers()) {
+            Presented::One(t) => t,
+            Presented::Unusable => return Err(ApiError::invalid_token()),
+            Presented::None => return Err(ApiError::new(
                 ErrorType::NoToken,
                 "No authentication token provided: send x-access-token or Authorization: Bearer",
             )),
@@ -191,5 +220,56 @@ impl FromRequest for ChannelCtx {
             let identity = authenticate(&req).await?;
             check_channel(&req, &identity).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn one_token_in_either_header_or_the_same_in_both() {
+        let one = Presented::One("abc".into());
+        assert_eq!(presented_token(&headers(&[("x-access-token", "abc")])), one);
+        assert_eq!(
+            presented_token(&headers(&[("authorization", "bearer abc")])),
+            one
+        );
+        let both = [("x-access-token", "abc"), ("authorization", "Bearer abc")];
+        assert_eq!(presented_token(&headers(&both)), one);
+        assert_eq!(presented_token(&headers(&[])), Presented::None);
+    }
+
+    #[test]
+    fn two_different_tokens_or_an_unusable_header_are_refused() {
+        for pairs in [
+            &[("x-access-token", "abc"), ("authorization", "Bearer xyz")][..],
+            &[("x-access-token", "abc"), ("x-access-token", "xyz")],
+            &[
+                ("authorization", "Bearer abc"),
+                ("authorization", "Bearer xyz"),
+            ],
+            &[("x-access-token", "abc"), ("authorization", "Basic abc")],
+            &[("x-access-token", " ")],
+        ] {
+            assert_eq!(
+                presented_token(&headers(pairs)),
+                Presented::Unusable,
+                "{pairs:?}"
+            );
+        }
     }
 }

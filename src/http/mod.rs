@@ -6,6 +6,7 @@ pub mod body;
 pub mod error;
 pub mod idempotency;
 pub mod identity;
+pub mod metrics;
 pub mod page;
 pub mod reply;
 pub mod request_id;

@@ -10,9 +10,12 @@ use crate::error::{ApiError, Detail};
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Page size, 1 to 1000 (default 100).
     pub limit: Option<i64>,
+    /// The `next` cursor of the previous page.
     pub after: Option<String>,
 }
 

@@ -5,8 +5,9 @@ use actix_web::HttpRequest;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::auth::login_gate::LoginGate;
 use crate::auth::password;
-use crate::auth::rate_limit::RateLimiter;
+use crate::auth::rate_limit::{KeyThrottle, RateLimiter};
 use crate::auth::tokens::{Claims, KeyRing, TokenKind};
 use crate::auth::Roles;
 use crate::config::Settings;
@@ -19,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api_auth", web::post().to(api_auth));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AuthRequest {
     api_key: String,
     api_secret: String,
@@ -28,11 +29,14 @@ struct AuthRequest {
 /// Credentials are small; a large body here is only ever an attack on the argon2 endpoint.
 const AUTH_BODY_LIMIT: usize = 4 * 1024;
 
-async fn api_auth(
+#[utoipa::path(post, path = "/v1/api_auth", tag = "auth", summary = "Exchange an API key and secret for a token", request_body = AuthRequest, responses((status = 200, description = "Authenticated", body = crate::openapi::Success), (status = 401, description = "AuthenticationError: unknown key or wrong secret", body = crate::openapi::ErrorEnvelope), (status = 429, description = "RateLimitError: too many attempts (Retry-After)", body = crate::openapi::ErrorEnvelope)))]
+pub async fn api_auth(
     pool: Data<DbPool>,
     keys: Data<KeyRing>,
     settings: Data<Settings>,
     limiter: Data<RateLimiter>,
+    throttle: Data<KeyThrottle>,
+    gate: Data<LoginGate>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<Reply, ApiError> {
@@ -52,6 +56,16 @@ async fn api_auth(
         api_key,
         api_secret,
     } = body.value;
+    // Many addresses guessing one key: refused before any database or argon2 work.
+    if let Err(wait) = throttle.check(&api_key) {
+        let mut e = ApiError::new(
+            ErrorType::RateLimit,
+            "Too many failed authentication attempts for this API key; retry later",
+        );
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    let presented = api_key.clone();
     let key = read(&pool, move |conn| {
         Ok(db::api_keys::find_active_by_public(conn, &api_key)?)
     })
@@ -61,16 +75,15 @@ async fn api_auth(
         .as_ref()
         .map(|k| k.secret_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
-    let verified = web::block(move || password::verify_secret(&api_secret, &hash))
-        .await
-        .map_err(ApiError::internal)?;
+    let verified = gate.verify(api_secret, hash).await?;
     let key = match key {
         Some(k) if verified => k,
         _ => {
+            throttle.record_failure(&presented);
             return Err(ApiError::new(
                 ErrorType::Authentication,
                 "Unknown API key or wrong secret",
-            ))
+            ));
         }
     };
     // Read only after the secret checked out, so a known and an unknown key cost the same.

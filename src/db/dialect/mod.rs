@@ -2,7 +2,7 @@
 //! once, against `DbConn`, and calls in here where the backends differ:
 //!
 //! - how a transaction begins ([`begin`]);
-//! - the per-connection settings ([`SQLITE_PRAGMAS`], [`configure`]);
+//! - the per-connection settings and timeouts ([`SQLITE_PRAGMAS`], [`Timeouts`], [`configure`]);
 //! - `INSERT … ON CONFLICT DO NOTHING` ([`insert_or_ignore`]);
 //! - row locks ([`for_update`]) and transaction-scoped advisory locks ([`advisory_lock`]);
 //! - the one way a list of keys reaches SQL: bound as ONE parameter ([`Keys`]);
@@ -14,6 +14,8 @@
 pub mod history;
 mod keys;
 
+use std::time::Duration;
+
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::sql_types::Text;
@@ -23,13 +25,35 @@ pub use keys::{InKeys, KeyList, Keys};
 
 use super::{Backend, DbConn};
 
-/// The settings every SQLite connection gets when it is opened (pooled or not): wait up to 10 s
-/// for a lock instead of failing, write-ahead logging (persistent in the file; setting it again is
-/// a no-op) with `synchronous = NORMAL`, which is safe in WAL mode, foreign keys enforced, a
-/// 64 MiB page cache, temporary tables in memory.
-pub const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+/// The settings every SQLite connection gets when it is opened (pooled or not), besides its
+/// `busy_timeout` (how long to wait for another process's lock, [`Timeouts::sqlite_busy`]):
+/// write-ahead logging (persistent in the file; setting it again is a no-op) with
+/// `synchronous = NORMAL`, which is safe in WAL mode, foreign keys enforced, a 64 MiB page cache,
+/// temporary tables in memory.
+pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; \
      PRAGMA temp_store = MEMORY;";
+
+/// How long a connection waits for the database before the work fails (and the caller is told
+/// to retry): SQLite's `busy_timeout` for a lock another process holds; PostgreSQL's
+/// `lock_timeout` for a row or table lock and `statement_timeout` for any one statement. Zero
+/// means no limit (PostgreSQL only; SQLite always waits at least its busy timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub sqlite_busy: Duration,
+    pub pg_lock: Duration,
+    pub pg_statement: Duration,
+}
+
+impl Timeouts {
+    /// For the command line (migrations, `audit verify`, backups): wait 10 s for a lock on
+    /// SQLite, and let PostgreSQL statements take as long as they need.
+    pub const OPERATOR: Timeouts = Timeouts {
+        sqlite_busy: Duration::from_secs(10),
+        pg_lock: Duration::ZERO,
+        pg_statement: Duration::ZERO,
+    };
+}
 
 /// The backend a connection talks to.
 pub fn backend(conn: &DbConn) -> Backend {
@@ -39,11 +63,19 @@ pub fn backend(conn: &DbConn) -> Backend {
     }
 }
 
-/// Applies the per-connection settings of the backend (PostgreSQL needs none).
-pub fn configure(conn: &mut DbConn) -> QueryResult<()> {
+/// Applies the per-connection settings of the backend: the pragmas and busy timeout on SQLite,
+/// the lock and statement timeouts on PostgreSQL.
+pub fn configure(conn: &mut DbConn, timeouts: &Timeouts) -> QueryResult<()> {
     match backend(conn) {
-        Backend::Sqlite => conn.batch_execute(SQLITE_PRAGMAS),
-        Backend::Postgres => Ok(()),
+        Backend::Sqlite => conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; {SQLITE_PRAGMAS}",
+            timeouts.sqlite_busy.as_millis()
+        )),
+        Backend::Postgres => conn.batch_execute(&format!(
+            "SET lock_timeout = {}; SET statement_timeout = {};",
+            timeouts.pg_lock.as_millis(),
+            timeouts.pg_statement.as_millis()
+        )),
     }
 }
 
@@ -128,4 +160,33 @@ pub fn advisory_lock(conn: &mut DbConn, work: Serialised<'_>) -> QueryResult<()>
         }
     };
     Ok(())
+}
+
+/// Why a backup was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// PostgreSQL is backed up with its own tools.
+    #[error(
+        "serialhub backup copies SQLite databases only; back up PostgreSQL with pg_dump, e.g. \
+         pg_dump --format=custom --file=serialhub.dump 'postgres://USER@HOST/DB' \
+         (restore with pg_restore --dbname=... serialhub.dump); see docs/operations.md"
+    )]
+    Postgres,
+    /// SQLite refused (the target exists, its directory is missing, the disk is full, …).
+    #[error("backup failed: {0}")]
+    Sqlite(#[source] diesel::result::Error),
+}
+
+/// Writes a consistent copy of a live SQLite database to `path` with `VACUUM INTO`: one read
+/// transaction, so writers go on meanwhile and the copy is the database as of one moment,
+/// compacted, in rollback-journal mode (serialhub switches it back to WAL when it opens it).
+pub fn backup_to(conn: &mut DbConn, path: &str) -> Result<(), BackupError> {
+    if backend(conn) == Backend::Postgres {
+        return Err(BackupError::Postgres);
+    }
+    diesel::sql_query("VACUUM INTO $1")
+        .bind::<Text, _>(path)
+        .execute(conn)
+        .map(|_| ())
+        .map_err(BackupError::Sqlite)
 }

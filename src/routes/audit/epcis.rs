@@ -15,6 +15,7 @@ use crate::domain::lifecycle::DecommissionReason;
 use crate::error::ApiError;
 use crate::http::read;
 
+#[utoipa::path(get, path = "/v1/epcis/events", tag = "audit", summary = "EPCIS 2.0 export", params(crate::routes::audit::EventQuery), responses((status = 200, description = "EPCIS document (JSON-LD)", body = Object)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn export(
     pool: Data<DbPool>,
     keys: Data<KeyRing>,

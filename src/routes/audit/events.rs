@@ -13,6 +13,7 @@ use crate::http::page::page;
 use crate::http::{read, reply::Reply};
 
 /// Events the caller may see: those it performed, and those on its own goods (as MAH).
+#[utoipa::path(get, path = "/v1/audit/events", tag = "audit", summary = "Audit events the caller may see", params(crate::routes::audit::EventQuery), responses((status = 200, description = "Events", body = crate::openapi::Page)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn list(
     pool: Data<DbPool>,
     keys: Data<KeyRing>,
@@ -41,6 +42,7 @@ pub async fn list(
 }
 
 /// Verifies the caller's own hash chain.
+#[utoipa::path(get, path = "/v1/audit/verify", tag = "audit", summary = "Verify the caller's hash chain", responses((status = 200, description = "Verification", body = crate::openapi::Success)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn verify(pool: Data<DbPool>, id: Identity) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let tenant = id.tenant_id.clone();

@@ -13,10 +13,10 @@ use crate::error::{ApiError, Detail};
 use crate::http::page::PageQuery;
 use crate::ids::{ContainerId, ItemId, TenantId};
 
-mod checkpoint;
-mod epcis;
-mod events;
-mod reports;
+pub(crate) mod checkpoint;
+pub(crate) mod epcis;
+pub(crate) mod events;
+pub(crate) mod reports;
 
 pub const READ_ROLES: [Role; 3] = [Role::Audit, Role::Release, Role::Admin];
 
@@ -30,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Query parameters shared by the event list and the EPCIS export.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventQuery {
     pub after: Option<String>,
     pub limit: Option<i64>,

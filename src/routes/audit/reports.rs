@@ -11,12 +11,14 @@ use crate::domain::gs1::{Batch, Gtin};
 use crate::error::{ApiError, Detail, ErrorType};
 use crate::http::{read, reply::Reply};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BatchQuery {
     product_code: String,
     batch: String,
 }
 
+#[utoipa::path(get, path = "/v1/reports/batch", tag = "audit", summary = "Batch reconciliation", params(BatchQuery), responses((status = 200, description = "Report", body = crate::openapi::Success), (status = 404, description = "ProductError", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn batch(
     pool: Data<DbPool>,
     id: Identity,

@@ -6,8 +6,8 @@ use actix_web::web;
 use crate::auth::Role;
 use crate::http::write::WriteRoles;
 
-mod release;
-mod views;
+pub(crate) mod release;
+pub(crate) mod views;
 
 pub const READ_ROLES: [Role; 3] = [Role::Release, Role::Admin, Role::Audit];
 pub const RELEASE_ROLES: [Role; 2] = [Role::Release, Role::Admin];

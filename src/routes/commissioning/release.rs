@@ -16,7 +16,7 @@ use crate::http::write::Write;
 use crate::routes::manufacturer_v2::check_count;
 use crate::workflows::release;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReleaseBody {
     #[serde(default)]
     ssccs: Vec<String>,
@@ -25,6 +25,7 @@ pub struct ReleaseBody {
 }
 
 /// `POST /v1/commissioning/release_to_market`.
+#[utoipa::path(post, path = "/v1/commissioning/release_to_market", tag = "commissioning", summary = "Release to market (MAH only)", request_body = ReleaseBody, responses((status = 200, description = "Released", body = crate::openapi::Success), (status = 404, description = "NotFoundError or ProductError: not visible to the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn release(
     pool: Data<DbPool>,
     settings: Data<Settings>,

@@ -18,7 +18,8 @@ use crate::http::page::{page, PageQuery};
 use crate::http::{read, reply::Reply};
 use crate::ids::{ContainerId, ItemId, TenantId};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ViewQuery {
     product_code: Option<String>,
     batch: Option<String>,
@@ -134,6 +135,7 @@ fn tenant_names(
 }
 
 /// `GET /v1/commissioning/products?limit=&after=`; cursor = product code.
+#[utoipa::path(get, path = "/v1/commissioning/products", tag = "commissioning", summary = "Products with pending counts", params(crate::http::page::PageQuery), responses((status = 200, description = "Products", body = crate::openapi::Page)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn products(
     pool: Data<DbPool>,
     id: Identity,
@@ -162,6 +164,7 @@ pub async fn products(
 }
 
 /// `GET /v1/commissioning/containers?product_code=&batch=&produced_by=`.
+#[utoipa::path(get, path = "/v1/commissioning/containers", tag = "commissioning", summary = "Pending SSCCs", params(ViewQuery), responses((status = 200, description = "Containers", body = crate::openapi::Page)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn containers(
     pool: Data<DbPool>,
     keys: Data<KeyRing>,
@@ -226,6 +229,7 @@ pub async fn containers(
 }
 
 /// `GET /v1/commissioning/items?product_code=&batch=&produced_by=&loose=`.
+#[utoipa::path(get, path = "/v1/commissioning/items", tag = "commissioning", summary = "Pending packs", params(ViewQuery), responses((status = 200, description = "Packs", body = crate::openapi::Page)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn items(
     pool: Data<DbPool>,
     keys: Data<KeyRing>,

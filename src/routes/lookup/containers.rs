@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::http::{read, reply::Reply};
 use crate::ids::{ContainerId, ItemId};
 
+#[utoipa::path(get, path = "/v1/containers/{sscc}", tag = "lookup", summary = "One container with its hierarchy", params(("sscc" = String, Path, description = "SSCC (18 digits)")), responses((status = 200, description = "Container", body = crate::openapi::Success), (status = 404, description = "NotFoundError: no such container of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn show(
     pool: Data<DbPool>,
     id: Identity,

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::http::{read, reply::Reply};
 use crate::ids::TenantId;
 
+#[utoipa::path(get, path = "/v1/items/{product_code}/{serial_number}", tag = "lookup", summary = "One pack with its history", params(("product_code" = String, Path, description = "GTIN-14"), ("serial_number" = String, Path, description = "Serial number")), responses((status = 200, description = "Pack", body = crate::openapi::Success), (status = 404, description = "NotFoundError or ProductError", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn show(
     pool: Data<DbPool>,
     id: Identity,

@@ -5,8 +5,8 @@ use actix_web::web;
 
 use crate::auth::Role;
 
-mod containers;
-mod items;
+pub(crate) mod containers;
+pub(crate) mod items;
 
 pub const READ_ROLES: [Role; 3] = [Role::Audit, Role::Release, Role::Admin];
 

@@ -18,19 +18,19 @@ use crate::http::reply::Reply;
 use crate::http::write::Write;
 use crate::workflows::{aggregate, disaggregate};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContainerBody {
     parent: String,
     child_trade_items: Option<Vec<TradeItemInput>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TradeItemBody {
     parent: TradeItemInput,
     child_trade_items: Option<Vec<TradeItemInput>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ContainersBody {
     parent: String,
     child_containers: Option<Vec<String>>,
@@ -121,6 +121,7 @@ fn done(message: &str, count: usize) -> Result<Reply, ApiError> {
 }
 
 /// `POST /aggregate/container`: packs onto an SSCC.
+#[utoipa::path(post, path = "/v1/manufacturer/v2/api/aggregate/container", tag = "manufacturer_v2", summary = "Aggregate packs onto an SSCC", request_body = ContainerBody, responses((status = 200, description = "Aggregated on container", body = crate::openapi::Success), (status = 404, description = "ProductError or NotFoundError", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn on_container(
     pool: Data<DbPool>,
     settings: Data<Settings>,
@@ -137,6 +138,7 @@ pub async fn on_container(
 }
 
 /// `DELETE /aggregate/container`: the listed packs, or all, out of an SSCC.
+#[utoipa::path(delete, path = "/v1/manufacturer/v2/api/aggregate/container", tag = "manufacturer_v2", summary = "Take packs off an SSCC", request_body = ContainerBody, responses((status = 200, description = "Disaggregated", body = crate::openapi::Success), (status = 404, description = "ProductError or NotFoundError", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn off_container(
     pool: Data<DbPool>,
     settings: Data<Settings>,
@@ -152,6 +154,7 @@ pub async fn off_container(
 }
 
 /// `POST /aggregate/trade_item`: packs into a bundle pack.
+#[utoipa::path(post, path = "/v1/manufacturer/v2/api/aggregate/trade_item", tag = "manufacturer_v2", summary = "Aggregate packs into a bundle pack", request_body = TradeItemBody, responses((status = 200, description = "Aggregated", body = crate::openapi::Success), (status = 404, description = "ProductError or NotFoundError", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn on_trade_item(
     pool: Data<DbPool>,
     settings: Data<Settings>,
@@ -168,6 +171,7 @@ pub async fn on_trade_item(
 }
 
 /// `DELETE /aggregate/trade_item`.
+#[utoipa::path(delete, path = "/v1/manufacturer/v2/api/aggregate/trade_item", tag = "manufacturer_v2", summary = "Take packs out of a bundle pack", request_body = TradeItemBody, responses((status = 200, description = "Disaggregated", body = crate::openapi::Success), (status = 404, description = "ProductError or NotFoundError", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn off_trade_item(
     pool: Data<DbPool>,
     settings: Data<Settings>,
@@ -183,6 +187,7 @@ pub async fn off_trade_item(
 }
 
 /// `POST /aggregate/containers`: cases onto a pallet.
+#[utoipa::path(post, path = "/v1/manufacturer/v2/api/aggregate/containers", tag = "manufacturer_v2", summary = "Aggregate cases onto a pallet", request_body = ContainersBody, responses((status = 200, description = "Aggregated", body = crate::openapi::Success), (status = 404, description = "NotFoundError", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn containers_on(
     pool: Data<DbPool>,
     settings: Data<Settings>,
@@ -199,6 +204,7 @@ pub async fn containers_on(
 }
 
 /// `DELETE /aggregate/containers`.
+#[utoipa::path(delete, path = "/v1/manufacturer/v2/api/aggregate/containers", tag = "manufacturer_v2", summary = "Take cases off a pallet", request_body = ContainersBody, responses((status = 200, description = "Disaggregated", body = crate::openapi::Success), (status = 404, description = "NotFoundError", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn containers_off(
     pool: Data<DbPool>,
     settings: Data<Settings>,

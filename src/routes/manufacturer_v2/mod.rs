@@ -11,8 +11,8 @@ use crate::auth::Role;
 use crate::error::{ApiError, ErrorType};
 use crate::http::identity::authenticate_with_channel;
 
-mod aggregate;
-mod serials;
+pub(crate) mod aggregate;
+pub(crate) mod serials;
 
 pub const PREFIX: &str = "/manufacturer/v2/api";
 

@@ -18,7 +18,7 @@ use crate::http::write::Write;
 use crate::workflows::commission::{self, Commission};
 use crate::workflows::decommission::{self, Decommission};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CommissionBody {
     product_code: String,
     product_code_schema: String,
@@ -53,6 +53,7 @@ fn parse_commission(b: &CommissionBody) -> Result<Commission, ApiError> {
 }
 
 /// `POST /serials/commission`.
+#[utoipa::path(post, path = "/v1/manufacturer/v2/api/serials/commission", tag = "manufacturer_v2", summary = "Commission serials", request_body = CommissionBody, responses((status = 200, description = "Serials commissioned", body = crate::openapi::Success), (status = 404, description = "ProductError: product unknown or not producible by the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn commission(
     pool: Data<DbPool>,
     settings: Data<Settings>,
@@ -75,7 +76,7 @@ pub async fn commission(
         .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct DecommissionBody {
     product_code: String,
     product_code_schema: String,
@@ -107,6 +108,7 @@ fn parse_decommission(b: &DecommissionBody) -> Result<Decommission, ApiError> {
 }
 
 /// `POST /serials/decommission`.
+#[utoipa::path(post, path = "/v1/manufacturer/v2/api/serials/decommission", tag = "manufacturer_v2", summary = "Decommission packs", request_body = DecommissionBody, responses((status = 200, description = "Packs decommissioned", body = crate::openapi::Success), (status = 404, description = "ProductError: product unknown or not producible by the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn decommission(
     pool: Data<DbPool>,
     settings: Data<Settings>,

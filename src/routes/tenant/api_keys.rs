@@ -21,7 +21,7 @@ use crate::ids::{ApiKeyId, TenantId};
 
 pub const MIN_SECRET_LEN: usize = 12;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateKey {
     name: String,
     roles: Vec<String>,
@@ -89,6 +89,7 @@ fn validate(req: &CreateKey) -> Result<Roles, ApiError> {
 }
 
 /// `POST /v1/tenant/api_keys`. A generated secret is returned once and never again.
+#[utoipa::path(post, path = "/v1/tenant/api_keys", tag = "tenant", summary = "Create an API key", request_body = CreateKey, responses((status = 201, description = "Key created (a generated secret is shown once)", body = crate::openapi::Success)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn create(
     pool: Data<DbPool>,
     write: Write<JsonBody<CreateKey>>,
@@ -136,6 +137,7 @@ pub async fn create(
 }
 
 /// `GET /v1/tenant/api_keys`.
+#[utoipa::path(get, path = "/v1/tenant/api_keys", tag = "tenant", summary = "List API keys", params(crate::http::page::PageQuery), responses((status = 200, description = "Keys (never secrets)", body = crate::openapi::Page)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn list(
     pool: Data<DbPool>,
     id: Identity,
@@ -154,6 +156,7 @@ pub async fn list(
 }
 
 /// `DELETE /v1/tenant/api_keys/{id}`: revokes the key; its dynamic and static tokens die with it.
+#[utoipa::path(delete, path = "/v1/tenant/api_keys/{id}", tag = "tenant", summary = "Revoke an API key and its tokens", params(("id" = String, Path, description = "Id (UUID)")), responses((status = 200, description = "Revoked", body = crate::openapi::Success), (status = 404, description = "NotFoundError: no such key of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn revoke(
     pool: Data<DbPool>,
     write: Write,
@@ -189,6 +192,7 @@ fn static_token_of(
 }
 
 /// `POST /v1/tenant/api_keys/{id}/static_token`: a non-expiring token; replaces any earlier one.
+#[utoipa::path(post, path = "/v1/tenant/api_keys/{id}/static_token", tag = "tenant", summary = "Issue a static token", params(("id" = String, Path, description = "Id (UUID)")), responses((status = 200, description = "Token", body = crate::openapi::Success), (status = 404, description = "NotFoundError: no such key of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn issue_static(
     pool: Data<DbPool>,
     keys: Data<KeyRing>,
@@ -229,6 +233,7 @@ pub async fn issue_static(
 }
 
 /// `DELETE /v1/tenant/api_keys/{id}/static_token`.
+#[utoipa::path(delete, path = "/v1/tenant/api_keys/{id}/static_token", tag = "tenant", summary = "Revoke the static token", params(("id" = String, Path, description = "Id (UUID)")), responses((status = 200, description = "Revoked", body = crate::openapi::Success), (status = 404, description = "NotFoundError: no such key of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn revoke_static(
     pool: Data<DbPool>,
     write: Write,

@@ -20,7 +20,7 @@ use crate::ids::ChannelId;
 pub const TYPES: [&str; 2] = ["shopfloor", "erp"];
 pub const SOURCES: [&str; 2] = ["manufacturer_v2_api", "manual"];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateChannel {
     name: String,
     #[serde(rename = "type")]
@@ -28,7 +28,7 @@ pub struct CreateChannel {
     source: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct UpdateChannel {
     enabled: bool,
 }
@@ -84,6 +84,7 @@ fn validate(req: &CreateChannel) -> Result<(), ApiError> {
 }
 
 /// `POST /v1/tenant/channels`.
+#[utoipa::path(post, path = "/v1/tenant/channels", tag = "tenant", summary = "Create a channel", request_body = CreateChannel, responses((status = 201, description = "Channel created", body = crate::openapi::Success)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn create(
     pool: Data<DbPool>,
     write: Write<JsonBody<CreateChannel>>,
@@ -117,6 +118,7 @@ pub async fn create(
 }
 
 /// `GET /v1/tenant/channels`.
+#[utoipa::path(get, path = "/v1/tenant/channels", tag = "tenant", summary = "List channels", params(crate::http::page::PageQuery), responses((status = 200, description = "Channels", body = crate::openapi::Page)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn list(
     pool: Data<DbPool>,
     id: Identity,
@@ -135,6 +137,7 @@ pub async fn list(
 }
 
 /// `PATCH /v1/tenant/channels/{id}` `{"enabled": bool}`.
+#[utoipa::path(patch, path = "/v1/tenant/channels/{id}", tag = "tenant", summary = "Enable or disable a channel", request_body = UpdateChannel, params(("id" = String, Path, description = "Id (UUID)")), responses((status = 200, description = "Channel", body = crate::openapi::Success), (status = 404, description = "NotFoundError: no such channel of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn update(
     pool: Data<DbPool>,
     write: Write<JsonBody<UpdateChannel>>,

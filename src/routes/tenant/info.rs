@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::http::{read, reply::Reply};
 
 /// `GET /v1/tenant`: the caller's own tenant.
+#[utoipa::path(get, path = "/v1/tenant", tag = "tenant", summary = "The caller's tenant", responses((status = 200, description = "Tenant", body = crate::openapi::Success)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn show(pool: Data<DbPool>, id: Identity) -> Result<Reply, ApiError> {
     id.require_any(&[Role::Admin])?;
     let tenant_id = id.tenant_id.clone();

@@ -5,11 +5,11 @@ use actix_web::web;
 use crate::auth::Role;
 use crate::http::write::WriteRoles;
 
-mod api_keys;
-mod channels;
-mod info;
-mod partnerships;
-mod products;
+pub(crate) mod api_keys;
+pub(crate) mod channels;
+pub(crate) mod info;
+pub(crate) mod partnerships;
+pub(crate) mod products;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -20,13 +20,13 @@ use crate::http::{read, reply::Reply};
 use crate::ids::{PartnershipId, TenantId};
 use crate::workflows::partnership::{self, Partnership, PartnershipUpdate};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreatePartnership {
     cmo_tenant_id: String,
     product_codes: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct UpdatePartnership {
     product_codes: Option<Vec<String>>,
     status: Option<String>,
@@ -79,6 +79,7 @@ fn parse_codes(codes: &[String]) -> Result<Vec<Gtin>, ApiError> {
 }
 
 /// `POST /v1/tenant/partnerships` (MAH).
+#[utoipa::path(post, path = "/v1/tenant/partnerships", tag = "tenant", summary = "Invite a CMO (MAH)", request_body = CreatePartnership, responses((status = 201, description = "Partnership pending", body = crate::openapi::Success)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn create(
     pool: Data<DbPool>,
     write: Write<JsonBody<CreatePartnership>>,
@@ -102,6 +103,7 @@ pub async fn create(
 }
 
 /// `POST /v1/tenant/partnerships/{id}/accept` (CMO): `pending` → `active`.
+#[utoipa::path(post, path = "/v1/tenant/partnerships/{id}/accept", tag = "tenant", summary = "Accept a partnership (CMO)", params(("id" = String, Path, description = "Id (UUID)")), responses((status = 200, description = "Partnership active", body = crate::openapi::Success), (status = 404, description = "NotFoundError: no such partnership of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn accept(
     pool: Data<DbPool>,
     write: Write,
@@ -118,6 +120,7 @@ pub async fn accept(
 }
 
 /// `PATCH /v1/tenant/partnerships/{id}` (MAH): product list and/or status.
+#[utoipa::path(patch, path = "/v1/tenant/partnerships/{id}", tag = "tenant", summary = "Change products or status (MAH)", request_body = UpdatePartnership, params(("id" = String, Path, description = "Id (UUID)")), responses((status = 200, description = "Partnership", body = crate::openapi::Success), (status = 404, description = "NotFoundError: no such partnership of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn update(
     pool: Data<DbPool>,
     write: Write<JsonBody<UpdatePartnership>>,
@@ -152,6 +155,7 @@ pub async fn update(
 }
 
 /// `GET /v1/tenant/partnerships`: both sides, each with its role.
+#[utoipa::path(get, path = "/v1/tenant/partnerships", tag = "tenant", summary = "List partnerships, both sides", params(crate::http::page::PageQuery), responses((status = 200, description = "Partnerships", body = crate::openapi::Page)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn list(
     pool: Data<DbPool>,
     id: Identity,

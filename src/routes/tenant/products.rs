@@ -18,7 +18,7 @@ use crate::http::{read, reply::Reply};
 use crate::ids::{ProductId, TenantId};
 use crate::workflows::ownership;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateProduct {
     product_code: String,
     product_code_schema: String,
@@ -78,6 +78,7 @@ fn outside_prefixes(code: &Gtin) -> ApiError {
 
 /// `POST /v1/tenant/products`: GTIN-8/12/13 are stored as GTIN-14. Format errors come first; then
 /// the GTIN must lie under one of the caller's company prefixes or have been assigned to it.
+#[utoipa::path(post, path = "/v1/tenant/products", tag = "tenant", summary = "Register a product", request_body = CreateProduct, responses((status = 201, description = "Product registered", body = crate::openapi::Success)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn create(
     pool: Data<DbPool>,
     write: Write<JsonBody<CreateProduct>>,
@@ -125,6 +126,7 @@ pub async fn create(
 }
 
 /// `GET /v1/tenant/products`.
+#[utoipa::path(get, path = "/v1/tenant/products", tag = "tenant", summary = "List products", params(crate::http::page::PageQuery), responses((status = 200, description = "Products", body = crate::openapi::Page)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn list(
     pool: Data<DbPool>,
     id: Identity,
@@ -148,6 +150,7 @@ pub async fn list(
 }
 
 /// `GET /v1/tenant/products/{product_code}`.
+#[utoipa::path(get, path = "/v1/tenant/products/{product_code}", tag = "tenant", summary = "One product", params(("product_code" = String, Path, description = "GTIN-14")), responses((status = 200, description = "Product", body = crate::openapi::Success), (status = 404, description = "ProductError: no such product of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn show(
     pool: Data<DbPool>,
     id: Identity,

@@ -53,7 +53,12 @@ pub struct TestDb {
 
 enum Cleanup {
     File(PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+    },
+    /// Someone else's to remove (a throw-away cluster removes itself).
+    Nothing,
 }
 
 impl TestDb {
@@ -86,6 +91,30 @@ impl TestDb {
                     cleanup: Cleanup::PgDatabase { admin_url, name },
                 }
             }
+        }
+    }
+
+    /// A database on a server the test runs itself (see [`super::pg_cluster`]); created here,
+    /// left to the cluster to remove.
+    pub fn on_cluster(admin_url: &str, url: &str, name: &str) -> TestDb {
+        let mut conn = diesel::PgConnection::establish(admin_url).expect("cluster answers");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create database");
+        TestDb {
+            url: url.to_string(),
+            backend: Db::Postgres,
+            store: Default::default(),
+            cleanup: Cleanup::Nothing,
+        }
+    }
+
+    /// An existing SQLite file (a backup, say), removed with its WAL files when dropped.
+    pub fn sqlite_file(path: PathBuf) -> TestDb {
+        TestDb {
+            url: format!("sqlite://{}", path.display()),
+            backend: Db::Sqlite,
+            store: Default::default(),
+            cleanup: Cleanup::File(path),
         }
     }
 
@@ -122,6 +151,7 @@ impl Drop for TestDb {
                         conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
+            Cleanup::Nothing => {}
         }
     }
 }
@@ -143,6 +173,7 @@ pub fn test_settings(url: &str) -> Settings {
         pool_size: 4,
         workers: Some(1),
         auth_rate_per_minute: 10_000,
+        auth_failures_per_key_per_minute: 10_000,
         ..Settings::default()
     }
 }

@@ -11,6 +11,8 @@
 //!   the schema.
 //! - [`race`]: one winner and the losers' exact error.
 //! - [`raw`]: hand-written HTTP for hostile input.
+//! - [`pg_cluster`]: a throw-away PostgreSQL cluster a test may stop and start.
+//! - [`process`]: the real binary in a child process: start, memory, signals, exit.
 //! - [`browser`]: Debian's Chromium over WebDriver, for the web console: elements found by role
 //!   and accessible name, waits on conditions, screenshots.
 
@@ -20,6 +22,8 @@ pub mod chain;
 pub mod gs1;
 pub mod line;
 pub mod partners;
+pub mod pg_cluster;
+pub mod process;
 pub mod race;
 pub mod raw;
 pub mod store;

@@ -88,3 +88,41 @@ pub fn deadlocks(db: &TestDb) -> i64 {
         "SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()",
     )
 }
+
+/// A side connection that holds, in an open transaction, the lock a new channel's insert needs:
+/// SQLite's write lock (`BEGIN IMMEDIATE`) or, on PostgreSQL, an `EXCLUSIVE` lock on the
+/// channels table (reads still pass). Dropping it rolls back.
+pub enum WriteBlocker {
+    Sqlite(diesel::SqliteConnection),
+    Pg(PgConnection),
+}
+
+impl WriteBlocker {
+    /// Takes the lock; returns once it is held.
+    pub fn hold(db: &TestDb) -> WriteBlocker {
+        match db.backend {
+            Db::Sqlite => {
+                let path = db.url.strip_prefix("sqlite://").expect("sqlite:// URL");
+                let mut c = diesel::SqliteConnection::establish(path).expect("side connection");
+                c.batch_execute("PRAGMA busy_timeout = 10000; BEGIN IMMEDIATE")
+                    .expect("take the write lock");
+                WriteBlocker::Sqlite(c)
+            }
+            Db::Postgres => {
+                let mut c = PgConnection::establish(&db.url).expect("side connection");
+                c.batch_execute("BEGIN; LOCK TABLE channels IN EXCLUSIVE MODE")
+                    .expect("lock the channels table");
+                WriteBlocker::Pg(c)
+            }
+        }
+    }
+
+    /// Ends the transaction, releasing the lock.
+    pub fn release(self) {
+        match self {
+            WriteBlocker::Sqlite(mut c) => c.batch_execute("ROLLBACK"),
+            WriteBlocker::Pg(mut c) => c.batch_execute("ROLLBACK"),
+        }
+        .expect("roll back");
+    }
+}
