@@ -72,10 +72,10 @@ impl Application {
         let keys = web::Data::new(keys);
         let checkpoint_keys = web::Data::new(checkpoint_keys);
         let limiter = web::Data::new(RateLimiter::new(settings.auth_rate_per_minute));
-        let throttle = web::Data::new(KeyThrottle::new(settings.auth_failures_per_key_per_minute));
         let gate = web::Data::new(LoginGate::new(
             settings.login_concurrency,
             settings.login_queue_timeout,
+            KeyThrottle::new(settings.auth_failures_per_key_per_minute),
         ));
         let settings = web::Data::new(settings);
         let http_metrics = web::Data::new(HttpMetrics::default());
@@ -85,7 +85,6 @@ impl Application {
                 .app_data(keys.clone())
                 .app_data(checkpoint_keys.clone())
                 .app_data(limiter.clone())
-                .app_data(throttle.clone())
                 .app_data(gate.clone())
                 .app_data(http_metrics.clone())
                 .app_data(settings.clone())

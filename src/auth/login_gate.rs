@@ -11,10 +11,13 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use super::password;
+use super::rate_limit::KeyThrottle;
 use crate::error::{ApiError, ErrorType};
 
 /// The hashing slots and their queue, shared by every worker of one instance.
 pub struct LoginGate {
+    /// Failed sign-ins per API key, checked before any hashing.
+    pub throttle: KeyThrottle,
     slots: Arc<Semaphore>,
     size: usize,
     queue_timeout: Duration,
@@ -23,9 +26,10 @@ pub struct LoginGate {
 }
 
 impl LoginGate {
-    pub fn new(slots: usize, queue_timeout: Duration) -> LoginGate {
+    pub fn new(slots: usize, queue_timeout: Duration, throttle: KeyThrottle) -> LoginGate {
         let size = slots.max(1);
         LoginGate {
+            throttle,
             slots: Arc::new(Semaphore::new(size)),
             size,
             queue_timeout,
@@ -95,7 +99,11 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn at_most_the_slots_run_and_a_long_wait_is_refused_with_retry_after() {
-        let gate = Arc::new(LoginGate::new(1, Duration::from_millis(1)));
+        let gate = Arc::new(LoginGate::new(
+            1,
+            Duration::from_millis(1),
+            KeyThrottle::new(10),
+        ));
         let hash = password::hash_secret("right secret");
         let mut calls = Vec::new();
         for _ in 0..4 {

@@ -61,8 +61,7 @@ fn complete(path: &str, method: &str, op: &mut Value) {
     let writes = matches!(method, "post" | "patch" | "delete") && secured;
     let mv2 = path.starts_with("/v1/manufacturer/v2/api/");
     if writes {
-        let params = op["parameters"].as_array().cloned().unwrap_or_default();
-        let mut params = params;
+        let mut params = op["parameters"].as_array().cloned().unwrap_or_default();
         params.push(json!({
             "name": "Idempotency-Key", "in": "header", "required": false,
             "description": "1 to 255 characters: the same key with the same body replays the stored answer",

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::auth::login_gate::LoginGate;
 use crate::auth::password;
-use crate::auth::rate_limit::{KeyThrottle, RateLimiter};
+use crate::auth::rate_limit::RateLimiter;
 use crate::auth::tokens::{Claims, KeyRing, TokenKind};
 use crate::auth::Roles;
 use crate::config::Settings;
@@ -35,7 +35,6 @@ pub async fn api_auth(
     keys: Data<KeyRing>,
     settings: Data<Settings>,
     limiter: Data<RateLimiter>,
-    throttle: Data<KeyThrottle>,
     gate: Data<LoginGate>,
     req: HttpRequest,
     payload: web::Payload,
@@ -57,7 +56,7 @@ pub async fn api_auth(
         api_secret,
     } = body.value;
     // Many addresses guessing one key: refused before any database or argon2 work.
-    if let Err(wait) = throttle.check(&api_key) {
+    if let Err(wait) = gate.throttle.check(&api_key) {
         let mut e = ApiError::new(
             ErrorType::RateLimit,
             "Too many failed authentication attempts for this API key; retry later",
@@ -79,7 +78,7 @@ pub async fn api_auth(
     let key = match key {
         Some(k) if verified => k,
         _ => {
-            throttle.record_failure(&presented);
+            gate.throttle.record_failure(&presented);
             return Err(ApiError::new(
                 ErrorType::Authentication,
                 "Unknown API key or wrong secret",
