@@ -18,7 +18,7 @@ use serialhub::domain::audit_payload::{
 use serialhub::domain::gs1::{Batch, Expiry, Gtin, SerialNumber, Sscc};
 use serialhub::domain::lifecycle::Status;
 use serialhub::error::{ApiError, ErrorType};
-use serialhub::ids::{ContainerId, ItemId, ProductId};
+use serialhub::ids::{ContainerId, ItemId, ProductKey};
 
 use crate::env::{Tenant, GTIN};
 
@@ -101,10 +101,10 @@ impl Baseline {
             let now = db::now();
             let mut sorted: Vec<&str> = serials.iter().map(String::as_str).collect();
             sorted.sort_unstable();
-            let ids = db::items::insert_packs(
+            let (commission, _ids) = db::items::insert_packs(
                 c,
                 &NewPacks {
-                    product_id: &t.product_id,
+                    product_id: t.product_id,
                     batch: BATCH,
                     expiry_date: EXPIRY,
                     produced_by: &t.tenant_id,
@@ -123,17 +123,18 @@ impl Baseline {
                     to: PENDING,
                 },
             });
-            audit::record(
+            let event = audit::record(
                 c,
                 &actor,
                 Event {
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
                     payload,
-                    items: &ids,
+                    items: &[],
                     containers: &[],
                 },
             )?;
+            db::items::set_commission_event(c, commission, event)?;
             Ok(())
         })
     }
@@ -159,7 +160,7 @@ impl Baseline {
             )?;
             let mut ids = Vec::with_capacity(serials.len());
             for chunk in serials.chunks(db::items::KEY_CHUNK) {
-                ids.extend(update_children(c, parent.id, &t.product_id, chunk, now)?);
+                ids.extend(update_children(c, parent.id, t.product_id, chunk)?);
             }
             if ids.len() != serials.len() {
                 return Err(serialhub::workflows::concurrent_change());
@@ -292,30 +293,28 @@ impl Baseline {
 fn update_children(
     c: &mut DbConn,
     parent: ContainerId,
-    product: &ProductId,
+    product: ProductKey,
     serials: &[String],
-    now: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<ItemId>> {
-    use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+    use diesel::sql_types::{Array, BigInt, Text};
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
         id: ItemId,
     }
     let tail = format!(
-        "AND status = '{}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
+        "AND status = {} AND parent_container_id IS NULL AND parent_item_id IS NULL \
          RETURNING id",
-        PENDING.as_str()
+        serialhub::db::types::status_code(PENDING)
     );
     let rows: Vec<Id> = match c {
         DbConn::Pg(pg) => diesel::sql_query(format!(
-            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND serial_number = ANY($4)) \
+            "UPDATE items SET parent_container_id = $1 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $2 AND serial_number = ANY($3)) \
              {tail}"
         ))
         .bind::<BigInt, _>(parent)
-        .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(product)
+        .bind::<BigInt, _>(product)
         .bind::<Array<Text>, _>(serials)
         .load(pg)?,
         DbConn::Sqlite(lite) => {
@@ -326,11 +325,10 @@ fn update_children(
                 .collect::<Vec<_>>()
                 .join(",");
             diesel::sql_query(format!(
-                "UPDATE items SET parent_container_id = {parent}, updated_at = $1 \
-                 WHERE id IN (SELECT id FROM items WHERE product_id = '{product}' \
+                "UPDATE items SET parent_container_id = {parent} \
+                 WHERE id IN (SELECT id FROM items WHERE product_id = {product} \
                               AND serial_number IN ({keys})) {tail}"
             ))
-            .bind::<Timestamp, _>(now)
             .load(lite)?
         }
     };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serialhub::db::{self, DbPool};
-use serialhub::ids::{ApiKeyId, ChannelId, ProductId, TenantId};
+use serialhub::ids::{ApiKeyId, ChannelId, ProductId, ProductKey, TenantId};
 
 /// A valid GTIN under the bench tenant's company prefix 4012345.
 pub const GTIN: &str = "04012345111118";
@@ -34,7 +34,7 @@ impl Db {
 pub struct Tenant {
     pub tenant_id: TenantId,
     pub api_key_id: ApiKeyId,
-    pub product_id: ProductId,
+    pub product_id: ProductKey,
     pub channel_id: ChannelId,
     pub channel_key: String,
 }
@@ -92,7 +92,7 @@ fn seed(url: &str) -> Result<(Tenant, serialhub::admin::CreatedTenant), String> 
         .ok_or("the new api key is missing")?
         .id;
     let now = db::now();
-    let product = serialhub::db::products::ProductRow {
+    let product = serialhub::db::products::NewProduct {
         id: ProductId::generate(),
         owner_tenant_id: created.id(),
         product_code: GTIN.into(),
@@ -100,6 +100,9 @@ fn seed(url: &str) -> Result<(Tenant, serialhub::admin::CreatedTenant), String> 
         created_at: now,
     };
     serialhub::db::products::insert(&mut conn, &product).map_err(|e| e.to_string())?;
+    let product = serialhub::db::products::find_owned(&mut conn, &created.id(), GTIN)
+        .map_err(|e| e.to_string())?
+        .ok_or("the new product is missing")?;
     let channel = serialhub::db::channels::ChannelRow {
         id: ChannelId::generate(),
         tenant_id: created.id(),
@@ -115,7 +118,7 @@ fn seed(url: &str) -> Result<(Tenant, serialhub::admin::CreatedTenant), String> 
         Tenant {
             tenant_id: created.id(),
             api_key_id,
-            product_id: product.id,
+            product_id: product.key,
             channel_id: channel.id,
             channel_key: channel.channel_key,
         },
