@@ -72,5 +72,6 @@ pub mod epcis;
 pub mod gs1;
 pub mod lifecycle;
 pub mod partnership;
+pub mod pools;
 pub mod problems;
 pub mod trade_item;
