@@ -37,6 +37,7 @@ fn link(row: &EventRow) -> StoredLink {
                 request_id: row.request_id.as_deref(),
                 reason: row.reason.as_deref(),
                 payload: &payload,
+                recipe: row.recipe,
             };
             event_hash(&row.prev_hash, &content)
         }

@@ -25,6 +25,7 @@ pub struct EventRow {
     pub request_id: Option<String>,
     pub reason: Option<String>,
     pub payload: String,
+    pub recipe: i16,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -43,6 +44,7 @@ pub struct NewEventRow<'a> {
     pub request_id: Option<&'a str>,
     pub reason: Option<&'a str>,
     pub payload: &'a str,
+    pub recipe: i16,
     pub prev_hash: &'a str,
     pub hash: &'a str,
 }

@@ -157,6 +157,7 @@ diesel::table! {
         request_id -> Nullable<Text>,
         reason -> Nullable<Text>,
         payload -> Text,
+        recipe -> SmallInt,
         prev_hash -> Text,
         hash -> Text,
     }

@@ -71,9 +71,9 @@ fn write_string(s: &str, out: &mut String) {
 }
 
 /// The hash an event of `GET /v1/audit/events` must carry: SHA-256 over its `prev_hash` and the
-/// canonical JSON of its eleven hashed fields.
+/// canonical JSON of its eleven hashed fields, plus `"recipe"` from recipe 2 on.
 pub fn event_hash(event: &Value) -> String {
-    let content = serde_json::json!({
+    let mut content = serde_json::json!({
         "action": event["action"],
         "actor_tenant_id": event["actor"]["tenant_id"],
         "api_key_id": event["actor"]["api_key_id"],
@@ -86,6 +86,10 @@ pub fn event_hash(event: &Value) -> String {
         "request_id": event["request_id"],
         "seq": event["seq"],
     });
+    let recipe = event["recipe"].as_i64().expect("recipe is an integer");
+    if recipe >= 2 {
+        content["recipe"] = recipe.into();
+    }
     let prev = event["prev_hash"].as_str().expect("prev_hash is a string");
     let mut hasher = Sha256::new();
     hasher.update(prev.as_bytes());
@@ -106,7 +110,7 @@ fn the_worked_example_of_docs_audit_md_rehashes() {
         "payload": {"batch": "DEMO1", "expiry_date": "301200", "product_code": "04012345111118",
                     "serial_numbers": ["DEMO0001", "DEMO0002", "DEMO0003"],
                     "status": {"from": null, "to": "pending_commissioning_approval"}},
-        "prev_hash": GENESIS,
+        "recipe": 1, "prev_hash": GENESIS,
         "hash": "6122e28234172e79454d4a6edf77b9e99e2633d9c97a5aea2c70593a7b0ba86d"});
     assert_eq!(event_hash(&event), event["hash"].as_str().unwrap());
 }
