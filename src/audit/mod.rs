@@ -9,7 +9,9 @@ use diesel::QueryResult;
 
 use crate::db::{self, audit::NewEventRow, DbConn};
 use crate::domain::actor::Actor;
-use crate::domain::audit::{canonical_json, event_hash_with_payload, EventContent, GENESIS};
+use crate::domain::audit::{
+    canonical_json, event_hash_with_payload, EventContent, GENESIS, RECIPE,
+};
 use crate::domain::audit_payload::{AuditPayload, ObjectRef};
 use crate::domain::lifecycle::DecommissionReason;
 use crate::ids::{ContainerId, ItemId, TenantId};
@@ -49,6 +51,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64
         reason,
         payload: &payload_value,
         server_request_id: actor.server_request_id.as_deref(),
+        recipe: RECIPE,
     };
     let payload = canonical_json(&payload_value);
     let hash = event_hash_with_payload(&prev_hash, &content, &payload);
@@ -66,6 +69,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64
             request_id: actor.request_id.as_deref(),
             reason,
             payload: &payload,
+            recipe: RECIPE,
             prev_hash: &prev_hash,
             hash: &hash,
             server_request_id: actor.server_request_id.as_deref(),

@@ -38,6 +38,7 @@ fn link(row: &EventRow) -> StoredLink {
                 reason: row.reason.as_deref(),
                 payload: &payload,
                 server_request_id: row.server_request_id.as_deref(),
+                recipe: row.recipe,
             };
             event_hash(&row.prev_hash, &content)
         }

@@ -183,6 +183,7 @@ diesel::table! {
         request_id -> Nullable<Text>,
         reason -> Nullable<Text>,
         payload -> Text,
+        recipe -> SmallInt,
         prev_hash -> Text,
         hash -> Text,
         /// The server's own id of the request (the caller chooses `request_id`).

@@ -12,6 +12,11 @@ use sha2::{Digest, Sha256};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The recipe new events are written with. Recipe 1 hashes the eleven fields; recipe 2 (multi-
+/// child payloads grouped by product, docs/audit.md) adds a twelfth, `"recipe": 2`, so the
+/// version is itself hashed and no event can be re-read under another recipe undetected.
+pub const RECIPE: i16 = 2;
+
 /// The hashed fields of one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventContent<'a> {
@@ -30,6 +35,8 @@ pub struct EventContent<'a> {
     /// The server's own request id; a key of the hashed object only when present (events
     /// recorded before it existed have none and keep their hashes).
     pub server_request_id: Option<&'a str>,
+    /// 1 or 2: which recipe the event was hashed with (stored beside it).
+    pub recipe: i16,
 }
 
 impl EventContent<'_> {
@@ -45,6 +52,9 @@ impl EventContent<'_> {
         m.insert("owner_tenant_id".into(), self.owner_tenant_id.into());
         m.insert("payload".into(), self.payload.clone());
         m.insert("reason".into(), opt(self.reason));
+        if self.recipe >= 2 {
+            m.insert("recipe".into(), self.recipe.into());
+        }
         m.insert("request_id".into(), opt(self.request_id));
         m.insert("seq".into(), self.seq.into());
         if let Some(id) = self.server_request_id {
@@ -147,6 +157,11 @@ pub fn event_hash_with_payload(
     head.extend_from_slice(b",\"payload\":");
     let mut tail = Vec::with_capacity(256);
     field(&mut tail, "reason", event.reason, false);
+    // Keys in byte order: "reason" < "recipe" < "request_id". Recipe 1 has no such key.
+    if event.recipe >= 2 {
+        tail.extend_from_slice(b",\"recipe\":");
+        write_scalar(&event.recipe, &mut tail);
+    }
     field(&mut tail, "request_id", event.request_id, false);
     tail.extend_from_slice(b",\"seq\":");
     write_scalar(&event.seq, &mut tail);
@@ -218,7 +233,26 @@ mod tests {
             reason: None,
             payload,
             server_request_id: None,
+            recipe: 1,
         }
+    }
+
+    #[test]
+    fn recipe_2_hashes_its_version_between_reason_and_request_id() {
+        let payload = json!({"n": 1});
+        let mut e = event(&payload, 1);
+        e.recipe = 2;
+        // Written out by hand: the twelve keys in byte order.
+        let text = format!(
+            "{GENESIS}{}",
+            r#"{"action":"commission","actor_tenant_id":"t","api_key_id":"k","chain_tenant_id":"t","channel_id":null,"occurred_at":"2026-11-25T10:00:00.000000Z","owner_tenant_id":"t","payload":{"n":1},"reason":null,"recipe":2,"request_id":"r","seq":1}"#
+        );
+        let expected = hex::encode(Sha256::digest(text.as_bytes()));
+        assert_eq!(event_hash(GENESIS, &e), expected);
+        assert_eq!(canonical_json(&e.to_value()), text[64..]);
+        // The same content under recipe 1 is a different event.
+        e.recipe = 1;
+        assert_ne!(event_hash(GENESIS, &e), expected);
     }
 
     #[test]

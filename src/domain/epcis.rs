@@ -6,7 +6,8 @@
 use serde_json::{json, Map, Value};
 
 use super::audit_payload::{
-    AuditPayload, Commissioned, Decommissioned, ObjectRef, PackRef, Packed, Released, Unpacked,
+    AuditPayload, ChildGroup, Commissioned, Decommissioned, ObjectRef, PackRef, Packed, Released,
+    Unpacked,
 };
 use super::gs1::{gtin_digital_link, sscc_digital_link, Gtin, SerialNumber};
 use super::lifecycle::DecommissionReason;
@@ -57,8 +58,13 @@ fn base(
     m
 }
 
-fn uris<'o>(objects: impl IntoIterator<Item = &'o ObjectRef>) -> Vec<Value> {
-    objects.into_iter().map(|o| object_uri(o).into()).collect()
+/// The children's EPCs one by one, from either recipe's shape (grouped by product or not).
+fn child_uris<'g>(groups: impl IntoIterator<Item = &'g ChildGroup>) -> Vec<Value> {
+    groups
+        .into_iter()
+        .flat_map(|g| g.objects())
+        .map(|o| object_uri(&o).into())
+        .collect()
 }
 
 /// Maps one audit event. Every action is decided here: events about goods have an EPCIS form,
@@ -111,7 +117,7 @@ fn packing(e: &AuditEvent<'_>, p: &Packed) -> Map<String, Value> {
     let mut m = base("AggregationEvent", e, "ADD", "packing", "in_progress");
     m.insert("parentID".into(), object_uri(&p.parent).into());
     // An ADD always lists its children.
-    m.insert("childEPCs".into(), uris(&p.children).into());
+    m.insert("childEPCs".into(), child_uris(&p.children).into());
     m
 }
 
@@ -119,7 +125,7 @@ fn unpacking(e: &AuditEvent<'_>, p: &Unpacked) -> Map<String, Value> {
     let mut m = base("AggregationEvent", e, "DELETE", "unpacking", "in_progress");
     m.insert("parentID".into(), object_uri(&p.parent).into());
     // A DELETE without children means "all of them" (CBV).
-    let children = uris(p.children.iter().flatten());
+    let children = child_uris(p.children.iter().flatten());
     if !children.is_empty() {
         m.insert("childEPCs".into(), children.into());
     }
@@ -221,6 +227,46 @@ mod tests {
             (Some("DELETE"), Some("unpacking"))
         );
         assert!(e.get("childEPCs").is_none());
+    }
+
+    #[test]
+    fn both_recipes_children_map_to_the_same_child_epcs() {
+        let parent = json!({"sscc": "140123450000000013"});
+        let recipe_1 = json!({"parent": parent, "children": [
+            {"product_code": "04012345111118", "serial_number": "S1"},
+            {"product_code": "04012345000009", "serial_number": "X1"},
+            {"product_code": "04012345111118", "serial_number": "S2"}]});
+        let recipe_2 = json!({"parent": parent, "children": [
+            {"product_code": "04012345111118", "serial_numbers": ["S1", "S2"]},
+            {"product_code": "04012345000009", "serial_numbers": ["X1"]}]});
+        let expected = json!([
+            "https://id.gs1.org/01/04012345111118/21/S1",
+            "https://id.gs1.org/01/04012345111118/21/S2",
+            "https://id.gs1.org/01/04012345000009/21/X1"
+        ]);
+        let old = epcis("aggregate", recipe_1, None).unwrap();
+        let new = epcis("aggregate", recipe_2.clone(), None).unwrap();
+        let mut old_children: Vec<&str> = old["childEPCs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        old_children.sort_unstable();
+        let mut want: Vec<&str> = expected
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        want.sort_unstable();
+        assert_eq!(old_children, want);
+        // Recipe 2 lists a group's serials together, groups in order.
+        assert_eq!(new["childEPCs"], expected);
+        let mut unpacked = recipe_2;
+        unpacked["count"] = json!(3);
+        let e = epcis("disaggregate", unpacked, None).unwrap();
+        assert_eq!(e["childEPCs"], expected);
     }
 
     #[test]

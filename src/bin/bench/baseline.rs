@@ -13,7 +13,7 @@ use serialhub::audit::{self, Event};
 use serialhub::db::{self, containers::NewContainer, items::NewPacks, DbConn, DbPool};
 use serialhub::domain::actor::Actor;
 use serialhub::domain::audit_payload::{
-    AuditPayload, Change, Commissioned, ObjectRef, PackRef, Packed, Released,
+    AuditPayload, Change, ChildGroup, Commissioned, ObjectRef, Packed, Released,
 };
 use serialhub::domain::gs1::{Batch, Expiry, Gtin, SerialNumber, Sscc};
 use serialhub::domain::lifecycle::Status;
@@ -167,15 +167,11 @@ impl Baseline {
                 return Err(serialhub::workflows::concurrent_change());
             }
             let product_code = gs1(Gtin::parse(GTIN))?;
-            let children = serials_of(serials)?
-                .into_iter()
-                .map(|serial_number| {
-                    ObjectRef::Pack(PackRef {
-                        product_code: product_code.clone(),
-                        serial_number,
-                    })
-                })
-                .collect();
+            // The service's recipe-2 shape: one group per product.
+            let children = vec![ChildGroup::Packs {
+                product_code,
+                serial_numbers: serials_of(serials)?,
+            }];
             let sscc = gs1(Sscc::parse(sscc))?;
             audit::record(
                 c,
@@ -221,7 +217,7 @@ impl Baseline {
             let children = db::containers::by_ids(c, cases)?
                 .into_iter()
                 .map(|case| {
-                    Ok(ObjectRef::Container {
+                    Ok(ChildGroup::Container {
                         sscc: gs1(Sscc::parse(&case.sscc))?,
                     })
                 })

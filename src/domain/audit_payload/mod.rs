@@ -20,7 +20,8 @@ pub use admin::{
     ProductRegistered, StaticTokenIssued, StaticTokenRevoked,
 };
 pub use goods::{
-    Change, Commissioned, Decommissioned, ObjectRef, PackRef, Packed, Released, Unpacked,
+    Change, ChildGroup, Commissioned, Decommissioned, ObjectRef, PackRef, Packed, Released,
+    Unpacked,
 };
 
 text_enum! {

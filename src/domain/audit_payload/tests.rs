@@ -78,12 +78,36 @@ fn cases() -> Vec<(AuditPayload<'static>, Value)> {
                 "status": {"from": null, "to": "pending_commissioning_approval"},
             }),
         ),
+        // Recipe 2: packs grouped by product, in order of first appearance.
         (
             AuditPayload::Aggregate(Packed {
                 parent: ObjectRef::Container {
                     sscc: sscc("106141411234567897"),
                 },
-                children: vec![ObjectRef::Pack(pack("S1")), ObjectRef::Pack(pack("S2"))],
+                children: ChildGroup::group(vec![
+                    ObjectRef::Pack(pack("S1")),
+                    ObjectRef::Pack(PackRef {
+                        product_code: Gtin::parse("04012345000009").unwrap(),
+                        serial_number: serial("X1"),
+                    }),
+                    ObjectRef::Pack(pack("S2")),
+                ]),
+            }),
+            json!({
+                "parent": {"sscc": "106141411234567897"},
+                "children": [
+                    {"product_code": "04012345111118", "serial_numbers": ["S1", "S2"]},
+                    {"product_code": "04012345000009", "serial_numbers": ["X1"]},
+                ],
+            }),
+        ),
+        // Recipe 1 (events written before recipe 2): one object per pack, still read and hashed.
+        (
+            AuditPayload::Aggregate(Packed {
+                parent: ObjectRef::Container {
+                    sscc: sscc("106141411234567897"),
+                },
+                children: vec![ChildGroup::Pack(pack("S1")), ChildGroup::Pack(pack("S2"))],
             }),
             json!({
                 "parent": {"sscc": "106141411234567897"},
@@ -98,9 +122,9 @@ fn cases() -> Vec<(AuditPayload<'static>, Value)> {
                 parent: ObjectRef::Container {
                     sscc: sscc("106141411234567897"),
                 },
-                children: vec![ObjectRef::Container {
+                children: ChildGroup::group(vec![ObjectRef::Container {
                     sscc: sscc("106141411234567903"),
-                }],
+                }]),
             }),
             json!({
                 "parent": {"sscc": "106141411234567897"},
@@ -124,12 +148,12 @@ fn cases() -> Vec<(AuditPayload<'static>, Value)> {
                 parent: ObjectRef::Container {
                     sscc: sscc("106141411234567897"),
                 },
-                children: Some(vec![ObjectRef::Pack(pack("S1"))]),
+                children: Some(ChildGroup::group(vec![ObjectRef::Pack(pack("S1"))])),
                 count: 1,
             }),
             json!({
                 "parent": {"sscc": "106141411234567897"},
-                "children": [{"product_code": "04012345111118", "serial_number": "S1"}],
+                "children": [{"product_code": "04012345111118", "serial_numbers": ["S1"]}],
                 "count": 1,
             }),
         ),
@@ -282,6 +306,7 @@ fn event<'a>(action: &'a str, payload: &'a Value) -> EventContent<'a> {
         reason: None,
         payload,
         server_request_id: Some("s"),
+        recipe: 2,
     }
 }
 

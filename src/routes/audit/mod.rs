@@ -131,6 +131,7 @@ pub fn event_view(e: &EventRow, viewer: &TenantId, cursors: &CursorKey) -> Value
         "server_request_id": e.server_request_id,
         "reason": e.reason,
         "payload": serde_json::from_str::<Value>(&e.payload).unwrap_or(Value::Null),
+        "recipe": e.recipe,
         "prev_hash": e.prev_hash,
         "hash": e.hash,
     })

@@ -8,7 +8,7 @@ use super::{
 use crate::db::{self, containers::ContainerRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, ChildAction, Finding};
-use crate::domain::audit_payload::{ObjectRef, Packed};
+use crate::domain::audit_payload::{ChildGroup, ObjectRef, Packed};
 use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::SsccAt;
 use crate::error::ApiError;
@@ -76,12 +76,12 @@ pub fn containers_on_container(
     let children = attach
         .into_iter()
         .map(|(_, sscc)| ObjectRef::Container { sscc: sscc.clone() })
-        .collect();
+        .collect::<Vec<_>>();
     let packed = Packed {
         parent: ObjectRef::Container {
             sscc: parent.clone(),
         },
-        children,
+        children: ChildGroup::group(children),
     };
     record_packing(conn, actor, &owner, packed, &[], &touched)?;
     Ok(Outcome {

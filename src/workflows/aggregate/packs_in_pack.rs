@@ -9,7 +9,7 @@ use super::{
 use crate::db::{self, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, Finding, PackState, Parent};
-use crate::domain::audit_payload::{ObjectRef, Packed};
+use crate::domain::audit_payload::{ChildGroup, ObjectRef, Packed};
 use crate::domain::trade_item::TradeItemRef;
 use crate::error::{ApiError, Detail};
 use crate::workflows::{access, concurrent_change, findings_error};
@@ -65,7 +65,7 @@ pub fn packs_in_pack(
     }
     let packed = Packed {
         parent: ObjectRef::Pack(pack_ref(parent)),
-        children,
+        children: ChildGroup::group(children),
     };
     let mut touched = ids.clone();
     touched.push(parent_row.id);

@@ -7,7 +7,7 @@ use super::{
 use crate::db::{self, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::Parent;
-use crate::domain::audit_payload::{ObjectRef, Packed};
+use crate::domain::audit_payload::{ChildGroup, ObjectRef, Packed};
 use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::TradeItemRef;
 use crate::error::ApiError;
@@ -67,7 +67,7 @@ pub fn packs_on_container(
         parent: ObjectRef::Container {
             sscc: parent.clone(),
         },
-        children,
+        children: ChildGroup::group(children),
     };
     record_packing(conn, actor, &owner, packed, &ids, &[container.id])?;
     Ok(Outcome {

@@ -16,7 +16,7 @@ use crate::audit::{self, Event};
 use crate::db::{self, containers::ContainerRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, Finding, Parent};
-use crate::domain::audit_payload::{AuditPayload, ObjectRef, Unpacked};
+use crate::domain::audit_payload::{AuditPayload, ChildGroup, ObjectRef, Unpacked};
 use crate::domain::gs1::Sscc;
 use crate::domain::trade_item::TradeItemRef;
 use crate::error::{ApiError, Detail};
@@ -133,7 +133,7 @@ fn record_unpacking(
     }
     let unpacked = Unpacked {
         parent,
-        children: listed,
+        children: listed.map(ChildGroup::group),
         count: removed - 1,
     };
     let event = Event {

@@ -71,6 +71,8 @@ async fn the_chain_links_every_event_and_verifies(db: Db) {
     let listed = list["items"].as_array().unwrap();
     assert_eq!(listed.last().unwrap()["hash"], json!(head));
     for e in listed {
+        // New events are written with recipe 2 (docs/audit.md).
+        assert_eq!(e["recipe"], json!(2), "{e}");
         assert_eq!(json!(event_hash(e)), e["hash"], "recomputed: {e}");
     }
     let (ok, out, err) = cli_verify(&app);

@@ -235,7 +235,11 @@ async fn shopfloor_changes(r: &Recorder) {
     assert_eq!(e.action, "aggregate");
     r.assert_shopfloor(&e);
     assert_eq!(e.payload()["parent"], json!({"sscc": case}));
-    assert_eq!(e.payload()["children"].as_array().unwrap().len(), 2);
+    // Recipe 2: the packs grouped by product.
+    assert_eq!(
+        e.payload()["children"],
+        json!([{"product_code": GTIN, "serial_numbers": ["S0", "S1"]}])
+    );
     // The same aggregation again changes nothing and records nothing.
     r.no_event(
         m.req(Method::POST, "/aggregate/container").json(&agg),

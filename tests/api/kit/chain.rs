@@ -71,7 +71,8 @@ fn write_string(s: &str, out: &mut String) {
 }
 
 /// The hash an event of `GET /v1/audit/events` must carry: SHA-256 over its `prev_hash` and the
-/// canonical JSON of its eleven hashed fields, plus `server_request_id` when the event has one.
+/// canonical JSON of its eleven hashed fields, plus `"recipe"` from recipe 2 on and
+/// `server_request_id` when the event has one.
 pub fn event_hash(event: &Value) -> String {
     let mut content = serde_json::json!({
         "action": event["action"],
@@ -88,6 +89,10 @@ pub fn event_hash(event: &Value) -> String {
     });
     if let Some(id) = event.get("server_request_id").filter(|v| !v.is_null()) {
         content["server_request_id"] = id.clone();
+    }
+    let recipe = event["recipe"].as_i64().expect("recipe is an integer");
+    if recipe >= 2 {
+        content["recipe"] = recipe.into();
     }
     let prev = event["prev_hash"].as_str().expect("prev_hash is a string");
     let mut hasher = Sha256::new();
@@ -109,7 +114,7 @@ fn the_worked_example_of_docs_audit_md_rehashes() {
         "payload": {"batch": "DEMO1", "expiry_date": "301200", "product_code": "04012345111118",
                     "serial_numbers": ["DEMO0001", "DEMO0002", "DEMO0003"],
                     "status": {"from": null, "to": "pending_commissioning_approval"}},
-        "prev_hash": GENESIS,
+        "recipe": 1, "prev_hash": GENESIS,
         "hash": "6122e28234172e79454d4a6edf77b9e99e2633d9c97a5aea2c70593a7b0ba86d"});
     assert_eq!(event_hash(&event), event["hash"].as_str().unwrap());
 }
