@@ -12,7 +12,7 @@ use crate::domain::actor::Actor;
 use crate::domain::audit::{
     canonical_json, event_hash_with_payload, EventContent, GENESIS, RECIPE,
 };
-use crate::domain::audit_payload::{AuditPayload, ObjectRef};
+use crate::domain::audit_payload::{AuditPayload, ChildGroup};
 use crate::domain::lifecycle::DecommissionReason;
 use crate::ids::{ContainerId, ItemId, TenantId};
 use crate::metrics::{self, goods::Tally};
@@ -93,8 +93,12 @@ fn tally(payload: &AuditPayload<'_>) -> Tally {
             aggregated: n(p
                 .children
                 .iter()
-                .filter(|c| matches!(c, ObjectRef::Pack(_)))
-                .count()),
+                .map(|c| match c {
+                    ChildGroup::Packs { serial_numbers, .. } => serial_numbers.len(),
+                    ChildGroup::Pack(_) => 1,
+                    ChildGroup::Container { .. } => 0,
+                })
+                .sum()),
             ..Tally::default()
         },
         AuditPayload::Release(r) => Tally {
