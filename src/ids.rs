@@ -175,6 +175,14 @@ uuid_id!(
     PartnershipId
 );
 row_id!(
+    /// A product's key inside the database (the product is named by its `ProductId` and GTIN).
+    ProductKey
+);
+row_id!(
+    /// One commissioning request: what its packs share.
+    CommissionId
+);
+row_id!(
     /// A container (SSCC).
     ContainerId
 );

@@ -11,6 +11,7 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use super::cursor::CursorKey;
 use crate::db::{self, DbConn};
 
 /// Dynamic tokens expire; static tokens do not but are revocable (one per key).
@@ -39,6 +40,7 @@ pub struct Claims {
 pub struct KeyRing {
     active_kid: String,
     keys: HashMap<String, Vec<u8>>,
+    cursor_key: CursorKey,
 }
 
 impl KeyRing {
@@ -60,8 +62,20 @@ impl KeyRing {
             .last()
             .map(|r| r.kid.clone())
             .expect("at least one key");
+        // The first key is never replaced (rotation adds keys), so every instance and every
+        // restart derives the same cursor key.
+        let cursor_key = CursorKey::derive(&rows[0].secret);
         let keys = rows.into_iter().map(|r| (r.kid, r.secret)).collect();
-        Ok(KeyRing { active_kid, keys })
+        Ok(KeyRing {
+            active_kid,
+            keys,
+            cursor_key,
+        })
+    }
+
+    /// The key that seals list ids and cursors (`auth::cursor`).
+    pub fn cursor_key(&self) -> &CursorKey {
+        &self.cursor_key
     }
 
     pub fn sign(&self, claims: &Claims) -> String {

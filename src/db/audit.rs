@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::dialect::{self, KeyList, Keys};
-use super::schema::{audit_containers, audit_events as ev, audit_heads, audit_items};
+use super::schema::{audit_containers, audit_events as ev, audit_heads, commissions, items};
 use super::DbConn;
 use crate::ids::{ApiKeyId, ChannelId, ContainerId, ItemId, TenantId};
 
@@ -93,7 +93,7 @@ const INDEX_CHUNK: usize = 100_000;
 /// One statement per chunk whatever its length: the ids are bound as one list (`dialect::Keys`),
 /// not as two binds per row.
 pub fn index_items(conn: &mut DbConn, event_id: i64, item_ids: &[ItemId]) -> QueryResult<()> {
-    index_rows(conn, "audit_items", "item_id", event_id, item_ids)
+    dialect::history::index_items(conn, event_id, item_ids)
 }
 
 fn index_rows<I: Copy + Into<i64>>(
@@ -220,10 +220,17 @@ pub fn visible_events(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<Eve
         q = q.filter(ev::id.gt(after));
     }
     if let Some(ids) = &f.item_ids {
-        let touching = audit_items::table
-            .filter(Keys::ids(conn, ids.iter().copied()).contains(audit_items::item_id))
-            .select(audit_items::event_id);
-        q = q.filter(ev::id.eq_any(touching));
+        // The packs' own events, and their commissioning, found through their commission.
+        let mut events = dialect::history::events_touching(conn, ids)?;
+        let commissioned: Vec<Option<i64>> = items::table
+            .inner_join(commissions::table)
+            .filter(Keys::ids(conn, ids.iter().copied()).contains(items::id))
+            .select(commissions::event_id)
+            .load(conn)?;
+        events.extend(commissioned.into_iter().flatten());
+        events.sort_unstable();
+        events.dedup();
+        q = q.filter(Keys::ids(conn, events).contains(ev::id));
     }
     if let Some(ids) = &f.container_ids {
         let keys = Keys::ids(conn, ids.iter().copied());

@@ -7,12 +7,15 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::containers::ContainerRow;
 use super::dialect::{KeyList, Keys};
-use super::items::ItemRow;
-use super::schema::{containers, items, products};
+use super::items::{with_commission, ItemRow};
+use super::schema::{commissions, containers, item_decommissions, items, products};
+use super::types::status_code;
 use super::DbConn;
 use crate::domain::gs1::Batch;
 use crate::domain::lifecycle::Status;
-use crate::ids::{ContainerId, ItemId, ProductId, TenantId};
+use crate::ids::{ContainerId, ItemId, ProductKey, TenantId};
+
+const PENDING: i16 = status_code(Status::PendingCommissioningApproval);
 
 #[derive(Debug, QueryableByName)]
 pub struct ProductCount {
@@ -31,13 +34,13 @@ pub fn product_counts(
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ProductCount>> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "SELECT p.product_code, p.name, \
-                (SELECT COUNT(*) FROM items i WHERE i.product_id = p.id AND i.status = $1) AS pending_items \
-         FROM products p WHERE p.owner_tenant_id = $2 AND ($3 IS NULL OR p.product_code > $3) \
-         ORDER BY p.product_code LIMIT $4",
-    )
-    .bind::<Text, _>(Status::PendingCommissioningApproval)
+                (SELECT COUNT(*) FROM items i WHERE i.product_id = p.id AND i.status = {PENDING}) \
+                AS pending_items \
+         FROM products p WHERE p.owner_tenant_id = $1 AND ($2 IS NULL OR p.product_code > $2) \
+         ORDER BY p.product_code LIMIT $3",
+    ))
     .bind::<Text, _>(owner)
     .bind::<Nullable<Text>, _>(after)
     .bind::<BigInt, _>(limit)
@@ -48,7 +51,7 @@ pub fn product_counts(
 #[derive(Debug, Default, Clone)]
 pub struct PendingFilter {
     /// The owner's product (containers: those directly holding packs of it).
-    pub product_id: Option<ProductId>,
+    pub product_id: Option<ProductKey>,
     /// Packs of this batch (containers: those directly holding such packs).
     pub batch: Option<Batch>,
     /// The producing tenant: the packer of a container, the commissioner of a pack.
@@ -85,18 +88,29 @@ pub fn pending_containers(
         .filter(items::parent_container_id.is_not_null())
         .select(items::parent_container_id.assume_not_null());
     let batch = f.batch.as_ref().map(|b| b.as_str().to_string());
-    match (f.product_id.clone(), batch) {
+    match (f.product_id, batch) {
         (Some(pid), Some(b)) => {
-            let sub = holding
-                .filter(items::product_id.eq(pid))
-                .filter(items::batch.eq(b));
+            let sub = holding.filter(items::product_id.eq(pid)).filter(
+                items::commission_id.eq_any(
+                    commissions::table
+                        .filter(commissions::batch.eq(b))
+                        .select(commissions::id),
+                ),
+            );
             q = q.filter(containers::id.eq_any(sub));
         }
         (Some(pid), None) => {
             q = q.filter(containers::id.eq_any(holding.filter(items::product_id.eq(pid))));
         }
         (None, Some(b)) => {
-            q = q.filter(containers::id.eq_any(holding.filter(items::batch.eq(b))));
+            let sub = holding.filter(
+                items::commission_id.eq_any(
+                    commissions::table
+                        .filter(commissions::batch.eq(b))
+                        .select(commissions::id),
+                ),
+            );
+            q = q.filter(containers::id.eq_any(sub));
         }
         (None, None) => {}
     }
@@ -123,12 +137,13 @@ pub struct Contents {
 pub fn contents(conn: &mut DbConn, ids: &[ContainerId]) -> QueryResult<Vec<Contents>> {
     let keys = Keys::ids(conn, ids.iter().copied());
     diesel::sql_query(format!(
-        "SELECT i.parent_container_id AS container_id, p.product_code, i.batch, i.expiry_date, \
+        "SELECT i.parent_container_id AS container_id, p.product_code, c.batch, c.expiry_date, \
                 COUNT(*) AS packs \
          FROM items i JOIN products p ON p.id = i.product_id \
+         JOIN commissions c ON c.id = i.commission_id \
          WHERE {} \
-         GROUP BY i.parent_container_id, p.product_code, i.batch, i.expiry_date \
-         ORDER BY i.parent_container_id, p.product_code, i.batch, i.expiry_date",
+         GROUP BY i.parent_container_id, p.product_code, c.batch, c.expiry_date \
+         ORDER BY i.parent_container_id, p.product_code, c.batch, c.expiry_date",
         keys.sql_contains("i.parent_container_id", 1)
     ))
     .bind::<KeyList<BigInt>, _>(keys)
@@ -166,22 +181,24 @@ pub fn pending_items(
     after: Option<ItemId>,
     limit: i64,
 ) -> QueryResult<Vec<(ItemRow, String)>> {
-    let mut q = items::table
-        .inner_join(products::table)
+    // The status as a literal: only then may the planners use the partial index `items_pending`.
+    let pending = format!("items.status = {PENDING}");
+    let mut q = with_commission!()
+        .inner_join(products::table.on(products::id.eq(items::product_id)))
         .filter(products::owner_tenant_id.eq(owner))
-        .filter(items::status.eq(Status::PendingCommissioningApproval))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&pending))
         .select((ItemRow::as_select(), products::product_code))
         .order(items::id)
         .limit(limit)
         .into_boxed();
     if let Some(pid) = &f.product_id {
-        q = q.filter(items::product_id.eq(pid.clone()));
+        q = q.filter(items::product_id.eq(*pid));
     }
     if let Some(b) = &f.batch {
-        q = q.filter(items::batch.eq(b.as_str().to_string()));
+        q = q.filter(commissions::batch.eq(b.as_str().to_string()));
     }
     if let Some(tenant) = &f.produced_by {
-        q = q.filter(items::produced_by.eq(tenant.clone()));
+        q = q.filter(commissions::produced_by.eq(tenant.clone()));
     }
     match f.loose {
         Some(true) => {

@@ -84,6 +84,14 @@ pub enum SetupError {
     /// A migration failed (or the lock around them could not be taken).
     #[error("migration failed: {0}")]
     Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database was made by a schema this version does not know (an older one, from before
+    /// the baseline, or a newer one): nothing was changed.
+    #[error(
+        "the database has schema version {0}, which this serialhub does not know (it starts from \
+         the baseline {1}); nothing was changed: keep using the serialhub that made it, or start \
+         from a new database"
+    )]
+    UnknownSchema(String, String),
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! Reading whole hierarchies: everything below a container, and everything above a pack.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, SmallInt, Text};
 
 use super::containers::ContainerRow;
 use super::dialect::{KeyList, Keys};
 use super::schema::containers;
 use super::DbConn;
 use crate::domain::lifecycle::Status;
-use crate::ids::{ContainerId, ItemId, ProductId};
+use crate::ids::{ContainerId, ItemId, ProductKey};
 
 /// A pack somewhere below a container.
 #[derive(Debug, Clone, QueryableByName)]
@@ -19,7 +19,7 @@ pub struct TreePack {
     pub product_code: String,
     #[diesel(sql_type = Text)]
     pub serial_number: String,
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = SmallInt)]
     pub status: Status,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub parent_container_id: Option<ContainerId>,
@@ -65,11 +65,11 @@ pub fn below(
 
 /// Distinct product ids of every pack below the given containers (at any depth of containers and
 /// bundles): one statement whatever the size of the hierarchy.
-pub fn product_ids_below(conn: &mut DbConn, roots: &[ContainerId]) -> QueryResult<Vec<ProductId>> {
+pub fn product_ids_below(conn: &mut DbConn, roots: &[ContainerId]) -> QueryResult<Vec<ProductKey>> {
     #[derive(QueryableByName)]
     struct Pid {
-        #[diesel(sql_type = Text)]
-        product_id: ProductId,
+        #[diesel(sql_type = BigInt)]
+        product_id: ProductKey,
     }
     if roots.is_empty() {
         return Ok(Vec::new());

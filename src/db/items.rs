@@ -7,33 +7,51 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::dialect::{KeyList, Keys};
-use super::schema::items;
+use super::schema::{commissions, item_decommissions, items};
+use super::types::status_code;
 use super::DbConn;
 use crate::domain::aggregation::{PackState, Parent};
 use crate::domain::lifecycle::{DecommissionReason, Status};
-use crate::ids::{ChannelId, ContainerId, ItemId, ProductId, TenantId};
+use crate::ids::{ChannelId, CommissionId, ContainerId, ItemId, ProductKey, TenantId};
 
 /// Keys per lookup or update: bounds the work of one statement (and of its rollback).
 pub const KEY_CHUNK: usize = 10_000;
 
+/// A pack with what its commissioning recorded (batch, expiry, producer, channel, time) and, once
+/// decommissioned, the reason: read through [`with_commission`].
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = items)]
 pub struct ItemRow {
     pub id: ItemId,
-    pub product_id: ProductId,
+    pub product_id: ProductKey,
     pub serial_number: String,
+    #[diesel(select_expression = commissions::batch)]
     pub batch: String,
+    #[diesel(select_expression = commissions::expiry_date)]
     pub expiry_date: String,
     pub status: Status,
+    #[diesel(select_expression = item_decommissions::reason.nullable())]
     pub decommission_reason: Option<DecommissionReason>,
+    #[diesel(select_expression = commissions::produced_by)]
     pub produced_by: TenantId,
     /// Empty for packs commissioned outside a channel.
+    #[diesel(select_expression = commissions::channel_id)]
     pub channel_id: String,
     pub parent_container_id: Option<ContainerId>,
     pub parent_item_id: Option<ItemId>,
+    #[diesel(select_expression = commissions::commissioned_at)]
     pub commissioned_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
 }
+
+/// Packs joined to what [`ItemRow`] reads beside them.
+macro_rules! with_commission {
+    () => {
+        items::table
+            .inner_join(commissions::table)
+            .left_join(item_decommissions::table)
+    };
+}
+pub(crate) use with_commission;
 
 #[derive(QueryableByName)]
 struct Id {
@@ -43,7 +61,7 @@ struct Id {
 
 /// One commissioning: new packs of one product, batch and expiry, all alike but the serial.
 pub struct NewPacks<'a> {
-    pub product_id: &'a ProductId,
+    pub product_id: ProductKey,
     pub batch: &'a str,
     pub expiry_date: &'a str,
     pub produced_by: &'a TenantId,
@@ -53,27 +71,61 @@ pub struct NewPacks<'a> {
     pub serials: &'a [&'a str],
 }
 
-/// Inserts the packs, pending, in one statement whose serials are one bound list, and returns
-/// their ids (`RETURNING`, so no second pass over the unique index). A concurrent duplicate
-/// surfaces as a unique violation, which the caller maps to a `StateError`.
-pub fn insert_packs(conn: &mut DbConn, p: &NewPacks<'_>) -> QueryResult<Vec<ItemId>> {
-    let serials = Keys::text(conn, p.serials);
-    let rows: Vec<Id> = diesel::sql_query(format!(
-        "INSERT INTO items (product_id, serial_number, batch, expiry_date, status, produced_by, \
-         channel_id, commissioned_at, updated_at) \
-         SELECT $1, value, $2, $3, $4, $5, $6, $7, $7 FROM {} RETURNING id",
-        serials.sql_rows(8)
-    ))
-    .bind::<Text, _>(p.product_id)
+/// Inserts the commission row and its packs, pending, in one statement whose serials are one
+/// bound list, and returns the commission and the packs' ids (`RETURNING`, so no second pass over
+/// the unique index). A concurrent duplicate surfaces as a unique violation, which the caller maps
+/// to a `StateError`.
+pub fn insert_packs(
+    conn: &mut DbConn,
+    p: &NewPacks<'_>,
+) -> QueryResult<(CommissionId, Vec<ItemId>)> {
+    let commission: Id = diesel::sql_query(
+        "INSERT INTO commissions (product_id, batch, expiry_date, produced_by, channel_id, \
+         commissioned_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind::<BigInt, _>(p.product_id)
     .bind::<Text, _>(p.batch)
     .bind::<Text, _>(p.expiry_date)
-    .bind::<Text, _>(Status::PendingCommissioningApproval)
     .bind::<Text, _>(p.produced_by)
     .bind::<Text, _>(p.channel_id.map_or("", ChannelId::as_str))
     .bind::<Timestamp, _>(p.at)
+    .get_result(conn)?;
+    let commission = CommissionId::from_db(commission.id.get());
+    let serials = Keys::text(conn, p.serials);
+    let rows: Vec<Id> = diesel::sql_query(format!(
+        "INSERT INTO items (product_id, serial_number, commission_id, status) \
+         SELECT $1, value, $2, {} FROM {} RETURNING id",
+        status_code(Status::PendingCommissioningApproval),
+        serials.sql_rows(3)
+    ))
+    .bind::<BigInt, _>(p.product_id)
+    .bind::<BigInt, _>(commission)
     .bind::<KeyList<Text>, _>(serials)
     .load(conn)?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    Ok((commission, rows.into_iter().map(|r| r.id).collect()))
+}
+
+/// Records which audit event commissioned the packs of `commission` (their history starts there).
+pub fn set_commission_event(
+    conn: &mut DbConn,
+    commission: CommissionId,
+    event_id: i64,
+) -> QueryResult<()> {
+    diesel::update(commissions::table.find(commission))
+        .set(commissions::event_id.eq(event_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The audit event that commissioned the pack, if recorded.
+pub fn commission_event(conn: &mut DbConn, item: ItemId) -> QueryResult<Option<i64>> {
+    Ok(items::table
+        .inner_join(commissions::table)
+        .filter(items::id.eq(item))
+        .select(commissions::event_id)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// The rows (`$row`'s columns) of one product among `serials`, in chunks of `KEY_CHUNK` keys:
@@ -83,7 +135,7 @@ macro_rules! of_product_by_serials {
         let mut out = Vec::with_capacity($serials.len());
         for chunk in $serials.chunks(KEY_CHUNK) {
             let keys = Keys::text(&*$conn, chunk);
-            let rows: Vec<$row> = items::table
+            let rows: Vec<$row> = with_commission!()
                 .filter(items::product_id.eq($product_id))
                 .filter(keys.contains(items::serial_number))
                 .select(<$row>::as_select())
@@ -97,7 +149,7 @@ macro_rules! of_product_by_serials {
 /// The packs of one product among `serials`.
 pub fn find_by_serials(
     conn: &mut DbConn,
-    product_id: &ProductId,
+    product_id: ProductKey,
     serials: &[&str],
 ) -> QueryResult<Vec<ItemRow>> {
     of_product_by_serials!(ItemRow, conn, product_id, serials)
@@ -110,9 +162,12 @@ pub fn find_by_serials(
 pub struct PackRow {
     pub id: ItemId,
     pub serial_number: String,
+    #[diesel(select_expression = commissions::batch)]
     pub batch: String,
+    #[diesel(select_expression = commissions::expiry_date)]
     pub expiry_date: String,
     pub status: Status,
+    #[diesel(select_expression = commissions::produced_by)]
     pub produced_by: TenantId,
     pub parent_container_id: Option<ContainerId>,
     pub parent_item_id: Option<ItemId>,
@@ -135,7 +190,7 @@ impl PackRow {
 /// The decision columns of the packs of one product among `serials`.
 pub fn packs_by_serials(
     conn: &mut DbConn,
-    product_id: &ProductId,
+    product_id: ProductKey,
     serials: &[&str],
 ) -> QueryResult<Vec<PackRow>> {
     of_product_by_serials!(PackRow, conn, product_id, serials)
@@ -143,10 +198,10 @@ pub fn packs_by_serials(
 
 pub fn find_one(
     conn: &mut DbConn,
-    product_id: &ProductId,
+    product_id: ProductKey,
     serial: &str,
 ) -> QueryResult<Option<ItemRow>> {
-    items::table
+    with_commission!()
         .filter(items::product_id.eq(product_id))
         .filter(items::serial_number.eq(serial))
         .select(ItemRow::as_select())
@@ -155,8 +210,8 @@ pub fn find_one(
 }
 
 pub fn by_id(conn: &mut DbConn, id: ItemId) -> QueryResult<Option<ItemRow>> {
-    items::table
-        .find(id)
+    with_commission!()
+        .filter(items::id.eq(id))
         .select(ItemRow::as_select())
         .first(conn)
         .optional()
@@ -168,12 +223,7 @@ pub fn by_id(conn: &mut DbConn, id: ItemId) -> QueryResult<Option<ItemRow>> {
 /// Only the parent column that changes is in the `SET` list: on SQLite, naming
 /// `parent_item_id` (a foreign key into `items` itself) makes the update rewrite every index of
 /// the row, which measured 6× slower for 10 000 packs, even when the value stays NULL.
-pub fn attach(
-    conn: &mut DbConn,
-    ids: &[ItemId],
-    parent: Parent,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
+pub fn attach(conn: &mut DbConn, ids: &[ItemId], parent: Parent) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
         let loose = items::table
@@ -181,14 +231,13 @@ pub fn attach(
             .filter(items::status.eq(Status::PendingCommissioningApproval))
             .filter(items::parent_container_id.is_null())
             .filter(items::parent_item_id.is_null());
-        let touched = items::updated_at.eq(now);
         // One statement per parent kind, each naming only its own column.
         n += match parent {
             Parent::Container(p) => diesel::update(loose)
-                .set((items::parent_container_id.eq(p), touched))
+                .set(items::parent_container_id.eq(p))
                 .execute(conn)?,
             Parent::Item(p) => diesel::update(loose)
-                .set((items::parent_item_id.eq(p), touched))
+                .set(items::parent_item_id.eq(p))
                 .execute(conn)?,
             Parent::None => 0,
         };
@@ -197,15 +246,11 @@ pub fn attach(
 }
 
 /// A pack moved by `attach_loose_by_serials`, with what a request may assert about it.
-#[derive(Debug, QueryableByName)]
+#[derive(Debug)]
 pub struct AttachedPack {
-    #[diesel(sql_type = BigInt)]
     pub id: ItemId,
-    #[diesel(sql_type = Text)]
     pub serial_number: String,
-    #[diesel(sql_type = Text)]
     pub batch: String,
-    #[diesel(sql_type = Text)]
     pub expiry_date: String,
 }
 
@@ -215,47 +260,76 @@ pub struct AttachedPack {
 /// the write in one pass. Packs that do not qualify are left alone and simply not returned.
 pub fn attach_loose_by_serials(
     conn: &mut DbConn,
-    product_id: &ProductId,
+    product_id: ProductKey,
     serials: &[&str],
     produced_by: Option<&TenantId>,
     container: ContainerId,
-    now: NaiveDateTime,
 ) -> QueryResult<Vec<AttachedPack>> {
     use diesel::sql_types::Nullable;
+    #[derive(QueryableByName)]
+    struct Moved {
+        #[diesel(sql_type = BigInt)]
+        id: ItemId,
+        #[diesel(sql_type = Text)]
+        serial_number: String,
+        #[diesel(sql_type = BigInt)]
+        commission_id: CommissionId,
+    }
     // The key list goes through the unique (product, serial) index in a sub-select: with
-    // `status = ?` beside it SQLite's planner would otherwise scan the (product, status, batch)
-    // index. Only `parent_container_id` is set (see `attach`).
-    let mut out = Vec::with_capacity(serials.len());
+    // `status = ?` beside it SQLite's planner would otherwise scan another index. Only
+    // `parent_container_id` is set (see `attach`). A CMO moves only what it commissioned: its
+    // commissions of the product are few, so they are a small sub-select.
+    let mut moved = Vec::with_capacity(serials.len());
     for chunk in serials.chunks(KEY_CHUNK) {
         let keys = Keys::text(conn, chunk);
-        let rows: Vec<AttachedPack> = diesel::sql_query(format!(
-            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND {}) \
-             AND status = '{}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
-             AND (CAST($5 AS TEXT) IS NULL OR produced_by = $5) \
-             RETURNING id, serial_number, batch, expiry_date",
-            keys.sql_contains("serial_number", 4),
-            Status::PendingCommissioningApproval.as_str(),
+        let rows: Vec<Moved> = diesel::sql_query(format!(
+            "UPDATE items SET parent_container_id = $1 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $2 AND {}) \
+             AND status = {} AND parent_container_id IS NULL AND parent_item_id IS NULL \
+             AND (CAST($4 AS TEXT) IS NULL OR commission_id IN \
+                  (SELECT c.id FROM commissions c WHERE c.product_id = $2 AND c.produced_by = $4)) \
+             RETURNING id, serial_number, commission_id",
+            keys.sql_contains("serial_number", 3),
+            status_code(Status::PendingCommissioningApproval),
         ))
         .bind::<BigInt, _>(container)
-        .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(product_id)
+        .bind::<BigInt, _>(product_id)
         .bind::<KeyList<Text>, _>(keys)
         .bind::<Nullable<Text>, _>(produced_by)
         .load(conn)?;
-        out.extend(rows);
+        moved.extend(rows);
     }
-    Ok(out)
+    let mut ids: Vec<CommissionId> = moved.iter().map(|m| m.commission_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let shared: std::collections::HashMap<CommissionId, (String, String)> = commissions::table
+        .filter(Keys::ids(conn, ids.iter().copied()).contains(commissions::id))
+        .select((
+            commissions::id,
+            commissions::batch,
+            commissions::expiry_date,
+        ))
+        .load::<(CommissionId, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, batch, expiry)| (id, (batch, expiry)))
+        .collect();
+    Ok(moved
+        .into_iter()
+        .map(|m| {
+            let (batch, expiry_date) = shared[&m.commission_id].clone();
+            AttachedPack {
+                id: m.id,
+                serial_number: m.serial_number,
+                batch,
+                expiry_date,
+            }
+        })
+        .collect())
 }
 
 /// Takes packs out of `parent`; only rows still pending and in that parent match. As in
 /// `attach`, only the column that changes is set.
-pub fn detach(
-    conn: &mut DbConn,
-    ids: &[ItemId],
-    parent: Parent,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
+pub fn detach(conn: &mut DbConn, ids: &[ItemId], parent: Parent) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
         let base = items::table
@@ -263,16 +337,10 @@ pub fn detach(
             .filter(items::status.eq(Status::PendingCommissioningApproval));
         n += match parent {
             Parent::Container(c) => diesel::update(base.filter(items::parent_container_id.eq(c)))
-                .set((
-                    items::parent_container_id.eq(None::<ContainerId>),
-                    items::updated_at.eq(now),
-                ))
+                .set(items::parent_container_id.eq(None::<ContainerId>))
                 .execute(conn)?,
             Parent::Item(i) => diesel::update(base.filter(items::parent_item_id.eq(i)))
-                .set((
-                    items::parent_item_id.eq(None::<ItemId>),
-                    items::updated_at.eq(now),
-                ))
+                .set(items::parent_item_id.eq(None::<ItemId>))
                 .execute(conn)?,
             Parent::None => 0,
         };
@@ -290,38 +358,45 @@ pub fn children_of(conn: &mut DbConn, parent: Parent) -> QueryResult<Vec<ItemId>
     }
 }
 
-/// Decommissions packs in `allowed` statuses: they leave their parent, and packs inside them are
-/// set loose (a destroyed bundle no longer holds anything).
+/// Decommissions packs in `allowed` statuses: they leave their parent, their reason is recorded
+/// beside them, and packs inside them are set loose (a destroyed bundle no longer holds anything).
 pub fn decommission(
     conn: &mut DbConn,
     ids: &[ItemId],
     allowed: &[Status],
     reason: DecommissionReason,
-    now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let allowed: Vec<String> = allowed
+        .iter()
+        .map(|s| status_code(*s).to_string())
+        .collect();
+    let in_allowed = format!("items.status IN ({})", allowed.join(", "));
     let mut n = 0;
     for chunk in ids.chunks(KEY_CHUNK) {
+        // The reasons first, while the rows still show which packs qualify.
+        let keys = Keys::ids(conn, chunk.iter().copied());
+        diesel::sql_query(format!(
+            "INSERT INTO item_decommissions (item_id, reason) \
+             SELECT items.id, $1 FROM items WHERE {} AND {in_allowed}",
+            keys.sql_contains("items.id", 2)
+        ))
+        .bind::<Text, _>(reason)
+        .bind::<KeyList<BigInt>, _>(keys)
+        .execute(conn)?;
         n += diesel::update(
             items::table
                 .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
-                .filter(
-                    Keys::text(conn, allowed.iter().map(|s| s.as_str())).contains(items::status),
-                ),
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&in_allowed)),
         )
         .set((
             items::status.eq(Status::Decommissioned),
-            items::decommission_reason.eq(reason),
             items::parent_container_id.eq(None::<ContainerId>),
             items::parent_item_id.eq(None::<ItemId>),
-            items::updated_at.eq(now),
         ))
         .execute(conn)?;
         let inside = Keys::ids(conn, chunk.iter().copied()).contains(items::parent_item_id);
         diesel::update(items::table.filter(inside))
-            .set((
-                items::parent_item_id.eq(None::<ItemId>),
-                items::updated_at.eq(now),
-            ))
+            .set(items::parent_item_id.eq(None::<ItemId>))
             .execute(conn)?;
     }
     Ok(n)

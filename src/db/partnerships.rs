@@ -9,7 +9,7 @@ use super::schema::{partnership_products as pp, partnerships, products};
 use super::DbConn;
 use crate::domain::gs1::Gtin;
 use crate::domain::partnership::PartnershipStatus;
-use crate::ids::{PartnershipId, ProductId, TenantId};
+use crate::ids::{PartnershipId, ProductKey, TenantId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = partnerships)]
@@ -104,7 +104,7 @@ pub fn touch(conn: &mut DbConn, id: &PartnershipId, now: NaiveDateTime) -> Query
 pub fn set_products(
     conn: &mut DbConn,
     id: &PartnershipId,
-    product_ids: &[ProductId],
+    product_ids: &[ProductKey],
 ) -> QueryResult<()> {
     diesel::delete(pp::table.filter(pp::partnership_id.eq(id))).execute(conn)?;
     for pid in product_ids {
@@ -145,13 +145,13 @@ pub fn granted_by_codes(
 pub fn granted_product_ids(
     conn: &mut DbConn,
     cmo: &TenantId,
-    product_ids: &[ProductId],
-) -> QueryResult<Vec<ProductId>> {
+    product_ids: &[ProductKey],
+) -> QueryResult<Vec<ProductKey>> {
     pp::table
         .inner_join(partnerships::table)
         .filter(partnerships::cmo_tenant_id.eq(cmo))
         .filter(partnerships::status.eq(PartnershipStatus::Active))
-        .filter(Keys::text(conn, product_ids).contains(pp::product_id))
+        .filter(Keys::ids(conn, product_ids.iter().copied()).contains(pp::product_id))
         .select(pp::product_id)
         .distinct()
         .load(conn)

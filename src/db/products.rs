@@ -5,11 +5,16 @@ use diesel::prelude::*;
 use super::dialect::{self, Keys};
 use super::schema::products;
 use super::DbConn;
-use crate::ids::{ProductId, TenantId};
+use crate::ids::{ProductId, ProductKey, TenantId};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = products)]
 pub struct ProductRow {
+    /// The key packs and partnerships refer to; never shown.
+    #[diesel(column_name = id)]
+    pub key: ProductKey,
+    /// The public id.
+    #[diesel(column_name = uid)]
     pub id: ProductId,
     /// The brand owner (MAH).
     pub owner_tenant_id: TenantId,
@@ -18,8 +23,20 @@ pub struct ProductRow {
     pub created_at: chrono::NaiveDateTime,
 }
 
+/// A product to register.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = products)]
+pub struct NewProduct {
+    #[diesel(column_name = uid)]
+    pub id: ProductId,
+    pub owner_tenant_id: TenantId,
+    pub product_code: String,
+    pub name: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
 /// Inserts a product; false when the tenant already registered this GTIN.
-pub fn insert(conn: &mut DbConn, row: &ProductRow) -> QueryResult<bool> {
+pub fn insert(conn: &mut DbConn, row: &NewProduct) -> QueryResult<bool> {
     let insert = diesel::insert_into(products::table)
         .values(row)
         .on_conflict_do_nothing();
@@ -77,9 +94,9 @@ pub fn owned_by_codes(
         .collect())
 }
 
-pub fn by_ids(conn: &mut DbConn, ids: &[ProductId]) -> QueryResult<Vec<ProductRow>> {
+pub fn by_keys(conn: &mut DbConn, keys: &[ProductKey]) -> QueryResult<Vec<ProductRow>> {
     products::table
-        .filter(Keys::text(conn, ids).contains(products::id))
+        .filter(Keys::ids(conn, keys.iter().copied()).contains(products::id))
         .select(ProductRow::as_select())
         .load(conn)
 }

@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Timestamp};
 
 use super::dialect::{KeyList, Keys};
 use super::schema::{containers, items};
+use super::types::status_code;
 use super::DbConn;
 use crate::domain::lifecycle::Status;
 use crate::ids::{ContainerId, ItemId};
@@ -29,7 +30,6 @@ pub fn release_containers(
         )
         .set((
             containers::status.eq(Status::Released),
-            containers::released_at.eq(now),
             containers::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -38,7 +38,7 @@ pub fn release_containers(
 }
 
 /// Releases the named packs if every one is still pending.
-pub fn release_items(conn: &mut DbConn, ids: &[ItemId], now: NaiveDateTime) -> QueryResult<usize> {
+pub fn release_items(conn: &mut DbConn, ids: &[ItemId]) -> QueryResult<usize> {
     let mut n = 0;
     for chunk in ids.chunks(super::items::KEY_CHUNK) {
         n += diesel::update(
@@ -46,11 +46,7 @@ pub fn release_items(conn: &mut DbConn, ids: &[ItemId], now: NaiveDateTime) -> Q
                 .filter(Keys::ids(conn, chunk.iter().copied()).contains(items::id))
                 .filter(items::status.eq(Status::PendingCommissioningApproval)),
         )
-        .set((
-            items::status.eq(Status::Released),
-            items::released_at.eq(now),
-            items::updated_at.eq(now),
-        ))
+        .set(items::status.eq(Status::Released))
         .execute(conn)?;
     }
     Ok(n)
@@ -73,8 +69,8 @@ pub fn release_below(
         id: i64,
     }
     let (pending, released) = (
-        Status::PendingCommissioningApproval.as_str(),
-        Status::Released.as_str(),
+        status_code(Status::PendingCommissioningApproval),
+        status_code(Status::Released),
     );
     // Parameters are numbered in the order they appear (see `dialect::Keys::sql_contains`).
     let roots = Keys::ids(conn, container_roots.iter().copied());
@@ -85,8 +81,8 @@ pub fn release_below(
     );
     let boxes: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte} \
-         UPDATE containers SET status = '{released}', released_at = $2, updated_at = $2 \
-         WHERE status = '{pending}' AND id IN (SELECT id FROM boxes) RETURNING id"
+         UPDATE containers SET status = {released}, updated_at = $2 \
+         WHERE status = {pending} AND id IN (SELECT id FROM boxes) RETURNING id"
     ))
     .bind::<KeyList<BigInt>, _>(roots.clone())
     .bind::<Timestamp, _>(now)
@@ -97,13 +93,12 @@ pub fn release_below(
          packs(id) AS (SELECT i.id FROM items i \
                        WHERE i.parent_container_id IN (SELECT id FROM boxes) OR {} \
                        UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
-         UPDATE items SET status = '{released}', released_at = $3, updated_at = $3 \
-         WHERE status = '{pending}' AND id IN (SELECT id FROM packs) RETURNING id",
+         UPDATE items SET status = {released} \
+         WHERE status = {pending} AND id IN (SELECT id FROM packs) RETURNING id",
         packs.sql_contains("i.parent_item_id", 2)
     ))
     .bind::<KeyList<BigInt>, _>(roots)
     .bind::<KeyList<BigInt>, _>(packs)
-    .bind::<Timestamp, _>(now)
     .load(conn)?;
     Ok((
         boxes

@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, SmallInt, Text};
 
 use super::DbConn;
 use crate::domain::lifecycle::{DecommissionReason, Status};
-use crate::ids::ProductId;
+use crate::ids::ProductKey;
 
 #[derive(Debug, Default)]
 pub struct BatchCounts {
@@ -20,7 +20,7 @@ pub struct BatchCounts {
 
 #[derive(QueryableByName)]
 struct Row {
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = SmallInt)]
     status: Status,
     #[diesel(sql_type = Nullable<Text>)]
     reason: Option<DecommissionReason>,
@@ -32,15 +32,21 @@ struct Row {
 
 pub fn batch_counts(
     conn: &mut DbConn,
-    product_id: &ProductId,
+    product_id: ProductKey,
     batch: &str,
 ) -> QueryResult<BatchCounts> {
+    // The batch's commissions are few; their packs are read through the product's unique
+    // (product, serial) index.
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT status, decommission_reason AS reason, COUNT(*) AS total, \
-                SUM(CASE WHEN parent_container_id IS NOT NULL OR parent_item_id IS NOT NULL THEN 1 ELSE 0 END) AS in_parent \
-         FROM items WHERE product_id = $1 AND batch = $2 GROUP BY status, decommission_reason",
+        "SELECT i.status, d.reason, COUNT(*) AS total, \
+                SUM(CASE WHEN i.parent_container_id IS NOT NULL OR i.parent_item_id IS NOT NULL \
+                    THEN 1 ELSE 0 END) AS in_parent \
+         FROM items i LEFT JOIN item_decommissions d ON d.item_id = i.id \
+         WHERE i.product_id = $1 AND i.commission_id IN \
+               (SELECT c.id FROM commissions c WHERE c.product_id = $1 AND c.batch = $2) \
+         GROUP BY i.status, d.reason",
     )
-    .bind::<Text, _>(product_id)
+    .bind::<BigInt, _>(product_id)
     .bind::<Text, _>(batch)
     .load(conn)?;
     let mut c = BatchCounts::default();

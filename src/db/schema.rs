@@ -1,5 +1,7 @@
 //! One portable schema for SQLite and PostgreSQL, written by hand: only Text, Integer, BigInt, Bool,
-//! Timestamp and Binary, so the same query code compiles for both backends.
+//! Timestamp and Binary (and SmallInt for status codes), so the same query code compiles for both
+//! backends. `audit_items`, the history index, has a different shape on each backend and is only
+//! reached through `dialect::history`.
 
 diesel::table! {
     tenants (id) {
@@ -60,7 +62,9 @@ diesel::table! {
 
 diesel::table! {
     products (id) {
-        id -> Text,
+        id -> BigInt,
+        /// The UUID the product is named by in responses.
+        uid -> Text,
         /// The brand owner (MAH): the tenant that registered the product.
         owner_tenant_id -> Text,
         product_code -> Text,
@@ -77,31 +81,47 @@ diesel::table! {
         produced_by -> Text,
         /// The brand owner (MAH) of the goods inside.
         owner_tenant_id -> Text,
-        status -> Text,
+        status -> SmallInt,
         parent_container_id -> Nullable<BigInt>,
         channel_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// One row per commissioning request: what its packs share.
+    commissions (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        batch -> Text,
+        /// YYMMDD as printed.
+        expiry_date -> Text,
+        produced_by -> Text,
+        /// Empty outside a channel.
+        channel_id -> Text,
+        commissioned_at -> Timestamp,
+        event_id -> Nullable<BigInt>,
     }
 }
 
 diesel::table! {
     items (id) {
         id -> BigInt,
-        product_id -> Text,
+        product_id -> BigInt,
         serial_number -> Text,
-        batch -> Text,
-        expiry_date -> Text,
-        status -> Text,
-        decommission_reason -> Nullable<Text>,
-        produced_by -> Text,
-        channel_id -> Text,
+        commission_id -> BigInt,
+        status -> SmallInt,
         parent_container_id -> Nullable<BigInt>,
         parent_item_id -> Nullable<BigInt>,
-        commissioned_at -> Timestamp,
-        updated_at -> Timestamp,
-        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// The reason of each decommissioned pack.
+    item_decommissions (item_id) {
+        item_id -> BigInt,
+        reason -> Text,
     }
 }
 
@@ -119,7 +139,7 @@ diesel::table! {
 diesel::table! {
     partnership_products (partnership_id, product_id) {
         partnership_id -> Text,
-        product_id -> Text,
+        product_id -> BigInt,
     }
 }
 
@@ -151,25 +171,20 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_items (item_id, event_id) {
-        item_id -> BigInt,
-        event_id -> BigInt,
-    }
-}
-
-diesel::table! {
     audit_containers (container_id, event_id) {
         container_id -> BigInt,
         event_id -> BigInt,
     }
 }
 
-diesel::joinable!(audit_items -> audit_events (event_id));
 diesel::joinable!(audit_containers -> audit_events (event_id));
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(channels -> tenants (tenant_id));
 diesel::joinable!(products -> tenants (owner_tenant_id));
 diesel::joinable!(items -> products (product_id));
+diesel::joinable!(items -> commissions (commission_id));
+diesel::joinable!(commissions -> products (product_id));
+diesel::joinable!(item_decommissions -> items (item_id));
 diesel::joinable!(partnership_products -> partnerships (partnership_id));
 diesel::joinable!(partnership_products -> products (product_id));
 
@@ -181,11 +196,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     products,
     containers,
+    commissions,
     items,
+    item_decommissions,
     partnerships,
     partnership_products,
     audit_events,
     audit_heads,
-    audit_items,
     audit_containers,
 );

@@ -17,7 +17,7 @@ use rand::Rng;
 
 use crate::admin::{self, CreatedTenant, TenantError};
 use crate::auth::password::random_token;
-use crate::db::{self, channels::ChannelRow, products::ProductRow, DbConn, SetupError};
+use crate::db::{self, channels::ChannelRow, products::NewProduct, DbConn, SetupError};
 use crate::domain::actor::Actor;
 use crate::domain::gs1::{Gs1Error, Gtin, Sscc};
 use crate::error::ApiError;
@@ -97,7 +97,7 @@ pub fn seed(url: &str) -> Result<Demo, DemoError> {
         None,
     )?;
     let gtin = Gtin::parse(PRODUCT)?;
-    let product = ProductRow {
+    let product = NewProduct {
         id: ProductId::generate(),
         owner_tenant_id: mah.id(),
         product_code: PRODUCT.into(),

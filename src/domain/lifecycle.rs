@@ -2,9 +2,10 @@
 //! transitions an action needs.
 
 text_enum! {
-    /// Status of a pack or container. The strings are part of the API contract.
+    /// Status of a pack or container. The strings are part of the API contract; the database
+    /// stores a small code (`db::types::status_code`).
     #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
-    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(sql_type = diesel::sql_types::SmallInt)]
     pub enum Status {
         PendingCommissioningApproval => "pending_commissioning_approval",
         Released => "released",

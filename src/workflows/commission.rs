@@ -13,7 +13,7 @@ use crate::domain::audit_payload::{AuditPayload, Change, Commissioned};
 use crate::domain::gs1::{Batch, Expiry, Gtin, SerialNumber};
 use crate::domain::lifecycle::Status;
 use crate::error::{ApiError, Detail};
-use crate::ids::ProductId;
+use crate::ids::ProductKey;
 
 /// One commissioning request, checked.
 pub struct Commission {
@@ -40,7 +40,7 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
     let mut sorted = serials.clone();
     sorted.sort_unstable();
     let packs = NewPacks {
-        product_id: &product.id,
+        product_id: product.key,
         batch: cmd.batch.as_str(),
         expiry_date: cmd.expiry.as_printed(),
         produced_by: &actor.tenant_id,
@@ -51,10 +51,10 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
     // Insert first, in a savepoint: the unique index checks every serial anyway, so the accepted
     // request makes no separate read pass over 100 000 keys. Only a refused one reads which
     // serials exist, to list them.
-    let ids = match conn.transaction(|c| db::items::insert_packs(c, &packs)) {
-        Ok(ids) => ids,
+    let (commission, ids) = match conn.transaction(|c| db::items::insert_packs(c, &packs)) {
+        Ok(inserted) => inserted,
         Err(e) if is_unique_violation(&e) => {
-            return Err(already_commissioned(conn, &product.id, &serials)?
+            return Err(already_commissioned(conn, product.key, &serials)?
                 .unwrap_or_else(|| map_unique(e, "A serial")))
         }
         Err(e) => return Err(e.into()),
@@ -73,10 +73,12 @@ pub fn commission(conn: &mut DbConn, actor: &Actor, cmd: &Commission) -> Result<
         owner_tenant_id: &product.owner_tenant_id,
         reason: None,
         payload,
-        items: &ids,
+        // Found through the packs' commission: no index row per pack.
+        items: &[],
         containers: &[],
     };
-    audit::record(conn, actor, event)?;
+    let event_id = audit::record(conn, actor, event)?;
+    db::items::set_commission_event(conn, commission, event_id)?;
     Ok(ids.len())
 }
 
@@ -92,7 +94,7 @@ fn is_unique_violation(e: &diesel::result::Error) -> bool {
 /// if none is visible (a concurrent request's, not yet committed).
 fn already_commissioned(
     conn: &mut DbConn,
-    product_id: &ProductId,
+    product_id: ProductKey,
     serials: &[&str],
 ) -> Result<Option<ApiError>, ApiError> {
     let existing = db::items::find_by_serials(conn, product_id, serials)?;

@@ -34,14 +34,14 @@ pub fn decommission(
     let product = &products[cmd.gtin.as_str()];
     let by_owner = product.owner_tenant_id == actor.tenant_id;
     let serials: Vec<&str> = cmd.serials.iter().map(|s| s.as_str()).collect();
-    let rows: HashMap<String, ItemRow> = db::items::find_by_serials(conn, &product.id, &serials)?
+    let rows: HashMap<String, ItemRow> = db::items::find_by_serials(conn, product.key, &serials)?
         .into_iter()
         .filter(|r| access::may_touch(actor, product, &r.produced_by))
         .map(|r| (r.serial_number.clone(), r))
         .collect();
     let ids = decide(&serials, &rows, by_owner)?;
     let allowed = Status::decommissionable(by_owner);
-    if db::items::decommission(conn, &ids, allowed, cmd.reason, db::now())? != ids.len() {
+    if db::items::decommission(conn, &ids, allowed, cmd.reason)? != ids.len() {
         return Err(concurrent_change());
     }
     // Old → new status of every pack, in request order.

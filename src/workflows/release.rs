@@ -79,7 +79,7 @@ pub fn release(
     }
     let now = db::now();
     if db::release::release_containers(conn, &container_ids, now)? != container_ids.len()
-        || db::release::release_items(conn, &item_ids, now)? != item_ids.len()
+        || db::release::release_items(conn, &item_ids)? != item_ids.len()
     {
         return Err(concurrent_change());
     }
@@ -167,7 +167,7 @@ fn resolve_packs(
     }
     let mut stored = HashMap::with_capacity(packs.len());
     for (gtin, serials) in serials_of {
-        for row in db::items::find_by_serials(conn, &products[gtin].id, &serials)? {
+        for row in db::items::find_by_serials(conn, products[gtin].key, &serials)? {
             stored.insert((gtin.to_string(), row.serial_number.clone()), row);
         }
     }

@@ -146,6 +146,40 @@ async fn migrate_exits_zero_and_creates_the_schema(db: Db) {
     assert_eq!(store::tenant_count(&test_db), 0, "the tables exist");
 }
 
+/// A database made by the migration history before the baseline is refused by every command that
+/// opens it, with a message naming its version, and left exactly as it was.
+async fn a_database_of_an_older_schema_is_refused_and_left_alone(db: Db) {
+    let test_db = TestDb::fresh(db);
+    store::make_pre_baseline(&test_db);
+    let newest_old = store::PRE_BASELINE_VERSIONS[4];
+
+    let migrate = serialhub(&["migrate", "--database-url", &test_db.url]).await;
+    let create = serialhub(&[
+        "tenant",
+        "create",
+        "--name",
+        "Acme",
+        "--database-url",
+        &test_db.url,
+    ])
+    .await;
+
+    for (what, out) in [("migrate", &migrate), ("tenant create", &create)] {
+        assert!(!out.status.success(), "{what} must refuse the database");
+        let err = stderr(out);
+        assert!(
+            err.contains(newest_old) && err.contains("schema version"),
+            "{what} names the version: {err}"
+        );
+        assert!(stdout(out).trim().is_empty(), "{what} printed nothing");
+    }
+    assert_eq!(
+        store::table_list(&test_db),
+        ["items"],
+        "nothing was migrated or created"
+    );
+}
+
 async fn invalid_company_prefix_or_gln_is_refused(db: Db) {
     let test_db = TestDb::fresh(db);
 
@@ -276,5 +310,6 @@ db_tests!(
     tenant_create_prints_credentials_that_authenticate,
     tenant_create_accepts_several_prefixes_and_a_gln,
     migrate_exits_zero_and_creates_the_schema,
+    a_database_of_an_older_schema_is_refused_and_left_alone,
     invalid_company_prefix_or_gln_is_refused,
 );

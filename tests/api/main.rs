@@ -12,6 +12,7 @@ mod concurrency;
 mod console;
 mod contention;
 mod conventions;
+mod cursors;
 mod decommission;
 mod demo;
 mod disaggregation;

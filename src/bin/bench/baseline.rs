@@ -18,7 +18,7 @@ use serialhub::domain::audit_payload::{
 use serialhub::domain::gs1::{Batch, Expiry, Gtin, SerialNumber, Sscc};
 use serialhub::domain::lifecycle::Status;
 use serialhub::error::{ApiError, ErrorType};
-use serialhub::ids::{ContainerId, ItemId, ProductId};
+use serialhub::ids::{ContainerId, ItemId, ProductKey};
 
 use crate::env::GTIN;
 
@@ -27,7 +27,7 @@ use crate::env::GTIN;
 pub struct Tenant {
     pub tenant_id: serialhub::ids::TenantId,
     pub api_key_id: serialhub::ids::ApiKeyId,
-    pub product_id: ProductId,
+    pub product_id: ProductKey,
     pub channel_id: serialhub::ids::ChannelId,
 }
 
@@ -49,7 +49,7 @@ impl Tenant {
         Ok(Tenant {
             tenant_id,
             api_key_id: created.api_key_id.clone(),
-            product_id: product.id,
+            product_id: product.key,
             channel_id: channel.id,
         })
     }
@@ -132,10 +132,10 @@ impl Baseline {
             let now = db::now();
             let mut sorted: Vec<&str> = serials.iter().map(String::as_str).collect();
             sorted.sort_unstable();
-            let ids = db::items::insert_packs(
+            let (commission, _ids) = db::items::insert_packs(
                 c,
                 &NewPacks {
-                    product_id: &t.product_id,
+                    product_id: t.product_id,
                     batch: BATCH,
                     expiry_date: EXPIRY,
                     produced_by: &t.tenant_id,
@@ -154,17 +154,19 @@ impl Baseline {
                     to: PENDING,
                 },
             });
-            audit::record(
+            // The commissioning event is found through the pack's commission: no index rows.
+            let event = audit::record(
                 c,
                 &actor,
                 Event {
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
                     payload,
-                    items: &ids,
+                    items: &[],
                     containers: &[],
                 },
             )?;
+            db::items::set_commission_event(c, commission, event)?;
             Ok(())
         })
     }
@@ -190,7 +192,7 @@ impl Baseline {
             )?;
             let mut ids = Vec::with_capacity(serials.len());
             for chunk in serials.chunks(db::items::KEY_CHUNK) {
-                ids.extend(update_children(c, parent.id, &t.product_id, chunk, now)?);
+                ids.extend(update_children(c, parent.id, t.product_id, chunk)?);
             }
             if ids.len() != serials.len() {
                 return Err(serialhub::workflows::concurrent_change());
@@ -274,40 +276,37 @@ impl Baseline {
 fn update_children(
     c: &mut DbConn,
     parent: ContainerId,
-    product: &ProductId,
+    product: ProductKey,
     serials: &[String],
-    now: chrono::NaiveDateTime,
 ) -> QueryResult<Vec<ItemId>> {
-    use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+    use diesel::sql_types::{Array, BigInt, Text};
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
         id: ItemId,
     }
     let tail = format!(
-        "AND status = '{}' AND parent_container_id IS NULL AND parent_item_id IS NULL \
+        "AND status = {} AND parent_container_id IS NULL AND parent_item_id IS NULL \
          RETURNING id",
-        PENDING.as_str()
+        serialhub::db::types::status_code(PENDING)
     );
     let rows: Vec<Id> = match c {
         DbConn::Pg(pg) => diesel::sql_query(format!(
-            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $3 AND serial_number = ANY($4)) \
+            "UPDATE items SET parent_container_id = $1 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $2 AND serial_number = ANY($3)) \
              {tail}"
         ))
         .bind::<BigInt, _>(parent)
-        .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(product)
+        .bind::<BigInt, _>(product)
         .bind::<Array<Text>, _>(serials)
         .load(pg)?,
         DbConn::Sqlite(lite) => diesel::sql_query(format!(
-            "UPDATE items SET parent_container_id = $1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $3 \
-                          AND serial_number IN (SELECT value FROM json_each($4))) {tail}"
+            "UPDATE items SET parent_container_id = $1 \
+             WHERE id IN (SELECT id FROM items WHERE product_id = $2 \
+                          AND serial_number IN (SELECT value FROM json_each($3))) {tail}"
         ))
         .bind::<BigInt, _>(parent)
-        .bind::<Timestamp, _>(now)
-        .bind::<Text, _>(product)
+        .bind::<BigInt, _>(product)
         .bind::<Text, _>(serde_json::to_string(serials).expect("strings serialise"))
         .load(lite)?,
     };

@@ -5,11 +5,13 @@
 //! - the per-connection settings ([`SQLITE_PRAGMAS`], [`configure`]);
 //! - `INSERT … ON CONFLICT DO NOTHING` ([`insert_or_ignore`]);
 //! - row locks ([`for_update`]) and transaction-scoped advisory locks ([`advisory_lock`]);
-//! - the one way a list of keys reaches SQL: bound as ONE parameter ([`Keys`]).
+//! - the one way a list of keys reaches SQL: bound as ONE parameter ([`Keys`]);
+//! - the history index of packs, a different structure on each backend ([`history`]).
 //!
 //! The migrations (`migrate.rs`) and the connection manager (`pool.rs`) are the only other
 //! places that look at the backend. docs/architecture.md lists every one.
 
+pub mod history;
 mod keys;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -5,6 +5,8 @@ use actix_web::HttpResponse;
 use serde_json::Value;
 
 use super::{EventQuery, READ_ROLES};
+use crate::auth::cursor::CursorList;
+use crate::auth::tokens::KeyRing;
 use crate::auth::Identity;
 use crate::db::{self, DbPool};
 use crate::domain::audit_payload::AuditPayload;
@@ -15,15 +17,17 @@ use crate::http::read;
 
 pub async fn export(
     pool: Data<DbPool>,
+    keys: Data<KeyRing>,
     id: Identity,
     q: web::Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     id.require_any(&READ_ROLES)?;
     let viewer = id.tenant_id.clone();
     let q = q.into_inner();
+    let cursors = keys.cursor_key().clone();
     let (rows, limit) = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
-            let f = q.filter(c, &viewer)?;
+            let f = q.filter(c, &viewer, &cursors)?;
             Ok((db::audit::visible_events(c, &f)?, f.limit))
         })
     })
@@ -47,7 +51,10 @@ pub async fn export(
     // The page of audit events this document covers; the next page starts after it.
     if rows.len() as i64 == limit {
         if let Some(last) = rows.last() {
-            resp.insert_header(("x-next-cursor", last.id.to_string()));
+            let cursor = keys
+                .cursor_key()
+                .seal(&id.tenant_id, CursorList::AuditEvents, last.id);
+            resp.insert_header(("x-next-cursor", cursor));
         }
     }
     Ok(resp

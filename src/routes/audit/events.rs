@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::{event_view, EventQuery, READ_ROLES};
 use crate::audit::verify;
+use crate::auth::tokens::KeyRing;
 use crate::auth::Identity;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
@@ -14,21 +15,29 @@ use crate::http::{read, reply::Reply};
 /// Events the caller may see: those it performed, and those on its own goods (as MAH).
 pub async fn list(
     pool: Data<DbPool>,
+    keys: Data<KeyRing>,
     id: Identity,
     q: web::Query<EventQuery>,
 ) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
     let viewer = id.tenant_id.clone();
     let q = q.into_inner();
+    let cursors = keys.cursor_key().clone();
     let (events, limit) = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
-            let f = q.filter(c, &viewer)?;
+            let f = q.filter(c, &viewer, &cursors)?;
             Ok((db::audit::visible_events(c, &f)?, f.limit))
         })
     })
     .await?;
-    let views: Vec<_> = events.iter().map(event_view).collect();
-    Ok(page(views, limit, |v| v["id"].to_string()))
+    let cursors = keys.cursor_key();
+    let views: Vec<_> = events
+        .iter()
+        .map(|e| event_view(e, &id.tenant_id, cursors))
+        .collect();
+    Ok(page(views, limit, |v| {
+        v["id"].as_str().unwrap_or_default().to_string()
+    }))
 }
 
 /// Verifies the caller's own hash chain.

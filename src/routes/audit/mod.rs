@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::auth::cursor::{CursorKey, CursorList};
 use crate::auth::Role;
 use crate::db::{self, audit::EventFilter, audit::EventRow, DbConn};
 use crate::domain::gs1::{Gtin, Sscc};
@@ -54,8 +55,14 @@ fn time_param(name: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, Ap
 }
 
 impl EventQuery {
-    /// Checks the parameters and resolves `object` to row ids (inside the caller's transaction).
-    pub fn filter(&self, conn: &mut DbConn, viewer: &TenantId) -> Result<EventFilter, ApiError> {
+    /// Checks the parameters and resolves `object` to row ids (inside the caller's transaction);
+    /// `after` must be a cursor this list gave `viewer` (`auth::cursor`).
+    pub fn filter(
+        &self,
+        conn: &mut DbConn,
+        viewer: &TenantId,
+        cursors: &CursorKey,
+    ) -> Result<EventFilter, ApiError> {
         let limit = PageQuery {
             limit: self.limit,
             after: None,
@@ -65,12 +72,14 @@ impl EventQuery {
             .after
             .as_deref()
             .map(|a| {
-                a.parse::<i64>().map_err(|_| {
-                    ApiError::validation(
-                        "Invalid cursor",
-                        vec![Detail::at("after", "not a cursor from this list")],
-                    )
-                })
+                cursors
+                    .open(viewer, CursorList::AuditEvents, a)
+                    .ok_or_else(|| {
+                        ApiError::validation(
+                            "Invalid cursor",
+                            vec![Detail::at("after", "not a cursor from this list")],
+                        )
+                    })
             })
             .transpose()?;
         let mut f = EventFilter {
@@ -103,10 +112,11 @@ impl EventQuery {
     }
 }
 
-/// The public shape of one audit event.
-pub fn event_view(e: &EventRow) -> Value {
+/// The public shape of one audit event, as `viewer` sees it: its `id` is sealed for the viewer
+/// (the same event, the same id; no internal number) and is the list's cursor.
+pub fn event_view(e: &EventRow, viewer: &TenantId, cursors: &CursorKey) -> Value {
     json!({
-        "id": e.id,
+        "id": cursors.seal(viewer, CursorList::AuditEvents, e.id),
         "seq": e.seq,
         "chain_tenant_id": e.chain_tenant_id,
         "occurred_at": crate::time::rfc3339(e.occurred_at),

@@ -39,7 +39,7 @@ pub async fn batch(
             let product = db::products::find_owned(c, &owner, &code)?.ok_or_else(|| {
                 ApiError::new(ErrorType::Product, format!("Product {code} does not exist"))
             })?;
-            Ok(db::reports::batch_counts(c, &product.id, &b)?)
+            Ok(db::reports::batch_counts(c, product.key, &b)?)
         })
     })
     .await?;

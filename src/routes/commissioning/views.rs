@@ -7,6 +7,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::READ_ROLES;
+use crate::auth::cursor::{CursorKey, CursorList};
+use crate::auth::tokens::KeyRing;
 use crate::auth::Identity;
 use crate::db::{self, commissioning::PendingFilter, DbConn, DbPool};
 use crate::domain::gs1::{Batch, Gtin};
@@ -29,7 +31,14 @@ pub struct ViewQuery {
 }
 
 impl ViewQuery {
-    fn page(&self) -> Result<(i64, Option<i64>), ApiError> {
+    /// The page size and the row after which the page starts: `after` must be a cursor this
+    /// list gave `viewer` (`auth::cursor`).
+    fn page(
+        &self,
+        viewer: &TenantId,
+        cursors: &CursorKey,
+        list: CursorList,
+    ) -> Result<(i64, Option<i64>), ApiError> {
         let limit = PageQuery {
             limit: self.limit,
             after: None,
@@ -37,7 +46,7 @@ impl ViewQuery {
         .limit()?;
         let after = match &self.after {
             None => None,
-            Some(a) => Some(a.parse::<i64>().map_err(|_| {
+            Some(a) => Some(cursors.open(viewer, list, a).ok_or_else(|| {
                 ApiError::validation(
                     "Invalid cursor",
                     vec![Detail::at("after", "not a cursor from this list")],
@@ -99,7 +108,7 @@ fn resolve(
 ) -> Result<Option<PendingFilter>, ApiError> {
     if let Some(g) = gtin {
         match db::products::find_owned(conn, owner, g.as_str())? {
-            Some(p) => f.product_id = Some(p.id),
+            Some(p) => f.product_id = Some(p.key),
             None => return Ok(None),
         }
     }
@@ -155,11 +164,14 @@ pub async fn products(
 /// `GET /v1/commissioning/containers?product_code=&batch=&produced_by=`.
 pub async fn containers(
     pool: Data<DbPool>,
+    keys: Data<KeyRing>,
     id: Identity,
     q: web::Query<ViewQuery>,
 ) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
-    let (limit, after) = q.page()?;
+    let list = CursorList::PendingContainers;
+    let cursors = keys.cursor_key().clone();
+    let (limit, after) = q.page(&id.tenant_id, &cursors, list)?;
     let (gtin, filter) = q.filter()?;
     let owner = id.tenant_id.clone();
     let views = read(&pool, move |conn| {
@@ -194,7 +206,7 @@ pub async fn containers(
                 .into_iter()
                 .map(|r| {
                     json!({
-                        "id": r.id,
+                        "id": cursors.seal(&owner, list, r.id.get()),
                         "sscc": r.sscc,
                         "status": r.status,
                         "parent": r.parent_container_id.and_then(|p| parents.get(&p)).map(|s| json!({"sscc": s})),
@@ -208,17 +220,22 @@ pub async fn containers(
         })
     })
     .await?;
-    Ok(page(views, limit, |v| v["id"].to_string()))
+    Ok(page(views, limit, |v| {
+        v["id"].as_str().unwrap_or_default().to_string()
+    }))
 }
 
 /// `GET /v1/commissioning/items?product_code=&batch=&produced_by=&loose=`.
 pub async fn items(
     pool: Data<DbPool>,
+    keys: Data<KeyRing>,
     id: Identity,
     q: web::Query<ViewQuery>,
 ) -> Result<Reply, ApiError> {
     id.require_any(&READ_ROLES)?;
-    let (limit, after) = q.page()?;
+    let list = CursorList::PendingItems;
+    let cursors = keys.cursor_key().clone();
+    let (limit, after) = q.page(&id.tenant_id, &cursors, list)?;
     let (gtin, filter) = q.filter()?;
     let owner = id.tenant_id.clone();
     let views = read(&pool, move |conn| {
@@ -233,7 +250,7 @@ pub async fn items(
                 .into_iter()
                 .map(|(r, code)| {
                     json!({
-                        "id": r.id,
+                        "id": cursors.seal(&owner, list, r.id.get()),
                         "product_code": code,
                         "serial_number": r.serial_number,
                         "status": r.status,
@@ -248,5 +265,7 @@ pub async fn items(
         })
     })
     .await?;
-    Ok(page(views, limit, |v| v["id"].to_string()))
+    Ok(page(views, limit, |v| {
+        v["id"].as_str().unwrap_or_default().to_string()
+    }))
 }

@@ -24,7 +24,7 @@ pub async fn show(
         db::read_tx(conn, |c| {
             let product = db::products::find_owned(c, &tenant, gtin.as_str())?
                 .ok_or_else(|| ApiError::not_found("Item"))?;
-            let item = db::items::find_one(c, &product.id, &serial)?
+            let item = db::items::find_one(c, product.key, &serial)?
                 .ok_or_else(|| ApiError::not_found("Item"))?;
             pack_body(c, &tenant, &product.product_code, &item)
         })
@@ -68,7 +68,7 @@ fn ancestors(conn: &mut DbConn, item: &ItemRow) -> Result<Vec<Value>, ApiError> 
         let Some(row) = db::items::by_id(conn, id)? else {
             break;
         };
-        let product = db::products::by_ids(conn, std::slice::from_ref(&row.product_id))?;
+        let product = db::products::by_keys(conn, std::slice::from_ref(&row.product_id))?;
         let code = product
             .first()
             .map(|p| p.product_code.clone())

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit;
 use crate::auth::{Identity, Role};
-use crate::db::{self, products::ProductRow, DbPool};
+use crate::db::{self, products::NewProduct, products::ProductRow, DbPool};
 use crate::domain::audit_payload::{AuditPayload, ProductRegistered};
 use crate::domain::gs1::Gtin;
 use crate::domain::problems::Problems;
@@ -32,6 +32,19 @@ pub struct ProductView {
     name: String,
     owner_tenant_id: TenantId,
     created_at: String,
+}
+
+impl From<NewProduct> for ProductView {
+    fn from(p: NewProduct) -> ProductView {
+        ProductView {
+            created_at: crate::time::rfc3339(p.created_at),
+            id: p.id,
+            product_code: p.product_code,
+            product_code_schema: "GTIN",
+            name: p.name,
+            owner_tenant_id: p.owner_tenant_id,
+        }
+    }
 }
 
 impl From<ProductRow> for ProductView {
@@ -69,7 +82,7 @@ pub async fn create(
         Some(g) if p.is_empty() => g,
         _ => return Err(ApiError::validation("Invalid product", p.0)),
     };
-    let row = ProductRow {
+    let row = NewProduct {
         id: ProductId::generate(),
         owner_tenant_id: write.identity.tenant_id.clone(),
         product_code: gtin.to_string(),

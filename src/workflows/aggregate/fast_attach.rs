@@ -47,7 +47,6 @@ pub fn attach_all<'c>(
             .or_default()
             .push(child);
     }
-    let now = db::now();
     let outcome = conn.transaction::<_, Miss, _>(|c| {
         let mut attached = Vec::with_capacity(children.len());
         for (gtin, items) in &by_product {
@@ -58,11 +57,10 @@ pub fn attach_all<'c>(
             let serials: Vec<&str> = items.iter().map(|i| i.serial.as_str()).collect();
             let rows = db::items::attach_loose_by_serials(
                 c,
-                &product.id,
+                product.key,
                 &serials,
                 produced_by,
                 container,
-                now,
             )?;
             attached.extend(as_asserted(items, rows, container)?);
         }

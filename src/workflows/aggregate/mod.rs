@@ -66,7 +66,7 @@ pub fn load_packs(
     let mut out = Packs::default();
     for (gtin, serials) in by_product {
         let product = &products[gtin];
-        let rows = db::items::packs_by_serials(conn, &product.id, &serials)?;
+        let rows = db::items::packs_by_serials(conn, product.key, &serials)?;
         let packs: HashMap<String, PackState> = rows
             .into_iter()
             .filter(|row| access::may_touch(actor, product, &row.produced_by))

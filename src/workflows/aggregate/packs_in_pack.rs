@@ -60,7 +60,7 @@ pub fn packs_in_pack(
         return Err(findings_error(findings));
     }
     let (ids, children) = pack_refs(attach);
-    if db::items::attach(conn, &ids, target, db::now())? != ids.len() {
+    if db::items::attach(conn, &ids, target)? != ids.len() {
         return Err(concurrent_change());
     }
     let packed = Packed {

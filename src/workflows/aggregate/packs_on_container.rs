@@ -44,7 +44,7 @@ pub fn packs_on_container(
                     return Err(findings_error(findings));
                 }
                 let ids: Vec<_> = attach.iter().map(|(id, _)| *id).collect();
-                if db::items::attach(conn, &ids, target, db::now())? != ids.len() {
+                if db::items::attach(conn, &ids, target)? != ids.len() {
                     return Err(concurrent_change());
                 }
                 (attach, unchanged)

@@ -58,7 +58,7 @@ fn remove_packs(
         None => all_packs_in(conn, target)?,
         Some(children) => listed_packs_in(conn, actor, target, children)?,
     };
-    if db::items::detach(conn, &ids, target, db::now())? != ids.len() {
+    if db::items::detach(conn, &ids, target)? != ids.len() {
         return Err(concurrent_change());
     }
     Ok(ids)

@@ -17,7 +17,7 @@ use crate::domain::audit_payload::{AuditPayload, Change, PartnershipChanged};
 use crate::domain::gs1::Gtin;
 use crate::domain::partnership::PartnershipStatus;
 use crate::error::{ApiError, Detail, ErrorType};
-use crate::ids::{PartnershipId, ProductId, TenantId};
+use crate::ids::{PartnershipId, ProductKey, TenantId};
 
 /// A partnership and the GTINs it covers, sorted.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ fn own_product_ids(
     conn: &mut DbConn,
     tenant: &TenantId,
     gtins: &[Gtin],
-) -> Result<Vec<ProductId>, ApiError> {
+) -> Result<Vec<ProductKey>, ApiError> {
     let codes: Vec<&str> = gtins.iter().map(|g| g.as_str()).collect();
     let owned = db::products::owned_by_codes(conn, tenant, &codes)?;
     let missing: Vec<Detail> = codes
@@ -67,7 +67,7 @@ fn own_product_ids(
             ApiError::new(ErrorType::Product, "The product does not exist").with_details(missing),
         );
     }
-    let mut ids: Vec<ProductId> = owned.into_values().map(|p| p.id).collect();
+    let mut ids: Vec<ProductKey> = owned.into_values().map(|p| p.key).collect();
     ids.sort();
     ids.dedup();
     Ok(ids)

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::db_tests;
+use crate::kit::gs1::sscc;
 use crate::kit::store;
 use crate::kit::{serials, spawn, Db, Line, GTIN};
 
@@ -12,6 +13,9 @@ async fn the_database_refuses_to_update_or_delete_audit_rows(db: Db) {
     let m = Line::new(&app, "M").await;
     m.register(GTIN).await;
     m.commission_ok(GTIN, &serials("S", 3)).await;
+    // The commissioning needs no index entry (its packs' commission names the event); the
+    // aggregation of the three packs writes three.
+    m.pack_onto(&sscc(0, 1), GTIN, &serials("S", 3)).await;
     let n = store::event_count(&app.db);
     let idx = store::audit_index_rows(&app.db);
     assert_eq!(idx, 3);

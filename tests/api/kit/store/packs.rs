@@ -6,6 +6,14 @@ use diesel::QueryableByName;
 use super::{batch, count, dump, load, texts, Arg};
 use crate::kit::app::TestDb;
 
+/// The status codes of the schema (its CHECK constraints), as the API names them.
+fn status_text(column: &str) -> String {
+    format!(
+        "CASE {column} WHEN 1 THEN 'pending_commissioning_approval' WHEN 2 THEN 'released' \
+         WHEN 3 THEN 'decommissioned' END"
+    )
+}
+
 /// Where a pack or container sits, by the identifiers the API uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parent {
@@ -54,14 +62,19 @@ struct PackRow {
 pub fn pack(db: &TestDb, gtin: &str, serial: &str) -> Option<StoredPack> {
     let rows: Vec<PackRow> = load(
         db,
-        "SELECT i.status, i.batch, i.expiry_date, i.decommission_reason, i.produced_by, \
-                i.channel_id, c.sscc AS parent_sscc, pp.product_code AS parent_gtin, \
-                pi.serial_number AS parent_serial \
-         FROM items i JOIN products p ON p.id = i.product_id \
-         LEFT JOIN containers c ON c.id = i.parent_container_id \
-         LEFT JOIN items pi ON pi.id = i.parent_item_id \
-         LEFT JOIN products pp ON pp.id = pi.product_id \
-         WHERE p.product_code = ? AND i.serial_number = ? ORDER BY i.id",
+        &format!(
+            "SELECT {} AS status, k.batch, k.expiry_date, d.reason AS decommission_reason, \
+                    k.produced_by, k.channel_id, c.sscc AS parent_sscc, \
+                    pp.product_code AS parent_gtin, pi.serial_number AS parent_serial \
+             FROM items i JOIN products p ON p.id = i.product_id \
+             JOIN commissions k ON k.id = i.commission_id \
+             LEFT JOIN item_decommissions d ON d.item_id = i.id \
+             LEFT JOIN containers c ON c.id = i.parent_container_id \
+             LEFT JOIN items pi ON pi.id = i.parent_item_id \
+             LEFT JOIN products pp ON pp.id = pi.product_id \
+             WHERE p.product_code = ? AND i.serial_number = ? ORDER BY i.id",
+            status_text("i.status")
+        ),
         &[Arg::Text(gtin), Arg::Text(serial)],
     );
     rows.into_iter().next().map(|r| StoredPack {
@@ -179,7 +192,10 @@ pub fn container_parent(db: &TestDb, sscc: &str) -> Option<Option<String>> {
 pub fn container_status(db: &TestDb, sscc: &str) -> String {
     texts(
         db,
-        "SELECT status AS t FROM containers WHERE sscc = ?",
+        &format!(
+            "SELECT {} AS t FROM containers WHERE sscc = ?",
+            status_text("status")
+        ),
         &[Arg::Text(sscc)],
     )
     .into_iter()
@@ -191,14 +207,10 @@ pub fn container_status(db: &TestDb, sscc: &str) -> String {
 /// (released packs, released containers).
 pub fn released_counts(db: &TestDb) -> (i64, i64) {
     (
+        count(db, "SELECT COUNT(*) AS n FROM items WHERE status = 2", &[]),
         count(
             db,
-            "SELECT COUNT(*) AS n FROM items WHERE status = 'released'",
-            &[],
-        ),
-        count(
-            db,
-            "SELECT COUNT(*) AS n FROM containers WHERE status = 'released'",
+            "SELECT COUNT(*) AS n FROM containers WHERE status = 2",
             &[],
         ),
     )
@@ -208,7 +220,9 @@ pub fn released_counts(db: &TestDb) -> (i64, i64) {
 /// text: equal before and after a request proves the request wrote nothing there.
 pub fn fingerprint(db: &TestDb) -> String {
     [
+        "commissions",
         "items",
+        "item_decommissions",
         "containers",
         "partnerships",
         "partnership_products",
@@ -240,8 +254,7 @@ pub fn pack_each_onto_a_new_sscc(
             .iter()
             .map(|(_, sscc)| {
                 format!(
-                    "({}, {}, {}, 'pending_commissioning_approval', CURRENT_TIMESTAMP, \
-                     CURRENT_TIMESTAMP)",
+                    "({}, {}, {}, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
                     quoted(sscc),
                     quoted(produced_by),
                     quoted(owner)
@@ -272,4 +285,20 @@ pub fn pack_each_onto_a_new_sscc(
         )
         .expect("pack onto new SSCCs");
     }
+}
+
+/// Every internal row id of packs, containers and audit events, as decimal text: none may ever
+/// appear in a response.
+pub fn internal_row_ids(db: &TestDb) -> Vec<String> {
+    ["items", "containers", "audit_events", "commissions"]
+        .iter()
+        .flat_map(|table| {
+            texts(
+                db,
+                &format!("SELECT CAST(id AS TEXT) AS t FROM {table}"),
+                &[],
+            )
+        })
+        .flatten()
+        .collect()
 }

@@ -223,3 +223,39 @@ fn postgres_table(db: &TestDb, table: &str) -> Table {
         indexes,
     }
 }
+
+/// The versions of serialhub's migration history before the one baseline (issue 11).
+pub const PRE_BASELINE_VERSIONS: [&str; 5] = [
+    "20261125000001",
+    "20261125000002",
+    "20261125000003",
+    "20261125000004",
+    "20261201000005",
+];
+
+/// Makes the empty database look like one an older serialhub made: diesel's migration table
+/// with the pre-baseline versions, and a table of that schema (`items` with text statuses).
+pub fn make_pre_baseline(db: &TestDb) {
+    let rows = PRE_BASELINE_VERSIONS
+        .iter()
+        .map(|v| format!("('{v}')"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    super::batch(
+        db,
+        &format!(
+            "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, \
+             run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP); \
+             INSERT INTO __diesel_schema_migrations (version) VALUES {rows}; \
+             CREATE TABLE items (id BIGINT PRIMARY KEY, status TEXT NOT NULL);"
+        ),
+    )
+    .expect("an older schema");
+}
+
+/// The names of the tables of the database (diesel's own left out), sorted.
+pub fn table_list(db: &TestDb) -> Vec<String> {
+    let mut names = table_names(db);
+    names.sort();
+    names
+}

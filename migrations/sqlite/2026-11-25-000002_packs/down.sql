@@ -1,3 +1,0 @@
-DROP TABLE items;
-DROP TABLE containers;
-DROP TABLE products;

@@ -1,4 +1,0 @@
-DROP TABLE audit_containers;
-DROP TABLE audit_items;
-DROP TABLE audit_heads;
-DROP TABLE audit_events;

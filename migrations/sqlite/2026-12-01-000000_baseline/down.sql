@@ -1,0 +1,16 @@
+DROP TABLE audit_containers;
+DROP TABLE audit_items;
+DROP TABLE audit_heads;
+DROP TABLE audit_events;
+DROP TABLE partnership_products;
+DROP TABLE partnerships;
+DROP TABLE item_decommissions;
+DROP TABLE items;
+DROP TABLE commissions;
+DROP TABLE containers;
+DROP TABLE products;
+DROP TABLE idempotency_keys;
+DROP TABLE channels;
+DROP TABLE signing_keys;
+DROP TABLE api_keys;
+DROP TABLE tenants;
