@@ -1,5 +1,7 @@
-//! The environment of one database run: a fresh database, a seeded tenant with a product and a
-//! channel, the baseline's connection pool, and the service as a child process on a free port.
+//! The environment of one database run: a fresh database for the service (a tenant created as
+//! `serialhub tenant create` does; its product and channel registered over the API), the service
+//! as a child process on a free port, the same-rows baseline's pool on that database, and the
+//! minimal baseline's own database beside it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -8,7 +10,8 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serialhub::db::{self, DbPool};
-use serialhub::ids::{ApiKeyId, ChannelId, ProductId, ProductKey, TenantId};
+
+use crate::minimal::{self, Minimal};
 
 /// A valid GTIN under the bench tenant's company prefix 4012345.
 pub const GTIN: &str = "04012345111118";
@@ -29,31 +32,45 @@ impl Db {
     }
 }
 
-/// Who writes: the tenant, its key, product and channel (shared by baseline and service).
-#[derive(Debug, Clone)]
-pub struct Tenant {
-    pub tenant_id: TenantId,
-    pub api_key_id: ApiKeyId,
-    pub product_id: ProductKey,
-    pub channel_id: ChannelId,
-    pub channel_key: String,
-}
-
 pub struct Env {
     pub db: Db,
+    /// The service's database: the same-rows baseline writes into it, sizes are read from it.
     pub pool: DbPool,
-    pub tenant: Tenant,
+    pub minimal: Minimal,
+    pub tenant: crate::baseline::Tenant,
     pub base: String,
     pub token: String,
+    pub channel_key: String,
     pub http: reqwest::Client,
     pub service_pid: u32,
     child: std::sync::Mutex<Child>,
-    cleanup: Cleanup,
+    cleanup: Vec<Cleanup>,
 }
 
 enum Cleanup {
     Dir(PathBuf),
     PgDatabase { admin_url: String, name: String },
+}
+
+impl Cleanup {
+    fn run(self) {
+        match self {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PgDatabase { admin_url, name } => {
+                let dropped = diesel::PgConnection::establish(&admin_url)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut c| {
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .map_err(|e| e.to_string())
+                    });
+                if let Err(e) = dropped {
+                    eprintln!("bench: could not drop database {name}: {e}");
+                }
+            }
+        }
+    }
 }
 
 /// `serialhub` next to the running bench binary (same target directory and profile).
@@ -67,11 +84,13 @@ fn free_port() -> Result<u16, String> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn create_pg_database(admin_url: &str) -> Result<(String, String), String> {
+/// A new PostgreSQL database `bench_<what>_<pid>_<time>` on the server of `admin_url`; returns
+/// its name and URL. Every database the harness creates is named `bench_…` and dropped by `stop`.
+fn create_pg_database(admin_url: &str, what: &str) -> Result<(String, String), String> {
     let name = format!(
-        "serialhub_bench_{}_{}",
+        "bench_{what}_{}_{}",
         std::process::id(),
-        chrono::Utc::now().timestamp()
+        chrono::Utc::now().timestamp_millis()
     );
     let mut c = diesel::PgConnection::establish(admin_url)
         .map_err(|e| format!("cannot connect to {admin_url}: {e}"))?;
@@ -83,75 +102,65 @@ fn create_pg_database(admin_url: &str) -> Result<(String, String), String> {
     Ok((name.clone(), format!("{head}/{name}")))
 }
 
-fn seed(url: &str) -> Result<(Tenant, serialhub::admin::CreatedTenant), String> {
-    let mut conn = serialhub::admin::connect(url).map_err(|e| e.to_string())?;
-    let created = serialhub::admin::create_tenant(&mut conn, "Bench Pharma", &[GCP.into()], None)
-        .map_err(|e| e.to_string())?;
-    let api_key_id = serialhub::db::api_keys::find_active_by_public(&mut conn, &created.api_key)
-        .map_err(|e| e.to_string())?
-        .ok_or("the new api key is missing")?
-        .id;
-    let now = db::now();
-    let product = serialhub::db::products::NewProduct {
-        id: ProductId::generate(),
-        owner_tenant_id: created.id(),
-        product_code: GTIN.into(),
-        name: "Benchprofen 400 mg".into(),
-        created_at: now,
-    };
-    serialhub::db::products::insert(&mut conn, &product).map_err(|e| e.to_string())?;
-    let product = serialhub::db::products::find_owned(&mut conn, &created.id(), GTIN)
-        .map_err(|e| e.to_string())?
-        .ok_or("the new product is missing")?;
-    let channel = serialhub::db::channels::ChannelRow {
-        id: ChannelId::generate(),
-        tenant_id: created.id(),
-        name: "Bench line".into(),
-        kind: "shopfloor".into(),
-        source: "manufacturer_v2_api".into(),
-        channel_key: serialhub::auth::password::random_token(40),
-        enabled: true,
-        created_at: now,
-    };
-    serialhub::db::channels::insert(&mut conn, &channel).map_err(|e| e.to_string())?;
-    Ok((
-        Tenant {
-            tenant_id: created.id(),
-            api_key_id,
-            product_id: product.key,
-            channel_id: channel.id,
-            channel_key: channel.channel_key,
-        },
-        created,
-    ))
+/// Creates the two databases; returns (service URL, minimal URL), registering their cleanup.
+fn create_databases(
+    db: Db,
+    postgres_url: &str,
+    cleanup: &mut Vec<Cleanup>,
+) -> Result<(String, String), String> {
+    match db {
+        Db::Sqlite => {
+            let dir = std::env::temp_dir().join(format!(
+                "serialhub-bench-{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_millis()
+            ));
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            cleanup.push(Cleanup::Dir(dir.clone()));
+            let url = format!("sqlite://{}", dir.join("bench.db").display());
+            Ok((url, minimal::sqlite_url(&dir)))
+        }
+        Db::Postgres => {
+            let mut urls = Vec::new();
+            for what in ["svc", "min"] {
+                let (name, url) = create_pg_database(postgres_url, what)?;
+                cleanup.push(Cleanup::PgDatabase {
+                    admin_url: postgres_url.to_string(),
+                    name,
+                });
+                urls.push(url);
+            }
+            Ok((urls.remove(0), urls.remove(0)))
+        }
+    }
 }
 
 impl Env {
     pub async fn start(db: Db, postgres_url: &str, service_bin: &Path) -> Result<Env, String> {
-        let (url, cleanup) = match db {
-            Db::Sqlite => {
-                let dir = std::env::temp_dir().join(format!(
-                    "serialhub-bench-{}-{}",
-                    std::process::id(),
-                    chrono::Utc::now().timestamp_millis()
-                ));
-                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-                let url = format!("sqlite://{}", dir.join("bench.db").display());
-                (url, Cleanup::Dir(dir))
+        let mut cleanup = Vec::new();
+        match Env::start_inner(db, postgres_url, service_bin, &mut cleanup).await {
+            Ok(env) => Ok(env),
+            Err(e) => {
+                cleanup.into_iter().for_each(Cleanup::run);
+                Err(e)
             }
-            Db::Postgres => {
-                let (name, url) = create_pg_database(postgres_url)?;
-                (
-                    url,
-                    Cleanup::PgDatabase {
-                        admin_url: postgres_url.to_string(),
-                        name,
-                    },
-                )
-            }
+        }
+    }
+
+    async fn start_inner(
+        db: Db,
+        postgres_url: &str,
+        service_bin: &Path,
+        cleanup: &mut Vec<Cleanup>,
+    ) -> Result<Env, String> {
+        let (url, minimal_url) = create_databases(db, postgres_url, cleanup)?;
+        let created = {
+            let mut conn = serialhub::admin::connect(&url).map_err(|e| e.to_string())?;
+            serialhub::admin::create_tenant(&mut conn, "Bench Pharma", &[GCP.into()], None)
+                .map_err(|e| e.to_string())?
         };
-        let (tenant, created) = seed(&url)?;
         let pool = db::build_pool(&url, 16).map_err(|e| e.to_string())?;
+        let minimal = Minimal::create(db, &minimal_url)?;
         let port = free_port()?;
         let log = std::fs::File::create(std::env::temp_dir().join(format!(
             "serialhub-bench-service-{}-{}.log",
@@ -159,7 +168,7 @@ impl Env {
             db.name()
         )))
         .map_err(|e| e.to_string())?;
-        let child = Command::new(service_bin)
+        let mut child = Command::new(service_bin)
             .args(["serve", "--database-url", &url, "--bind"])
             .arg(format!("127.0.0.1:{port}"))
             .env(
@@ -175,63 +184,38 @@ impl Env {
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
-            .timeout(Duration::from_secs(300))
+            .timeout(Duration::from_secs(900))
             .build()
             .map_err(|e| e.to_string())?;
-        let env = Env {
+        let set_up = async {
+            wait_ready(&http, &base, &mut child).await?;
+            let token = authenticate(&http, &base, &created).await?;
+            let channel_key = register(&http, &base, &token).await?;
+            Ok::<_, String>((token, channel_key))
+        }
+        .await;
+        let (token, channel_key) = match set_up {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
+        let tenant = crate::baseline::Tenant::lookup(&pool, &created, &channel_key)?;
+        Ok(Env {
             db,
             pool,
+            minimal,
             tenant,
             base,
-            token: String::new(),
+            token,
+            channel_key,
             http,
             service_pid,
             child: std::sync::Mutex::new(child),
-            cleanup,
-        };
-        let token = env.wait_and_authenticate(&created).await;
-        match token {
-            Ok(token) => Ok(Env { token, ..env }),
-            Err(e) => {
-                env.stop().await;
-                Err(e)
-            }
-        }
-    }
-
-    async fn wait_and_authenticate(
-        &self,
-        created: &serialhub::admin::CreatedTenant,
-    ) -> Result<String, String> {
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = self.http.get(format!("{}/readyz", self.base)).send().await {
-                if r.status().is_success() {
-                    break;
-                }
-            }
-            if let Ok(Some(status)) = self.child.lock().expect("child").try_wait() {
-                return Err(format!("the service exited: {status}"));
-            }
-            if started.elapsed() > Duration::from_secs(30) {
-                return Err("the service did not become ready in 30 s".into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let r = self
-            .http
-            .post(format!("{}/v1/api_auth", self.base))
-            .json(
-                &serde_json::json!({"api_key": created.api_key, "api_secret": created.api_secret}),
-            )
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let body: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
-        body["token"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("authentication failed: {body}"))
+            cleanup: std::mem::take(cleanup),
+        })
     }
 
     /// Resident set of the service now and at its peak (VmRSS, VmHWM), in KiB.
@@ -258,23 +242,89 @@ impl Env {
             let _ = child.wait();
         }
         drop(self.pool);
-        match self.cleanup {
-            Cleanup::Dir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::PgDatabase { admin_url, name } => {
-                let dropped = diesel::PgConnection::establish(&admin_url)
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut c| {
-                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .map_err(|e| e.to_string())
-                    });
-                if let Err(e) = dropped {
-                    eprintln!("bench: could not drop database {name}: {e}");
-                }
+        drop(self.minimal);
+        self.cleanup.into_iter().for_each(Cleanup::run);
+    }
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str, child: &mut Child) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
+            if r.status().is_success() {
+                return Ok(());
             }
         }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the service exited: {status}"));
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            return Err("the service did not become ready in 60 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+async fn post_json(
+    http: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let mut req = http.post(&url).json(&body);
+    if let Some(t) = token {
+        req = req.header("x-access-token", t);
+    }
+    let r = req.send().await.map_err(|e| format!("POST {url}: {e}"))?;
+    let status = r.status();
+    let body: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("POST {url}: {status}: {body}"));
+    }
+    Ok(body)
+}
+
+async fn authenticate(
+    http: &reqwest::Client,
+    base: &str,
+    created: &serialhub::admin::CreatedTenant,
+) -> Result<String, String> {
+    let body = post_json(
+        http,
+        format!("{base}/v1/api_auth"),
+        None,
+        serde_json::json!({"api_key": created.api_key, "api_secret": created.api_secret}),
+    )
+    .await?;
+    body["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("authentication failed: {body}"))
+}
+
+/// The product and the shop-floor channel, through the API as an operator would; returns the
+/// channel key.
+async fn register(http: &reqwest::Client, base: &str, token: &str) -> Result<String, String> {
+    post_json(
+        http,
+        format!("{base}/v1/tenant/products"),
+        Some(token),
+        serde_json::json!({"product_code": GTIN, "product_code_schema": "GTIN",
+                           "name": "Benchprofen 400 mg"}),
+    )
+    .await?;
+    let channel = post_json(
+        http,
+        format!("{base}/v1/tenant/channels"),
+        Some(token),
+        serde_json::json!({"name": "Bench line", "type": "shopfloor",
+                           "source": "manufacturer_v2_api"}),
+    )
+    .await?;
+    channel["channel_key"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("the new channel has no key: {channel}"))
 }
 
 pub fn read_rss(pid: u32) -> (u64, u64) {

@@ -1,29 +1,41 @@
-//! Collecting figures and printing them as Markdown tables (pasted into docs/benchmarks.md).
+//! Collecting figures and printing them as Markdown (pasted into docs/benchmarks.md).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
 
+/// Who did the work: the minimal baseline, the same-rows baseline, the service over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    M,
+    B,
+    S,
+}
+
+impl Side {
+    pub const ALL: [Side; 3] = [Side::M, Side::B, Side::S];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 struct Row {
     label: String,
     unit: &'static str,
     higher_better: bool,
-    b: Vec<f64>,
-    s: Vec<f64>,
+    values: [Vec<f64>; 3],
 }
 
 #[derive(Default)]
 pub struct Table {
     rows: Vec<Row>,
-    /// Closed-loop request latencies by cell: (baseline, service), seconds.
-    closed: BTreeMap<String, (Vec<f64>, Vec<f64>)>,
-    /// Open-loop latencies by n: (label, baseline, service), seconds.
-    open: BTreeMap<usize, (String, Vec<f64>, Vec<f64>)>,
+    /// Request latencies by cell and side, seconds.
+    latencies: BTreeMap<String, [Vec<f64>; 3]>,
+    notes: Vec<String>,
+    sections: Vec<String>,
     pub errors: usize,
     error_samples: Vec<String>,
-    pub rss_peak_kib: u64,
-    /// Peak service VmRSS during each k = max cell, by n (KiB).
-    pub rss_by_n: Vec<(usize, u64)>,
     pub hwm_kib: u64,
     pub elapsed: Duration,
 }
@@ -43,14 +55,24 @@ pub fn percentile(v: &[f64], p: f64) -> f64 {
     s[rank - 1]
 }
 
-fn fmt(v: f64, unit: &str) -> String {
+pub fn fmt(v: f64, unit: &str) -> String {
     if v.is_nan() {
         return "–".into();
     }
     match unit {
         "s" => format!("{v:.3} s"),
         "ms" => format!("{:.1} ms", v * 1e3),
+        "us" => format!("{:.1} µs", v * 1e6),
         _ => format!("{v:.0}"),
+    }
+}
+
+fn ratio(s: f64, other: f64, higher_better: bool) -> String {
+    let r = if higher_better { s / other } else { other / s };
+    if r.is_finite() {
+        format!("{r:.2}")
+    } else {
+        "–".into()
     }
 }
 
@@ -60,7 +82,7 @@ impl Table {
         label: &str,
         unit: &'static str,
         higher_better: bool,
-        baseline: bool,
+        side: Side,
         v: f64,
     ) {
         let i = match self.rows.iter().position(|r| r.label == label) {
@@ -70,27 +92,34 @@ impl Table {
                     label: label.into(),
                     unit,
                     higher_better,
-                    b: vec![],
-                    s: vec![],
+                    values: Default::default(),
                 });
                 self.rows.len() - 1
             }
         };
-        let row = &mut self.rows[i];
-        if baseline { &mut row.b } else { &mut row.s }.push(v);
+        self.rows[i].values[side.index()].push(v);
     }
 
-    pub fn latencies(&mut self, label: &str, baseline: bool, lat: &[f64]) {
-        let e = self.closed.entry(label.into()).or_default();
-        if baseline { &mut e.0 } else { &mut e.1 }.extend_from_slice(lat);
+    /// The median so far of a cell for one side (NaN if it has none).
+    pub fn median(&self, label: &str, side: Side) -> f64 {
+        self.rows
+            .iter()
+            .find(|r| r.label == label)
+            .map_or(f64::NAN, |r| median(&r.values[side.index()]))
     }
 
-    pub fn open_latencies(&mut self, n: usize, label: &str, baseline: bool, lat: &[f64]) {
-        let e = self
-            .open
-            .entry(n)
-            .or_insert_with(|| (label.to_string(), vec![], vec![]));
-        if baseline { &mut e.1 } else { &mut e.2 }.extend_from_slice(lat);
+    pub fn latencies(&mut self, label: &str, side: Side, lat: &[f64]) {
+        self.latencies.entry(label.into()).or_default()[side.index()].extend_from_slice(lat);
+    }
+
+    /// A line printed under the table.
+    pub fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
+
+    /// A Markdown section printed after the table and its notes.
+    pub fn section(&mut self, text: String) {
+        self.sections.push(text);
     }
 
     pub fn error(&mut self, e: String) {
@@ -101,73 +130,68 @@ impl Table {
         }
     }
 
+    /// Counts the failures of a scratch table used for derived figures.
+    pub fn absorb_errors(&mut self, other: Table) {
+        self.errors += other.errors;
+        self.error_samples.extend(other.error_samples);
+    }
+
     pub fn render(&self, db: &str) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "\n### {db}\n");
-        let _ = writeln!(
-            out,
-            "| cell | baseline | service | service/baseline | latency p50 / p99 (B; S) |"
-        );
-        let _ = writeln!(out, "|---|---:|---:|---:|---|");
-        for r in &self.rows {
-            let (b, s) = (median(&r.b), median(&r.s));
-            let ratio = if r.higher_better { s / b } else { b / s };
-            let lat = self
-                .closed
-                .get(&r.label)
-                .map(|(lb, ls)| {
-                    format!(
-                        "{} / {}; {} / {}",
-                        fmt(percentile(lb, 0.5), "ms"),
-                        fmt(percentile(lb, 0.99), "ms"),
-                        fmt(percentile(ls, 0.5), "ms"),
-                        fmt(percentile(ls, 0.99), "ms")
-                    )
-                })
-                .unwrap_or_default();
-            let unit = if r.unit == "s" {
-                String::new()
-            } else {
-                format!(" ({})", r.unit)
-            };
+        if !self.rows.is_empty() {
             let _ = writeln!(
                 out,
-                "| {}{unit} | {} | {} | {ratio:.2} | {lat} |",
+                "| cell | minimal | same rows | service | service / minimal | service / same rows | p50 / p99 (M; B; S) |"
+            );
+            let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
+        }
+        for r in &self.rows {
+            let [m, b, s] = [0, 1, 2].map(|i| median(&r.values[i]));
+            let lat = self
+                .latencies
+                .get(&r.label)
+                .map(|l| {
+                    l.iter()
+                        .map(|v| {
+                            if v.is_empty() {
+                                "–".to_string()
+                            } else {
+                                format!(
+                                    "{} / {}",
+                                    fmt(percentile(v, 0.5), "ms"),
+                                    fmt(percentile(v, 0.99), "ms")
+                                )
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {lat} |",
                 r.label,
+                fmt(m, r.unit),
                 fmt(b, r.unit),
-                fmt(s, r.unit)
+                fmt(s, r.unit),
+                ratio(s, m, r.higher_better),
+                ratio(s, b, r.higher_better),
             );
         }
-        for (label, b, s) in self.open.values() {
-            for (name, p) in [("p50", 0.5), ("p99", 0.99)] {
-                let (pb, ps) = (percentile(b, p), percentile(s, p));
-                let _ = writeln!(
-                    out,
-                    "| {label} {name} | {} | {} | {:.2} | {} + {} requests |",
-                    fmt(pb, "ms"),
-                    fmt(ps, "ms"),
-                    pb / ps,
-                    b.len(),
-                    s.len()
-                );
+        if !self.notes.is_empty() {
+            let _ = writeln!(out);
+            for n in &self.notes {
+                let _ = writeln!(out, "- {n}");
             }
         }
-        let by_n: Vec<String> = self
-            .rss_by_n
-            .iter()
-            .map(|(n, kib)| format!("n={n}: {:.1} MiB", *kib as f64 / 1024.0))
-            .collect();
+        for s in &self.sections {
+            let _ = writeln!(out, "\n{s}");
+        }
         let _ = writeln!(
             out,
-            "\nservice peak VmRSS during the k = max cells: {}",
-            by_n.join(", ")
-        );
-        let _ = writeln!(
-            out,
-            "\nservice peak RSS under the k = max load (VmRSS sampled every 20 ms): {:.1} MiB; \
-             service VmHWM over the whole run: {:.1} MiB; failed requests: {}; baseline \
+            "\nservice VmHWM over the run: {:.1} MiB; failed requests: {}; same-rows baseline \
              transactions retried after an immediate SQLITE_BUSY: {}; run time {:.0} s",
-            self.rss_peak_kib as f64 / 1024.0,
             self.hwm_kib as f64 / 1024.0,
             self.errors,
             crate::baseline::RETRIES.swap(0, std::sync::atomic::Ordering::Relaxed),
@@ -177,7 +201,7 @@ impl Table {
     }
 }
 
-pub fn machine_info(service_bin: &std::path::Path, smoke: bool, rounds: usize) -> String {
+pub fn machine_info(service_bin: &std::path::Path, mode: &str) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {
@@ -204,12 +228,16 @@ pub fn machine_info(service_bin: &std::path::Path, smoke: bool, rounds: usize) -
         })
         .and_then(|kib| kib.parse::<u64>().ok())
         .unwrap_or(0);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     format!(
-        "serialhub bench — {} UTC, commit {commit}, {nproc} CPUs ({cpu}), {:.1} GiB RAM, \
-         service {}, mode {}, rounds {rounds}",
+        "serialhub bench — {} UTC, commit {commit}, {nproc} CPUs ({cpu}), {:.1} GiB RAM, load \
+         average {}, service {}, {mode}",
         chrono::Utc::now().format("%Y-%m-%d %H:%M"),
         mem as f64 / 1048576.0,
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
         service_bin.display(),
-        if smoke { "smoke" } else { "full" },
     )
 }

@@ -1,59 +1,79 @@
-//! The scenarios. Every cell runs baseline then service (B, S) on fresh packs, once per round.
+//! The cells of issue 11's Targets table. Every cell of `cells` runs the minimal baseline, the
+//! same-rows baseline and the service (M, B, S) on fresh packs, once per round; `volume` fills a
+//! second fresh database for the lifecycle's bytes per pack, the history lookup and the growth
+//! cells (`volume.rs`).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serialhub::domain::gs1::Sscc;
 
 use crate::baseline::Baseline;
 use crate::env::{Env, GCP};
-use crate::report::Table;
+use crate::minimal::Minimal;
+use crate::report::{Side, Table};
+use crate::serials::{self, Kind};
 use crate::service::{self, Service};
 
 #[derive(Debug, Clone)]
 pub struct Sizes {
+    /// Serials per commissioning request.
     pub commission: Vec<usize>,
-    pub agg_n: Vec<usize>,
-    pub agg_k: Vec<usize>,
-    /// Children per closed-loop cell and side, at most `max_requests` requests, at least one
+    /// Aggregation cells: (children per request n, clients k).
+    pub agg: Vec<(usize, usize)>,
+    /// Children per aggregation cell and side, at most `max_requests` requests, at least one
     /// request per client.
     pub children_per_cell: usize,
     pub max_requests: usize,
-    /// Requests of an open-loop latency run, by n.
-    pub open_loop: fn(usize) -> usize,
-    pub release: Vec<usize>,
+    /// Packs on the released pallet, in cases of `case_size`.
+    pub release: usize,
     pub case_size: usize,
+    /// Random vs sequential: aggregation requests of `compare_n` children, one client.
+    pub compare_n: usize,
+    /// The lifecycle of the bytes-per-pack figure: packs, cases of, pallets of (cases).
+    pub lifecycle: (usize, usize, usize),
+    /// Packs stored when a pack's history is looked up, and how many lookups.
+    pub history_packs: usize,
+    pub history_lookups: usize,
+    /// Packs stored before the growth cells.
+    pub growth_packs: usize,
+    /// Serials per request of the untimed bulk loads.
+    pub load_chunk: usize,
 }
 
 impl Sizes {
     pub fn full() -> Sizes {
         Sizes {
-            commission: vec![1_000, 10_000, 100_000],
-            agg_n: vec![10, 100, 1_000, 10_000],
-            agg_k: vec![1, 2, 4, 16],
+            commission: vec![100_000],
+            agg: vec![(1_000, 2), (10_000, 1)],
             children_per_cell: 20_000,
             max_requests: 200,
-            open_loop: |n| match n {
-                0..=100 => 60,
-                101..=1_000 => 30,
-                _ => 12,
-            },
-            release: vec![10_000, 100_000],
+            release: 100_000,
             case_size: 1_000,
+            compare_n: 1_000,
+            lifecycle: (100_000, 100, 50),
+            history_packs: 1_000_000,
+            history_lookups: 200,
+            growth_packs: 1_000_000,
+            load_chunk: 100_000,
         }
     }
 
     pub fn smoke() -> Sizes {
         Sizes {
             commission: vec![100],
-            agg_n: vec![10],
-            agg_k: vec![1, 2],
+            agg: vec![(10, 2)],
             children_per_cell: 40,
             max_requests: 8,
-            open_loop: |_| 4,
-            release: vec![200],
+            release: 200,
             case_size: 50,
+            compare_n: 10,
+            lifecycle: (500, 50, 5),
+            history_packs: 3_000,
+            history_lookups: 10,
+            growth_packs: 5_000,
+            load_chunk: 1_000,
         }
     }
 }
@@ -62,38 +82,54 @@ pub struct Plan {
     pub sizes: Sizes,
     pub rounds: usize,
     pub only: Vec<String>,
+    pub kind: Kind,
+    /// `--analyze`: a manual ANALYZE of the service's database after every setup (issue 6's
+    /// harness did; off by default).
+    pub analyze: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    B,
-    S,
+impl Plan {
+    pub fn wants(&self, scenario: &str) -> bool {
+        self.only.iter().any(|s| s == scenario)
+    }
 }
-const SIDES: [Side; 2] = [Side::B, Side::S];
 
-static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
 static NEXT_SSCC: AtomicU64 = AtomicU64::new(1);
 
-fn fresh_serials(n: usize) -> Vec<String> {
-    let first = NEXT_SERIAL.fetch_add(n as u64, Ordering::Relaxed);
-    (first..first + n as u64)
-        .map(|i| format!("S{i:011}"))
-        .collect()
-}
-
-fn fresh_sscc() -> String {
+pub fn fresh_sscc() -> String {
     let r = NEXT_SSCC.fetch_add(1, Ordering::Relaxed);
     Sscc::from_parts(0, GCP, r).expect("valid SSCC").to_string()
 }
 
-struct Ctx {
-    base: Baseline,
-    svc: Service,
-    pid: u32,
+#[derive(Clone)]
+pub struct Ctx {
+    pub min: Minimal,
+    pub base: Baseline,
+    pub svc: Service,
+    pub analyze: bool,
 }
 
-/// Runs blocking baseline work off the async workers.
-async fn blocking<T: Send + 'static>(
+impl Ctx {
+    pub fn new(env: &Env, analyze: bool) -> Ctx {
+        Ctx {
+            min: env.minimal.clone(),
+            base: Baseline {
+                pool: env.pool.clone(),
+                tenant: Arc::new(env.tenant.clone()),
+            },
+            svc: Service {
+                http: env.http.clone(),
+                base: env.base.as_str().into(),
+                token: env.token.as_str().into(),
+                channel_key: env.channel_key.as_str().into(),
+            },
+            analyze,
+        }
+    }
+}
+
+/// Runs blocking database work off the async workers.
+pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {
     tokio::task::spawn_blocking(f)
@@ -101,35 +137,69 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| e.to_string())?
 }
 
-/// Untimed setup: commission packs through the baseline, 100 000 per transaction.
-async fn precommission(ctx: &Ctx, n: usize) -> Result<Vec<String>, String> {
-    let serials = fresh_serials(n);
-    for chunk in serials.chunks(100_000) {
-        let b = ctx.base.clone();
-        let chunk = chunk.to_vec();
-        blocking(move || b.commission(&chunk)).await?;
+/// Untimed setup: `n` fresh packs commissioned on the side's database (through the service for
+/// B and S, so the same-rows baseline never writes setup rows), `chunk` per request.
+pub async fn precommission(
+    ctx: &Ctx,
+    side: Side,
+    kind: Kind,
+    n: usize,
+    chunk: usize,
+) -> Result<Vec<String>, String> {
+    let serials = serials::fresh(kind, n);
+    for part in serials.chunks(chunk.max(1)) {
+        match side {
+            Side::M => {
+                let m = ctx.min.clone();
+                let part = part.to_vec();
+                blocking(move || m.commission(&part)).await?;
+            }
+            Side::B | Side::S => {
+                ctx.svc
+                    .post(service::COMMISSION, service::commission_body(part))
+                    .await?;
+            }
+        }
     }
-    let b = ctx.base.clone();
-    blocking(move || b.refresh_statistics()).await?;
+    after_setup(ctx, side).await?;
     Ok(serials)
 }
 
-/// One aggregation request of either side, prepared before the clock starts.
-enum Job {
+async fn after_setup(ctx: &Ctx, side: Side) -> Result<(), String> {
+    match side {
+        Side::M => {
+            let m = ctx.min.clone();
+            blocking(move || m.analyze()).await
+        }
+        Side::B | Side::S if ctx.analyze => {
+            let b = ctx.base.clone();
+            blocking(move || b.refresh_statistics()).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One aggregation request of any side, prepared before the clock starts.
+pub enum Job {
+    M(Minimal, String, Vec<String>),
     B(Baseline, String, Vec<String>),
     S(Service, Vec<u8>),
 }
 
 impl Job {
-    fn new(ctx: &Ctx, side: Side, sscc: String, serials: Vec<String>) -> Job {
+    pub fn new(ctx: &Ctx, side: Side, sscc: String, serials: Vec<String>) -> Job {
         match side {
+            Side::M => Job::M(ctx.min.clone(), sscc, serials),
             Side::B => Job::B(ctx.base.clone(), sscc, serials),
             Side::S => Job::S(ctx.svc.clone(), service::aggregate_body(&sscc, &serials)),
         }
     }
 
-    async fn run(self) -> Result<(), String> {
+    pub async fn run(self) -> Result<(), String> {
         match self {
+            Job::M(m, sscc, serials) => {
+                blocking(move || m.aggregate(&sscc, &serials).map(drop)).await
+            }
             Job::B(b, sscc, serials) => {
                 blocking(move || b.aggregate(&sscc, &serials).map(drop)).await
             }
@@ -138,61 +208,59 @@ impl Job {
     }
 }
 
-pub async fn run_all(env: &Env, plan: &Plan) -> Result<Table, String> {
-    let ctx = Ctx {
-        base: Baseline {
-            pool: env.pool.clone(),
-            tenant: Arc::new(env.tenant.clone()),
-        },
-        svc: Service {
-            http: env.http.clone(),
-            base: env.base.as_str().into(),
-            token: env.token.as_str().into(),
-            channel_key: env.tenant.channel_key.as_str().into(),
-        },
-        pid: env.service_pid,
-    };
-    let mut t = Table::default();
+/// The cells on a fresh database.
+pub async fn run_cells(env: &Env, plan: &Plan, t: &mut Table) -> Result<(), String> {
+    let ctx = Ctx::new(env, plan.analyze);
     warm_up(&ctx).await?;
-    let started = Instant::now();
     for round in 0..plan.rounds {
         eprintln!(
-            "bench: {} round {}/{}",
+            "bench: {} cells, round {}/{}",
             env.db.name(),
             round + 1,
             plan.rounds
         );
-        if plan.only.iter().any(|s| s == "commission") {
-            commission(&ctx, plan, &mut t).await?;
+        if plan.wants("commission") {
+            for &size in &plan.sizes.commission {
+                let label = format!("commission {size} serials in one request (s)");
+                commission(&ctx, t, &label, &Side::ALL, plan.kind, size).await;
+            }
         }
-        if plan.only.iter().any(|s| s == "aggregate") {
-            aggregation(&ctx, plan, &mut t).await?;
+        if plan.wants("aggregate") {
+            for &(n, k) in &plan.sizes.agg {
+                let label = format!("aggregate {n}/request, {k} clients (children/s)");
+                aggregation(&ctx, plan, t, &label, &Side::ALL, plan.kind, n, k).await?;
+            }
         }
-        if plan.only.iter().any(|s| s == "release") {
-            release(&ctx, plan, &mut t).await?;
+        if plan.wants("release") {
+            release(&ctx, plan, t).await?;
+        }
+        if plan.wants("serials") {
+            compare_serials(&ctx, plan, t).await?;
         }
     }
-    t.hwm_kib = env.service_rss_kib().1;
-    // Both sides wrote to the same hash chain: it must still verify end to end.
+    if plan.wants("serials") {
+        note_serials(plan, t);
+    }
+    // Every side wrote hash-chained audit events: the service's chain must still verify.
     let verdict = ctx.svc.get("/v1/audit/verify").await?;
     if verdict["valid"] != serde_json::Value::Bool(true) {
         t.error(format!("the audit chain does not verify: {verdict}"));
     }
-    t.elapsed = started.elapsed();
-    Ok(t)
+    Ok(())
 }
 
-/// Opens every pooled connection on both sides before anything is timed.
+/// Opens every pooled connection of every side before anything is timed.
 async fn warm_up(ctx: &Ctx) -> Result<(), String> {
-    let base = ctx.base.clone();
-    blocking(move || {
-        let conns: Vec<_> = (0..16)
-            .map(|_| base.pool.get().map_err(|e| e.to_string()))
-            .collect::<Result<_, _>>()?;
-        drop(conns);
-        Ok(())
-    })
-    .await?;
+    for pool in [ctx.base.pool.clone(), ctx.min.pool.clone()] {
+        blocking(move || {
+            let conns: Vec<_> = (0..16)
+                .map(|_| pool.get().map_err(|e| e.to_string()))
+                .collect::<Result<_, _>>()?;
+            drop(conns);
+            Ok(())
+        })
+        .await?;
+    }
     let probes: Vec<_> = (0..16)
         .map(|_| {
             let svc = ctx.svc.clone();
@@ -205,206 +273,238 @@ async fn warm_up(ctx: &Ctx) -> Result<(), String> {
     Ok(())
 }
 
-async fn commission(ctx: &Ctx, plan: &Plan, t: &mut Table) -> Result<(), String> {
-    for &size in &plan.sizes.commission {
-        let label = format!("commission {size} serials / request");
-        for side in SIDES {
-            let serials = fresh_serials(size);
-            let result = match side {
-                Side::B => {
-                    let b = ctx.base.clone();
-                    let started = Instant::now();
-                    let r = blocking(move || b.commission(&serials)).await;
-                    r.map(|_| started.elapsed())
-                }
-                Side::S => {
-                    let body = service::commission_body(&serials);
-                    let started = Instant::now();
-                    let r = ctx.svc.post(service::COMMISSION, body).await;
-                    r.map(|_| started.elapsed())
-                }
-            };
-            match result {
-                Ok(d) => t.push(&label, "s", false, side == Side::B, d.as_secs_f64()),
-                Err(e) => t.error(e),
+/// One commissioning request of `size` fresh serials per side; seconds.
+pub async fn commission(
+    ctx: &Ctx,
+    t: &mut Table,
+    label: &str,
+    sides: &[Side],
+    kind: Kind,
+    size: usize,
+) {
+    for &side in sides {
+        let serials = serials::fresh(kind, size);
+        let started;
+        let result = match side {
+            Side::M => {
+                let m = ctx.min.clone();
+                started = Instant::now();
+                blocking(move || m.commission(&serials)).await
             }
+            Side::B => {
+                let b = ctx.base.clone();
+                started = Instant::now();
+                blocking(move || b.commission(&serials)).await
+            }
+            Side::S => {
+                let body = service::commission_body(&serials);
+                started = Instant::now();
+                ctx.svc.post(service::COMMISSION, body).await
+            }
+        };
+        let elapsed = started.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => t.push(label, "s", false, side, elapsed),
+            Err(e) => t.error(e),
         }
     }
-    Ok(())
 }
 
-async fn aggregation(ctx: &Ctx, plan: &Plan, t: &mut Table) -> Result<(), String> {
-    let s = &plan.sizes;
-    let max_k = *s.agg_k.iter().max().unwrap_or(&1);
-    for &n in &s.agg_n {
-        let mut k1_rate = [f64::INFINITY; 2];
-        for &k in &s.agg_k {
-            let requests = (s.children_per_cell / n).min(s.max_requests);
-            let per_client = requests.div_ceil(k).max(1);
-            let label = format!("aggregate n={n} k={k}");
-            for side in SIDES {
-                let packs = precommission(ctx, n * k * per_client).await?;
-                let mut queues: Vec<Vec<Job>> = (0..k).map(|_| Vec::new()).collect();
-                for (i, chunk) in packs.chunks(n).enumerate() {
-                    queues[i % k].push(Job::new(ctx, side, fresh_sscc(), chunk.to_vec()));
-                }
-                let sampling = (side == Side::S && k == max_k).then(|| RssSampler::start(ctx.pid));
-                let started = Instant::now();
-                let handles: Vec<_> = queues
-                    .into_iter()
-                    .map(|q| {
-                        tokio::spawn(async move {
-                            let mut lat = Vec::with_capacity(q.len());
-                            let mut errors = Vec::new();
-                            for job in q {
-                                let t0 = Instant::now();
-                                match job.run().await {
-                                    Ok(()) => lat.push(t0.elapsed().as_secs_f64()),
-                                    Err(e) => errors.push(e),
-                                }
-                            }
-                            (lat, errors)
-                        })
-                    })
-                    .collect();
-                let mut lat = Vec::new();
-                for h in handles {
-                    let (l, errors) = h.await.map_err(|e| e.to_string())?;
-                    lat.extend(l);
-                    errors.into_iter().for_each(|e| t.error(e));
-                }
-                let wall = started.elapsed().as_secs_f64();
-                if let Some(sampler) = sampling {
-                    let peak = sampler.stop().await;
-                    t.rss_peak_kib = t.rss_peak_kib.max(peak);
-                    t.rss_by_n.push((n, peak));
-                }
-                let rate = (lat.len() * n) as f64 / wall;
-                if k == 1 {
-                    k1_rate[side as usize] = lat.len() as f64 / wall;
-                }
-                t.push(&label, "children/s", true, side == Side::B, rate);
-                t.latencies(&label, side == Side::B, &lat);
-            }
-        }
-        open_loop(ctx, plan, t, n, k1_rate[0].min(k1_rate[1]) * 0.5).await?;
-    }
-    Ok(())
+/// Packs one side of an aggregation cell aggregates: `children_per_cell` in requests of n, at
+/// most `max_requests`, the same number per client and at least one each.
+pub fn aggregation_packs(s: &Sizes, n: usize, k: usize) -> usize {
+    let requests = (s.children_per_cell / n).clamp(1, s.max_requests);
+    n * k * requests.div_ceil(k).max(1)
 }
 
-/// Requests sent at a fixed rate whatever the answers; latency counts from the scheduled send
-/// time, so a slow answer delays no later measurement (no coordinated omission).
-async fn open_loop(
+/// A closed loop: k clients, each sending its next request of n fresh children as soon as the
+/// previous answer arrives. Throughput = children / wall time; request latencies are kept.
+#[allow(clippy::too_many_arguments)]
+pub async fn aggregation(
     ctx: &Ctx,
     plan: &Plan,
     t: &mut Table,
+    label: &str,
+    sides: &[Side],
+    kind: Kind,
     n: usize,
-    rate: f64,
+    k: usize,
 ) -> Result<(), String> {
-    if !rate.is_finite() || rate <= 0.0 {
-        return Ok(());
-    }
-    let m = (plan.sizes.open_loop)(n);
-    let interval = Duration::from_secs_f64(1.0 / rate);
-    for side in SIDES {
-        let packs = precommission(ctx, n * m).await?;
-        let jobs: Vec<Job> = packs
-            .chunks(n)
-            .map(|c| Job::new(ctx, side, fresh_sscc(), c.to_vec()))
-            .collect();
-        let start = tokio::time::Instant::now();
-        let handles: Vec<_> = jobs
+    let s = &plan.sizes;
+    for &side in sides {
+        let packs =
+            precommission(ctx, side, kind, aggregation_packs(s, n, k), s.load_chunk).await?;
+        let mut queues: Vec<Vec<Job>> = (0..k).map(|_| Vec::new()).collect();
+        for (i, chunk) in packs.chunks(n).enumerate() {
+            queues[i % k].push(Job::new(ctx, side, fresh_sscc(), chunk.to_vec()));
+        }
+        let started = Instant::now();
+        let handles: Vec<_> = queues
             .into_iter()
-            .enumerate()
-            .map(|(i, job)| {
-                let at = start + interval * i as u32;
+            .map(|q| {
                 tokio::spawn(async move {
-                    tokio::time::sleep_until(at).await;
-                    job.run().await.map(|_| at.elapsed().as_secs_f64())
+                    let mut lat = Vec::with_capacity(q.len());
+                    let mut errors = Vec::new();
+                    for job in q {
+                        let t0 = Instant::now();
+                        match job.run().await {
+                            Ok(()) => lat.push(t0.elapsed().as_secs_f64()),
+                            Err(e) => errors.push(e),
+                        }
+                    }
+                    (lat, errors)
                 })
             })
             .collect();
         let mut lat = Vec::new();
         for h in handles {
-            match h.await.map_err(|e| e.to_string())? {
-                Ok(l) => lat.push(l),
-                Err(e) => t.error(e),
-            }
+            let (l, errors) = h.await.map_err(|e| e.to_string())?;
+            lat.extend(l);
+            errors.into_iter().for_each(|e| t.error(e));
         }
-        let label = format!("aggregate n={n} open loop {rate:.1} req/s");
-        t.open_latencies(n, &label, side == Side::B, &lat);
+        let wall = started.elapsed().as_secs_f64();
+        t.push(
+            label,
+            "children/s",
+            true,
+            side,
+            (lat.len() * n) as f64 / wall,
+        );
+        t.latencies(label, side, &lat);
     }
     Ok(())
 }
 
+/// Release to market of one pallet of `release` packs in cases of `case_size`; seconds.
 async fn release(ctx: &Ctx, plan: &Plan, t: &mut Table) -> Result<(), String> {
-    let case = plan.sizes.case_size;
-    for &size in &plan.sizes.release {
-        let label = format!(
-            "release pallet of {} cases x {case} = {size} packs",
-            size / case
-        );
-        for side in SIDES {
-            let packs = precommission(ctx, size).await?;
+    let (size, case) = (plan.sizes.release, plan.sizes.case_size);
+    let label = format!(
+        "release a pallet of {} cases x {case} = {size} packs (s)",
+        size / case
+    );
+    for side in Side::ALL {
+        let pallet = build_pallet(ctx, side, plan, size, case).await?;
+        let started = Instant::now();
+        let result = match side {
+            Side::M => {
+                let m = ctx.min.clone();
+                let p = pallet.clone();
+                blocking(move || m.release(&p).map(drop)).await
+            }
+            Side::B => {
+                let b = ctx.base.clone();
+                let p = pallet.clone();
+                blocking(move || b.release(&p)).await
+            }
+            Side::S => {
+                ctx.svc
+                    .post(service::RELEASE, service::release_body(&[pallet]))
+                    .await
+            }
+        };
+        let elapsed = started.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => t.push(&label, "s", false, side, elapsed),
+            Err(e) => t.error(e),
+        }
+    }
+    Ok(())
+}
+
+/// Untimed: `size` fresh packs in cases of `case`, the cases on one new pallet; its SSCC.
+async fn build_pallet(
+    ctx: &Ctx,
+    side: Side,
+    plan: &Plan,
+    size: usize,
+    case: usize,
+) -> Result<String, String> {
+    let packs = precommission(ctx, side, plan.kind, size, plan.sizes.load_chunk).await?;
+    let pallet = fresh_sscc();
+    match side {
+        Side::M => {
             let mut cases = Vec::new();
             for chunk in packs.chunks(case) {
-                let b = ctx.base.clone();
+                let m = ctx.min.clone();
                 let chunk = chunk.to_vec();
-                cases.push(blocking(move || b.aggregate(&fresh_sscc(), &chunk)).await?);
+                cases.push(blocking(move || m.aggregate(&fresh_sscc(), &chunk)).await?);
             }
-            let pallet = fresh_sscc();
-            let b = ctx.base.clone();
+            let m = ctx.min.clone();
             let p = pallet.clone();
-            blocking(move || b.palletise(&p, &cases)).await?;
-            let result = match side {
-                Side::B => {
-                    let b = ctx.base.clone();
-                    let started = Instant::now();
-                    blocking(move || b.release(&pallet))
-                        .await
-                        .map(|_| started.elapsed())
-                }
-                Side::S => {
-                    let body = service::release_body(&pallet);
-                    let started = Instant::now();
-                    ctx.svc
-                        .post(service::RELEASE, body)
-                        .await
-                        .map(|_| started.elapsed())
-                }
-            };
-            match result {
-                Ok(d) => t.push(&label, "s", false, side == Side::B, d.as_secs_f64()),
-                Err(e) => t.error(e),
-            }
+            blocking(move || m.palletise(&p, &cases)).await?;
         }
+        Side::B | Side::S => {
+            let mut cases = Vec::new();
+            for chunk in packs.chunks(case) {
+                let sscc = fresh_sscc();
+                ctx.svc
+                    .post(service::AGGREGATE, service::aggregate_body(&sscc, chunk))
+                    .await?;
+                cases.push(sscc);
+            }
+            ctx.svc
+                .post(
+                    service::AGGREGATE_CONTAINERS,
+                    service::palletise_body(&pallet, &cases),
+                )
+                .await?;
+        }
+    }
+    after_setup(ctx, side).await?;
+    Ok(pallet)
+}
+
+fn compare_label(what: &str, kind: Kind) -> String {
+    format!("{what}, {} serials (µs per child)", kind.name())
+}
+
+/// Random vs sequential serials: the same aggregation and commissioning cells with both kinds,
+/// for the minimal baseline and the service. Figures are time per child.
+async fn compare_serials(ctx: &Ctx, plan: &Plan, t: &mut Table) -> Result<(), String> {
+    let n = plan.sizes.compare_n;
+    let size = *plan.sizes.commission.iter().max().unwrap_or(&n);
+    let sides = [Side::M, Side::S];
+    for kind in [Kind::Sequential, Kind::Random] {
+        let mut scratch = Table::default();
+        let agg = format!("aggregate {n}/request, 1 client");
+        aggregation(ctx, plan, &mut scratch, &agg, &sides, kind, n, 1).await?;
+        let com = format!("commission {size} in one request");
+        commission(ctx, &mut scratch, &com, &sides, kind, size).await;
+        for side in sides {
+            let rate = scratch.median(&agg, side);
+            t.push(&compare_label(&agg, kind), "us", false, side, 1.0 / rate);
+            let secs = scratch.median(&com, side);
+            t.push(
+                &compare_label(&com, kind),
+                "us",
+                false,
+                side,
+                secs / size as f64,
+            );
+        }
+        t.absorb_errors(scratch);
     }
     Ok(())
 }
 
-/// Samples the service's VmRSS every 20 ms until stopped; returns the peak in KiB.
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    handle: tokio::task::JoinHandle<u64>,
-}
-
-impl RssSampler {
-    fn start(pid: u32) -> RssSampler {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let handle = tokio::spawn(async move {
-            let mut peak = 0;
-            while !flag.load(Ordering::Relaxed) {
-                peak = peak.max(crate::env::read_rss(pid).0);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            peak.max(crate::env::read_rss(pid).0)
-        });
-        RssSampler { stop, handle }
-    }
-
-    async fn stop(self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        self.handle.await.unwrap_or(0)
+fn note_serials(plan: &Plan, t: &mut Table) {
+    let n = plan.sizes.compare_n;
+    let size = *plan.sizes.commission.iter().max().unwrap_or(&n);
+    for what in [
+        format!("aggregate {n}/request, 1 client"),
+        format!("commission {size} in one request"),
+    ] {
+        let (seq, rnd) = (
+            compare_label(&what, Kind::Sequential),
+            compare_label(&what, Kind::Random),
+        );
+        let ratio = |side| t.median(&rnd, side) / t.median(&seq, side);
+        let note = format!(
+            "random / sequential serials, time per child, {what}: service {:.2}×, minimal \
+             baseline {:.2}×",
+            ratio(Side::S),
+            ratio(Side::M)
+        );
+        t.note(note);
     }
 }

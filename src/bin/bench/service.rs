@@ -18,6 +18,7 @@ pub struct Service {
 
 pub const COMMISSION: &str = "/v1/manufacturer/v2/api/serials/commission";
 pub const AGGREGATE: &str = "/v1/manufacturer/v2/api/aggregate/container";
+pub const AGGREGATE_CONTAINERS: &str = "/v1/manufacturer/v2/api/aggregate/containers";
 pub const RELEASE: &str = "/v1/commissioning/release_to_market";
 
 pub fn commission_body(serials: &[String]) -> Vec<u8> {
@@ -36,13 +37,23 @@ pub fn aggregate_body(sscc: &str, serials: &[String]) -> Vec<u8> {
     serde_json::to_vec(&json!({"parent": sscc, "child_trade_items": children})).expect("json")
 }
 
-pub fn release_body(sscc: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({"ssccs": [sscc]})).expect("json")
+pub fn palletise_body(sscc: &str, cases: &[String]) -> Vec<u8> {
+    serde_json::to_vec(&json!({"parent": sscc, "child_containers": cases})).expect("json")
+}
+
+pub fn release_body(ssccs: &[String]) -> Vec<u8> {
+    serde_json::to_vec(&json!({"ssccs": ssccs})).expect("json")
 }
 
 impl Service {
     /// GETs a JSON document with the token.
     pub async fn get(&self, path: &str) -> Result<serde_json::Value, String> {
+        let text = self.get_text(path).await?;
+        Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    /// GETs a document with the token; its body unparsed (timed lookups parse nothing).
+    pub async fn get_text(&self, path: &str) -> Result<String, String> {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -53,8 +64,7 @@ impl Service {
         if !r.status().is_success() {
             return Err(format!("GET {path}: {}", r.status()));
         }
-        let text = r.text().await.map_err(|e| e.to_string())?;
-        Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+        r.text().await.map_err(|e| e.to_string())
     }
 
     /// POSTs a prepared body; any non-2xx answer is an error carrying the response.
