@@ -102,6 +102,8 @@ pub struct ErrorEnvelope {
         routes::audit::events::verify,
         routes::audit::epcis::export,
         routes::audit::reports::batch,
+        routes::audit::checkpoint::checkpoint,
+        routes::audit::checkpoint::keys,
     ),
     components(schemas(Success, Page, Detail, ErrorEnvelope, crate::domain::trade_item::TradeItemInput)),
     tags(

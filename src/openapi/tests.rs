@@ -51,6 +51,26 @@ fn registered_routes() -> BTreeSet<(String, String)> {
                 literal(&code, i).expect("a string constant")
             })
         });
+        // `web::resource("/path")….route(web::post()…)`: a resource that carries its own app data
+        // (e.g. the roles a write needs) names its path once, its methods after it.
+        let mut from = 0;
+        while let Some(i) = code[from..].find("web::resource(") {
+            let at = from + i + "web::resource(".len();
+            from = at;
+            let Some(path) = literal(&code, at) else {
+                continue;
+            };
+            let rest = &code[at..];
+            let end = rest.find("web::resource(").unwrap_or(rest.len());
+            let mut r = 0;
+            while let Some(j) = rest[r..end].find(".route(web::") {
+                let m_at = r + j + ".route(web::".len();
+                r = m_at;
+                let method = rest[m_at..].split_once("()").expect("web::METHOD()").0;
+                let full = format!("{area}{}{path}", scope.as_deref().unwrap_or(""));
+                routes.insert((method.to_string(), full));
+            }
+        }
         let mut from = 0;
         while let Some(i) = code[from..].find(".route(") {
             let at = from + i + ".route(".len();

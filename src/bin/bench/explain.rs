@@ -44,7 +44,7 @@ fn hot_queries(
     serials: &[String],
 ) -> QueryResult<Vec<(String, String)>> {
     let product = i64::from(t.product_id);
-    let tenant = lit(&t.tenant_id.to_string());
+    let tenant = lit(t.tenant_id.as_ref());
     let pg = matches!(c, DbConn::Pg(_));
     let list = serials
         .iter()

@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::http::{read, reply::Reply};
 
 /// `GET /v1/audit/checkpoint`.
+#[utoipa::path(get, path = "/v1/audit/checkpoint", tag = "audit", summary = "The caller's chain head, signed by the hub (Ed25519)", responses((status = 200, description = "Signed checkpoint: tenant_id, seq, hash, signed_at, key_id, signature", body = crate::openapi::Success)), security(("access_token" = []), ("bearer" = [])))]
 pub async fn checkpoint(
     pool: Data<DbPool>,
     keys: Data<CheckpointKeys>,
@@ -29,6 +30,7 @@ pub async fn checkpoint(
 }
 
 /// `GET /v1/audit/keys`: no token needed.
+#[utoipa::path(get, path = "/v1/audit/keys", tag = "audit", summary = "The hub's public checkpoint keys (no authentication)", responses((status = 200, description = "Keys: key_id, algorithm, public_key (base64)", body = crate::openapi::Success)))]
 pub async fn keys(keys: Data<CheckpointKeys>) -> Reply {
     let list: Vec<Value> = keys
         .public_keys()
