@@ -190,3 +190,15 @@ row_id!(
     /// A pack (a commissioned serial of a product).
     ItemId
 );
+row_id!(
+    /// A holder of pooled serials: a tenant's stock, what it took for its lines, or an order.
+    HolderKey
+);
+row_id!(
+    /// A packaging order's key inside the database (it is named by its uid and its `order_id`).
+    OrderKey
+);
+uuid_id!(
+    /// A packaging order's public id.
+    OrderUid
+);

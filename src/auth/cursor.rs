@@ -31,6 +31,8 @@ pub enum CursorList {
     AuditEvents,
     PendingContainers,
     PendingItems,
+    PoolSerials,
+    PackagingOrders,
 }
 
 impl CursorList {
@@ -39,6 +41,8 @@ impl CursorList {
             CursorList::AuditEvents => b"audit_events",
             CursorList::PendingContainers => b"pending_containers",
             CursorList::PendingItems => b"pending_items",
+            CursorList::PoolSerials => b"pool_serials",
+            CursorList::PackagingOrders => b"packaging_orders",
         }
     }
 }

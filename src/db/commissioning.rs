@@ -94,7 +94,7 @@ pub fn pending_containers(
                 items::commission_id.eq_any(
                     commissions::table
                         .filter(commissions::batch.eq(b))
-                        .select(commissions::id),
+                        .select(commissions::id.nullable()),
                 ),
             );
             q = q.filter(containers::id.eq_any(sub));
@@ -107,7 +107,7 @@ pub fn pending_containers(
                 items::commission_id.eq_any(
                     commissions::table
                         .filter(commissions::batch.eq(b))
-                        .select(commissions::id),
+                        .select(commissions::id.nullable()),
                 ),
             );
             q = q.filter(containers::id.eq_any(sub));

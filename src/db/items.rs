@@ -12,7 +12,7 @@ use super::types::status_code;
 use super::DbConn;
 use crate::domain::aggregation::{PackState, Parent};
 use crate::domain::lifecycle::{DecommissionReason, Status};
-use crate::ids::{ChannelId, CommissionId, ContainerId, ItemId, ProductKey, TenantId};
+use crate::ids::{ChannelId, CommissionId, ContainerId, ItemId, OrderKey, ProductKey, TenantId};
 
 /// Keys per lookup or update: bounds the work of one statement (and of its rollback).
 pub const KEY_CHUNK: usize = 10_000;
@@ -69,6 +69,8 @@ pub struct NewPacks<'a> {
     pub at: NaiveDateTime,
     /// In the order the rows go in (callers sort them: see `workflows::commission`).
     pub serials: &'a [&'a str],
+    /// The packaging order commissioned against, if any.
+    pub order: Option<OrderKey>,
 }
 
 /// Inserts the commission row and its packs, pending, in one statement whose serials are one
@@ -79,9 +81,17 @@ pub fn insert_packs(
     conn: &mut DbConn,
     p: &NewPacks<'_>,
 ) -> QueryResult<(CommissionId, Vec<ItemId>)> {
+    let commission = insert_commission(conn, p)?;
+    let ids = insert_items(conn, p.product_id, commission, p.serials)?;
+    Ok((commission, ids))
+}
+
+/// The commission row of `p` (what its packs share).
+pub fn insert_commission(conn: &mut DbConn, p: &NewPacks<'_>) -> QueryResult<CommissionId> {
+    use diesel::sql_types::Nullable;
     let commission: Id = diesel::sql_query(
         "INSERT INTO commissions (product_id, batch, expiry_date, produced_by, channel_id, \
-         commissioned_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+         commissioned_at, order_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind::<BigInt, _>(p.product_id)
     .bind::<Text, _>(p.batch)
@@ -89,20 +99,33 @@ pub fn insert_packs(
     .bind::<Text, _>(p.produced_by)
     .bind::<Text, _>(p.channel_id.map_or("", ChannelId::as_str))
     .bind::<Timestamp, _>(p.at)
+    .bind::<Nullable<BigInt>, _>(p.order)
     .get_result(conn)?;
-    let commission = CommissionId::from_db(commission.id.get());
-    let serials = Keys::text(conn, p.serials);
+    Ok(CommissionId::from_db(commission.id.get()))
+}
+
+/// New pending packs of `commission` (serials that were not in a pool), in the order given.
+pub fn insert_items(
+    conn: &mut DbConn,
+    product_id: ProductKey,
+    commission: CommissionId,
+    serials: &[&str],
+) -> QueryResult<Vec<ItemId>> {
+    if serials.is_empty() {
+        return Ok(Vec::new());
+    }
+    let serials = Keys::text(conn, serials);
     let rows: Vec<Id> = diesel::sql_query(format!(
         "INSERT INTO items (product_id, serial_number, commission_id, status) \
          SELECT $1, value, $2, {} FROM {} RETURNING id",
         status_code(Status::PendingCommissioningApproval),
         serials.sql_rows(3)
     ))
-    .bind::<BigInt, _>(p.product_id)
+    .bind::<BigInt, _>(product_id)
     .bind::<BigInt, _>(commission)
     .bind::<KeyList<Text>, _>(serials)
     .load(conn)?;
-    Ok((commission, rows.into_iter().map(|r| r.id).collect()))
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Records which audit event commissioned the packs of `commission` (their history starts there).

@@ -21,6 +21,9 @@ pub struct ProductRow {
     pub product_code: String,
     pub name: String,
     pub created_at: chrono::NaiveDateTime,
+    pub serial_alphabet: String,
+    pub serial_length: i16,
+    pub external_serials: bool,
 }
 
 /// A product to register.
@@ -33,6 +36,9 @@ pub struct NewProduct {
     pub product_code: String,
     pub name: String,
     pub created_at: chrono::NaiveDateTime,
+    pub serial_alphabet: String,
+    pub serial_length: i16,
+    pub external_serials: bool,
 }
 
 /// Inserts a product; false when the tenant already registered this GTIN.
@@ -108,4 +114,27 @@ pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Product
         .select(ProductRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Changes the serial template and/or the external-serials setting of a product.
+pub fn set_serial_settings(
+    conn: &mut DbConn,
+    key: ProductKey,
+    template: Option<(&str, i16)>,
+    external_serials: Option<bool>,
+) -> QueryResult<()> {
+    if let Some((alphabet, length)) = template {
+        diesel::update(products::table.find(key))
+            .set((
+                products::serial_alphabet.eq(alphabet),
+                products::serial_length.eq(length),
+            ))
+            .execute(conn)?;
+    }
+    if let Some(e) = external_serials {
+        diesel::update(products::table.find(key))
+            .set(products::external_serials.eq(e))
+            .execute(conn)?;
+    }
+    Ok(())
 }

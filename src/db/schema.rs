@@ -79,6 +79,11 @@ diesel::table! {
         product_code -> Text,
         name -> Text,
         created_at -> Timestamp,
+        /// The serial template (`domain::pools::SerialTemplate`) and whether serials that were
+        /// never in the pool are accepted at commissioning.
+        serial_alphabet -> Text,
+        serial_length -> SmallInt,
+        external_serials -> Bool,
     }
 }
 
@@ -128,6 +133,43 @@ diesel::table! {
         channel_id -> Text,
         commissioned_at -> Timestamp,
         event_id -> Nullable<BigInt>,
+        /// The packaging order commissioned against, if any.
+        order_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Packaging orders; `status` is a code (`db::orders`), the `rec_*` counts are written by
+    /// `finish`.
+    packaging_orders (id) {
+        id -> BigInt,
+        uid -> Text,
+        tenant_id -> Text,
+        order_id -> Text,
+        product_id -> BigInt,
+        batch -> Text,
+        expiry_date -> Text,
+        quantity -> BigInt,
+        line -> Nullable<Text>,
+        status -> SmallInt,
+        assigned -> BigInt,
+        rec_commissioned -> Nullable<BigInt>,
+        rec_aggregated -> Nullable<BigInt>,
+        rec_decommissioned -> Nullable<BigInt>,
+        rec_returned -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who holds pooled serials of one product: a tenant's stock (kind 1), what it took for its
+    /// lines (kind 2), or one packaging order (kind 3).
+    pool_holders (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        tenant_id -> Text,
+        kind -> SmallInt,
+        order_id -> Nullable<BigInt>,
     }
 }
 
@@ -136,10 +178,15 @@ diesel::table! {
         id -> BigInt,
         product_id -> BigInt,
         serial_number -> Text,
-        commission_id -> BigInt,
+        /// NULL while the serial is in a pool (status 0), not yet a pack.
+        commission_id -> Nullable<BigInt>,
+        /// 0 pooled (see `db::pools`), else the pack's status code (`db::types`).
         status -> SmallInt,
         parent_container_id -> Nullable<BigInt>,
         parent_item_id -> Nullable<BigInt>,
+        /// Who holds the serial in the pool (`pool_holders`); kept once commissioned, NULL for
+        /// an external serial.
+        holder_id -> Nullable<BigInt>,
     }
 }
 
@@ -216,6 +263,9 @@ diesel::joinable!(commissions -> products (product_id));
 diesel::joinable!(item_decommissions -> items (item_id));
 diesel::joinable!(partnership_products -> partnerships (partnership_id));
 diesel::joinable!(partnership_products -> products (product_id));
+diesel::joinable!(items -> pool_holders (holder_id));
+diesel::joinable!(pool_holders -> packaging_orders (order_id));
+diesel::joinable!(packaging_orders -> products (product_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -229,6 +279,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     gtin_assignments,
     containers,
     commissions,
+    packaging_orders,
+    pool_holders,
     items,
     item_decommissions,
     partnerships,

@@ -20,6 +20,7 @@ use crate::auth::password::random_token;
 use crate::db::{self, channels::ChannelRow, products::NewProduct, DbConn, SetupError};
 use crate::domain::actor::Actor;
 use crate::domain::gs1::{Gs1Error, Gtin, Sscc};
+use crate::domain::pools::SerialTemplate;
 use crate::error::ApiError;
 use crate::ids::{ChannelId, ProductId, TenantId};
 use crate::workflows::ownership::OwnershipError;
@@ -117,6 +118,9 @@ pub fn seed(url: &str) -> Result<Demo, DemoError> {
         product_code: PRODUCT.into(),
         name: "Demoprofen 400 mg, 20 tablets".into(),
         created_at: db::now(),
+        serial_alphabet: SerialTemplate::DEFAULT.alphabet().as_str().into(),
+        serial_length: SerialTemplate::DEFAULT.length() as i16,
+        external_serials: true,
     };
     db::products::insert(&mut conn, &product)?;
     // The MAH invites the CMO for the product, the CMO accepts: both recorded in the trail.

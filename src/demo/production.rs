@@ -49,6 +49,7 @@ pub fn produce(
         batch: Batch::parse(BATCH)?,
         expiry: Expiry::parse_now(EXPIRY)?,
         serials: serials.clone(),
+        order_id: None,
     };
     db::write_tx(conn, |c| commission(c, line, &cmd))?;
     let mut packed = Vec::with_capacity(ssccs.len());

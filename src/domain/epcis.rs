@@ -77,6 +77,7 @@ pub fn to_epcis(e: &AuditEvent<'_>) -> Option<Value> {
         AuditPayload::Decommission(p) => decommissioning(e, p),
         AuditPayload::Release(p) => release(e, p),
         AuditPayload::ProductRegister(_)
+        | AuditPayload::ProductUpdate(_)
         | AuditPayload::PartnershipCreate(_)
         | AuditPayload::PartnershipAccept(_)
         | AuditPayload::PartnershipUpdate(_)
@@ -85,7 +86,13 @@ pub fn to_epcis(e: &AuditEvent<'_>) -> Option<Value> {
         | AuditPayload::StaticTokenIssue(_)
         | AuditPayload::StaticTokenRevoke(_)
         | AuditPayload::ChannelCreate(_)
-        | AuditPayload::ChannelUpdate(_) => return None,
+        | AuditPayload::ChannelUpdate(_)
+        | AuditPayload::SerialsGenerate(_)
+        | AuditPayload::SerialsAssign(_)
+        | AuditPayload::SerialsRequest(_)
+        | AuditPayload::SerialsRelease(_)
+        | AuditPayload::OrderCreate(_)
+        | AuditPayload::OrderUpdate(_) => return None,
     };
     Some(Value::Object(m))
 }

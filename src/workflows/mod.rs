@@ -8,8 +8,10 @@ pub mod aggregate;
 pub mod commission;
 pub mod decommission;
 pub mod disaggregate;
+pub mod orders;
 pub mod ownership;
 pub mod partnership;
+pub mod pools;
 pub mod release;
 
 use crate::domain::aggregation::{Finding, FindingKind};

@@ -143,6 +143,7 @@ impl Baseline {
                     channel_id: Some(&t.channel_id),
                     at: now,
                     serials: &sorted,
+                    order: None,
                 },
             )?;
             let payload = AuditPayload::Commission(Commissioned {
@@ -154,6 +155,7 @@ impl Baseline {
                     from: None,
                     to: PENDING,
                 },
+                order_id: None,
             });
             // The commissioning event is found through the pack's commission: no index rows.
             let event = audit::record(

@@ -126,6 +126,16 @@ pub fn for_update(conn: &DbConn) -> &'static str {
     }
 }
 
+/// The end of the sub-select that picks pool rows to hand out: `FOR UPDATE SKIP LOCKED` on
+/// PostgreSQL, so that concurrent requests take disjoint rows instead of waiting for (or, after
+/// the wait, missing) each other's; nothing on SQLite, whose single writer decides alone.
+pub fn skip_locked(conn: &DbConn) -> &'static str {
+    match backend(conn) {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    }
+}
+
 /// Work that must not interleave with other transactions doing the same, although no row can be
 /// locked for it.
 #[derive(Debug, Clone, Copy)]

@@ -14,6 +14,15 @@ pub struct ProductRegistered {
     pub name: String,
 }
 
+/// `product.update`: the product's serial settings after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductSettingsChanged {
+    pub product_code: Gtin,
+    /// `<alphabet>/<length>`.
+    pub serial_template: String,
+    pub external_serials: bool,
+}
+
 /// `partnership.create` / `.accept` / `.update` (`from` is `None` on create).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnershipChanged {

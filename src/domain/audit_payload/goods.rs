@@ -111,6 +111,10 @@ pub struct Commissioned<'a> {
     pub expiry_date: Expiry,
     pub serial_numbers: Cow<'a, [SerialNumber]>,
     pub status: Change<Option<Status>, Status>,
+    /// The packaging order commissioned against; absent (not `null`) without one, so events of
+    /// before the pools keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
 }
 
 /// `aggregate`: the children newly placed in the parent.

@@ -10,6 +10,7 @@
 
 mod admin;
 mod goods;
+mod pools;
 #[cfg(test)]
 mod tests;
 
@@ -17,11 +18,15 @@ use serde::{Deserialize, Serialize};
 
 pub use admin::{
     ApiKeyCreated, ApiKeyRevoked, ChannelCreated, ChannelUpdated, PartnershipChanged,
-    ProductRegistered, StaticTokenIssued, StaticTokenRevoked,
+    ProductRegistered, ProductSettingsChanged, StaticTokenIssued, StaticTokenRevoked,
 };
 pub use goods::{
     Change, ChildGroup, Commissioned, Decommissioned, ObjectRef, PackRef, Packed, Released,
     Unpacked,
+};
+pub use pools::{
+    AssignedSerials, OrderChanged, OrderCreated, Reconciliation, SerialsAssigned, SerialsGenerated,
+    SerialsMoved,
 };
 
 text_enum! {
@@ -34,6 +39,7 @@ text_enum! {
         Decommission => "decommission",
         Release => "release",
         ProductRegister => "product.register",
+        ProductUpdate => "product.update",
         PartnershipCreate => "partnership.create",
         PartnershipAccept => "partnership.accept",
         PartnershipUpdate => "partnership.update",
@@ -43,6 +49,12 @@ text_enum! {
         StaticTokenRevoke => "static_token.revoke",
         ChannelCreate => "channel.create",
         ChannelUpdate => "channel.update",
+        SerialsGenerate => "serials.generate",
+        SerialsAssign => "serials.assign",
+        SerialsRequest => "serials.request",
+        SerialsRelease => "serials.release",
+        OrderCreate => "packaging_order.create",
+        OrderUpdate => "packaging_order.update",
     }
 }
 
@@ -57,6 +69,7 @@ pub enum AuditPayload<'a> {
     Decommission(Decommissioned<'a>),
     Release(Released),
     ProductRegister(ProductRegistered),
+    ProductUpdate(ProductSettingsChanged),
     PartnershipCreate(PartnershipChanged),
     PartnershipAccept(PartnershipChanged),
     PartnershipUpdate(PartnershipChanged),
@@ -66,6 +79,12 @@ pub enum AuditPayload<'a> {
     StaticTokenRevoke(StaticTokenRevoked),
     ChannelCreate(ChannelCreated),
     ChannelUpdate(ChannelUpdated),
+    SerialsGenerate(SerialsGenerated),
+    SerialsAssign(SerialsAssigned),
+    SerialsRequest(SerialsMoved),
+    SerialsRelease(SerialsMoved),
+    OrderCreate(OrderCreated),
+    OrderUpdate(OrderChanged),
 }
 
 impl AuditPayload<'_> {
@@ -78,6 +97,7 @@ impl AuditPayload<'_> {
             AuditPayload::Decommission(_) => AuditAction::Decommission,
             AuditPayload::Release(_) => AuditAction::Release,
             AuditPayload::ProductRegister(_) => AuditAction::ProductRegister,
+            AuditPayload::ProductUpdate(_) => AuditAction::ProductUpdate,
             AuditPayload::PartnershipCreate(_) => AuditAction::PartnershipCreate,
             AuditPayload::PartnershipAccept(_) => AuditAction::PartnershipAccept,
             AuditPayload::PartnershipUpdate(_) => AuditAction::PartnershipUpdate,
@@ -87,6 +107,12 @@ impl AuditPayload<'_> {
             AuditPayload::StaticTokenRevoke(_) => AuditAction::StaticTokenRevoke,
             AuditPayload::ChannelCreate(_) => AuditAction::ChannelCreate,
             AuditPayload::ChannelUpdate(_) => AuditAction::ChannelUpdate,
+            AuditPayload::SerialsGenerate(_) => AuditAction::SerialsGenerate,
+            AuditPayload::SerialsAssign(_) => AuditAction::SerialsAssign,
+            AuditPayload::SerialsRequest(_) => AuditAction::SerialsRequest,
+            AuditPayload::SerialsRelease(_) => AuditAction::SerialsRelease,
+            AuditPayload::OrderCreate(_) => AuditAction::OrderCreate,
+            AuditPayload::OrderUpdate(_) => AuditAction::OrderUpdate,
         }
     }
 
@@ -111,6 +137,7 @@ impl AuditPayload<'static> {
             AuditAction::Decommission => AuditPayload::Decommission(read(payload)?),
             AuditAction::Release => AuditPayload::Release(read(payload)?),
             AuditAction::ProductRegister => AuditPayload::ProductRegister(read(payload)?),
+            AuditAction::ProductUpdate => AuditPayload::ProductUpdate(read(payload)?),
             AuditAction::PartnershipCreate => AuditPayload::PartnershipCreate(read(payload)?),
             AuditAction::PartnershipAccept => AuditPayload::PartnershipAccept(read(payload)?),
             AuditAction::PartnershipUpdate => AuditPayload::PartnershipUpdate(read(payload)?),
@@ -120,6 +147,12 @@ impl AuditPayload<'static> {
             AuditAction::StaticTokenRevoke => AuditPayload::StaticTokenRevoke(read(payload)?),
             AuditAction::ChannelCreate => AuditPayload::ChannelCreate(read(payload)?),
             AuditAction::ChannelUpdate => AuditPayload::ChannelUpdate(read(payload)?),
+            AuditAction::SerialsGenerate => AuditPayload::SerialsGenerate(read(payload)?),
+            AuditAction::SerialsAssign => AuditPayload::SerialsAssign(read(payload)?),
+            AuditAction::SerialsRequest => AuditPayload::SerialsRequest(read(payload)?),
+            AuditAction::SerialsRelease => AuditPayload::SerialsRelease(read(payload)?),
+            AuditAction::OrderCreate => AuditPayload::OrderCreate(read(payload)?),
+            AuditAction::OrderUpdate => AuditPayload::OrderUpdate(read(payload)?),
         })
     }
 }

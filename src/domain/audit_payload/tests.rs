@@ -10,6 +10,7 @@ use crate::domain::audit::{canonical_json, event_hash, EventContent, GENESIS};
 use crate::domain::gs1::{Batch, Expiry, Gtin, SerialNumber, Sscc};
 use crate::domain::lifecycle::Status;
 use crate::domain::partnership::PartnershipStatus;
+use crate::domain::pools::OrderStatus;
 use crate::ids::{ApiKeyId, ChannelId, PartnershipId, TenantId};
 use std::borrow::Cow;
 
@@ -69,6 +70,7 @@ fn cases() -> Vec<(AuditPayload<'static>, Value)> {
                     from: None,
                     to: Status::PendingCommissioningApproval,
                 },
+                order_id: None,
             }),
             json!({
                 "product_code": "04012345111118",
@@ -160,7 +162,7 @@ fn cases() -> Vec<(AuditPayload<'static>, Value)> {
         (
             AuditPayload::Decommission(Decommissioned {
                 product_code: gtin(),
-                serial_numbers: Cow::Owned(serials),
+                serial_numbers: Cow::Owned(serials.clone()),
                 status: Change {
                     from: vec![Status::PendingCommissioningApproval, Status::Released],
                     to: Status::Decommissioned,
@@ -288,6 +290,85 @@ fn cases() -> Vec<(AuditPayload<'static>, Value)> {
                 },
             }),
             json!({"channel_id": "c-1", "enabled": {"from": true, "to": false}}),
+        ),
+        (
+            AuditPayload::ProductUpdate(ProductSettingsChanged {
+                product_code: gtin(),
+                serial_template: "alphanumeric/12".into(),
+                external_serials: false,
+            }),
+            json!({"product_code": "04012345111118", "serial_template": "alphanumeric/12",
+                   "external_serials": false}),
+        ),
+        (
+            AuditPayload::SerialsGenerate(SerialsGenerated {
+                product_code: gtin(),
+                quantity: 2,
+                serial_template: "numeric/16".into(),
+                serials_sha256: "ab".repeat(32),
+            }),
+            json!({"product_code": "04012345111118", "quantity": 2,
+                   "serial_template": "numeric/16", "serials_sha256": "ab".repeat(32)}),
+        ),
+        (
+            AuditPayload::SerialsAssign(SerialsAssigned {
+                product_code: gtin(),
+                partnership_id: PartnershipId::from_text("p-1"),
+                cmo_tenant_id: TenantId::from_text("cmo"),
+                quantity: 2,
+                serials_sha256: "cd".repeat(32),
+            }),
+            json!({"product_code": "04012345111118", "partnership_id": "p-1",
+                   "cmo_tenant_id": "cmo", "quantity": 2, "serials_sha256": "cd".repeat(32)}),
+        ),
+        (
+            AuditPayload::SerialsRequest(SerialsMoved {
+                product_code: gtin(),
+                serial_numbers: serials.clone(),
+            }),
+            json!({"product_code": "04012345111118", "serial_numbers": ["S1", "S\"2"]}),
+        ),
+        (
+            AuditPayload::SerialsRelease(SerialsMoved {
+                product_code: gtin(),
+                serial_numbers: serials.clone(),
+            }),
+            json!({"product_code": "04012345111118", "serial_numbers": ["S1", "S\"2"]}),
+        ),
+        (
+            AuditPayload::OrderCreate(OrderCreated {
+                order_id: "PO-1".into(),
+                product_code: gtin(),
+                batch: Batch::parse("B1").unwrap(),
+                expiry_date: Expiry::parse_now("281200").unwrap(),
+                quantity: 20,
+                line: None,
+            }),
+            json!({"order_id": "PO-1", "product_code": "04012345111118", "batch": "B1",
+                   "expiry_date": "281200", "quantity": 20, "line": null}),
+        ),
+        (
+            AuditPayload::OrderUpdate(OrderChanged {
+                order_id: "PO-1".into(),
+                product_code: gtin(),
+                action: "finish".into(),
+                status: Change {
+                    from: OrderStatus::InProgress,
+                    to: OrderStatus::Finished,
+                },
+                serials: None,
+                reconciliation: Some(Reconciliation {
+                    assigned: 20,
+                    commissioned: 15,
+                    aggregated: 10,
+                    decommissioned: 1,
+                    returned: 5,
+                }),
+            }),
+            json!({"order_id": "PO-1", "product_code": "04012345111118", "action": "finish",
+                   "status": {"from": "in_progress", "to": "finished"},
+                   "reconciliation": {"assigned": 20, "commissioned": 15, "aggregated": 10,
+                                      "decommissioned": 1, "returned": 5}}),
         ),
     ]
 }

@@ -5,8 +5,11 @@
 //! Who holds a pool serial, and that no serial is handed out twice, is decided by the database in
 //! one statement; nothing here keeps state between requests.
 
+mod holder;
 mod order;
 mod serial_template;
+
+pub use holder::{as_serials, serials_digest, status_for_viewer, HolderKind, PoolStatus};
 
 pub use order::{OrderAction, OrderStatus};
 pub use serial_template::{GenerationRefused, SerialAlphabet, SerialTemplate, MIN_GUESS_FACTOR};

@@ -78,6 +78,13 @@ pub enum GenerationRefused {
 }
 
 impl SerialTemplate {
+    /// A new product's template: numeric (what most lines print), 16 digits — room for 10^12
+    /// serials in use per GTIN under the 1-in-10 000 rule (docs/pools.md).
+    pub const DEFAULT: SerialTemplate = SerialTemplate {
+        alphabet: SerialAlphabet::Numeric,
+        length: 16,
+    };
+
     /// A template; the length must be 1-20 (GS1 AI 21).
     pub fn new(
         alphabet: SerialAlphabet,

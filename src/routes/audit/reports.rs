@@ -10,6 +10,7 @@ use crate::db::{self, DbPool};
 use crate::domain::gs1::{Batch, Gtin};
 use crate::error::{ApiError, Detail, ErrorType};
 use crate::http::{read, reply::Reply};
+use crate::workflows;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -36,12 +37,31 @@ pub async fn batch(
     })?;
     let owner = id.tenant_id.clone();
     let (code, b) = (gtin.to_string(), batch.to_string());
-    let counts = read(&pool, move |conn| {
+    let (counts, orders) = read(&pool, move |conn| {
         db::read_tx(conn, |c| {
             let product = db::products::find_owned(c, &owner, &code)?.ok_or_else(|| {
                 ApiError::new(ErrorType::Product, format!("Product {code} does not exist"))
             })?;
-            Ok(db::reports::batch_counts(c, product.key, &b)?)
+            let counts = db::reports::batch_counts(c, product.key, &b)?;
+            // The batch's packaging orders, the owner's own and its CMOs', each reconciled.
+            let mut orders = Vec::new();
+            for o in db::orders::of_batch(c, product.key, &b)? {
+                let r = workflows::orders::counts(c, &o)?;
+                orders.push(json!({
+                    "order_id": o.order_id,
+                    "produced_by": o.tenant_id,
+                    "status": o.status(),
+                    "quantity": o.quantity,
+                    "reconciliation": {
+                        "assigned": r.assigned,
+                        "commissioned": r.commissioned,
+                        "aggregated": r.aggregated,
+                        "decommissioned": r.decommissioned,
+                        "returned": r.returned,
+                    },
+                }));
+            }
+            Ok((counts, orders))
         })
     })
     .await?;
@@ -58,5 +78,6 @@ pub async fn batch(
         // Every pack commissioned in the batch has reached an end: released or decommissioned.
         "accounted_for": counts.pending == 0,
         "unaccounted": counts.pending,
+        "orders": orders,
     })))
 }

@@ -12,6 +12,8 @@ use crate::error::{ApiError, ErrorType};
 use crate::http::identity::authenticate_with_channel;
 
 pub(crate) mod aggregate;
+pub(crate) mod orders;
+pub(crate) mod pool;
 pub(crate) mod serials;
 
 pub const PREFIX: &str = "/manufacturer/v2/api";
@@ -21,6 +23,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope(PREFIX)
             .wrap(from_fn(channel_guard))
             .route("/serials/commission", web::post().to(serials::commission))
+            .route("/serials/request", web::post().to(pool::request))
+            .route("/serials/release", web::post().to(pool::release))
+            .route("/packaging_order", web::post().to(orders::create))
+            .route("/packaging_order/open", web::get().to(orders::open))
+            .route("/packaging_order/details", web::get().to(orders::details))
+            .route(
+                "/packaging_order/assign_serials",
+                web::patch().to(orders::assign_serials),
+            )
+            .route("/packaging_order/release", web::patch().to(orders::release))
+            .route("/packaging_order/start", web::patch().to(orders::start))
+            .route("/packaging_order/suspend", web::patch().to(orders::suspend))
+            .route("/packaging_order/resume", web::patch().to(orders::resume))
+            .route("/packaging_order/finish", web::patch().to(orders::finish))
             .route(
                 "/serials/decommission",
                 web::post().to(serials::decommission),

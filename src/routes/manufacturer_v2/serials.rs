@@ -25,10 +25,8 @@ pub struct CommissionBody {
     batch: String,
     expiry_date: String,
     serial_numbers: Vec<String>,
-    /// Accepted and not used until packaging orders exist (docs/api.md); read so that a value
-    /// that is not a string is still refused.
-    #[serde(rename = "order_id")]
-    _order_id: Option<String>,
+    /// The caller's packaging order (`in_progress`, same product, batch and expiry).
+    order_id: Option<String>,
 }
 
 fn parse_commission(b: &CommissionBody) -> Result<Commission, ApiError> {
@@ -41,12 +39,21 @@ fn parse_commission(b: &CommissionBody) -> Result<Commission, ApiError> {
         p.push("serial_numbers", "must list at least one serial number");
     }
     let serials = parse_serials(&mut p, "serial_numbers", &b.serial_numbers);
+    if let Some(o) = &b.order_id {
+        if o.is_empty() || o.len() > 64 || !o.bytes().all(|c| (0x21..=0x7e).contains(&c)) {
+            p.push(
+                "order_id",
+                "must be 1 to 64 printable ASCII characters without spaces",
+            );
+        }
+    }
     match (gtin, batch, expiry) {
         (Some(gtin), Some(batch), Some(expiry)) if p.is_empty() => Ok(Commission {
             gtin,
             batch,
             expiry,
             serials,
+            order_id: b.order_id.clone(),
         }),
         _ => Err(ApiError::validation("Invalid commissioning request", p.0)),
     }

@@ -10,6 +10,7 @@ pub(crate) mod channels;
 pub(crate) mod info;
 pub(crate) mod partnerships;
 pub(crate) mod products;
+pub(crate) mod serials;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -33,6 +34,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/products", web::post().to(products::create))
             .route("/products", web::get().to(products::list))
             .route("/products/{product_code}", web::get().to(products::show))
+            .route(
+                "/products/{product_code}",
+                web::patch().to(products::update),
+            )
+            .route(
+                "/products/{product_code}/serials/generate",
+                web::post().to(serials::generate),
+            )
+            .route(
+                "/products/{product_code}/serials",
+                web::get().to(serials::view),
+            )
+            .route(
+                "/partnerships/{id}/serials",
+                web::post().to(serials::assign),
+            )
             .route("/partnerships", web::post().to(partnerships::create))
             .route("/partnerships", web::get().to(partnerships::list))
             .route("/partnerships/{id}", web::patch().to(partnerships::update))

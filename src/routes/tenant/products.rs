@@ -2,12 +2,14 @@
 
 use actix_web::web::{self, Data};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use crate::audit;
 use crate::auth::{Identity, Role};
 use crate::db::{self, products::NewProduct, products::ProductRow, DbPool};
-use crate::domain::audit_payload::{AuditPayload, ProductRegistered};
+use crate::domain::audit_payload::{AuditPayload, ProductRegistered, ProductSettingsChanged};
 use crate::domain::gs1::Gtin;
+use crate::domain::pools::{SerialAlphabet, SerialTemplate};
 use crate::domain::problems::{Detail, Problems};
 use crate::domain::trade_item::check_schema;
 use crate::error::{ApiError, ErrorType};
@@ -23,6 +25,38 @@ pub struct CreateProduct {
     product_code: String,
     product_code_schema: String,
     name: String,
+    /// How generated serials look (default numeric, 16 characters).
+    serial_template: Option<TemplateBody>,
+    /// Whether serials that were never in the pool are accepted at commissioning (default true).
+    external_serials: Option<bool>,
+}
+
+/// A serial template: `alphabet` `numeric` (0-9) or `alphanumeric` (0-9, A-Z), `length` 1-20.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TemplateBody {
+    alphabet: String,
+    length: i64,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct UpdateProduct {
+    serial_template: Option<TemplateBody>,
+    external_serials: Option<bool>,
+}
+
+fn parse_template(p: &mut Problems, t: &TemplateBody) -> Option<SerialTemplate> {
+    let alphabet = SerialAlphabet::parse(&t.alphabet);
+    if alphabet.is_none() {
+        p.push(
+            "serial_template.alphabet",
+            "must be numeric or alphanumeric",
+        );
+    }
+    if !(1..=20).contains(&t.length) {
+        p.push("serial_template.length", "must be 1 to 20");
+        return None;
+    }
+    SerialTemplate::new(alphabet?, t.length as usize).ok()
 }
 
 #[derive(Serialize)]
@@ -33,6 +67,12 @@ pub struct ProductView {
     name: String,
     owner_tenant_id: TenantId,
     created_at: String,
+    serial_template: Value,
+    external_serials: bool,
+}
+
+fn template_view(alphabet: &str, length: i16) -> Value {
+    json!({"alphabet": alphabet, "length": length})
 }
 
 impl From<NewProduct> for ProductView {
@@ -44,6 +84,8 @@ impl From<NewProduct> for ProductView {
             product_code_schema: "GTIN",
             name: p.name,
             owner_tenant_id: p.owner_tenant_id,
+            serial_template: template_view(&p.serial_alphabet, p.serial_length),
+            external_serials: p.external_serials,
         }
     }
 }
@@ -57,6 +99,8 @@ impl From<ProductRow> for ProductView {
             product_code_schema: "GTIN",
             name: p.name,
             owner_tenant_id: p.owner_tenant_id,
+            serial_template: template_view(&p.serial_alphabet, p.serial_length),
+            external_serials: p.external_serials,
         }
     }
 }
@@ -92,6 +136,10 @@ pub async fn create(
     if name.is_empty() || name.len() > 200 {
         p.push("name", "must be 1 to 200 characters");
     }
+    let template = match &body.serial_template {
+        Some(t) => parse_template(&mut p, t),
+        None => Some(SerialTemplate::DEFAULT),
+    };
     let gtin = match gtin {
         Some(g) if p.is_empty() => g,
         _ => return Err(ApiError::validation("Invalid product", p.0)),
@@ -102,6 +150,13 @@ pub async fn create(
         product_code: gtin.to_string(),
         name,
         created_at: db::now(),
+        serial_alphabet: template
+            .unwrap_or(SerialTemplate::DEFAULT)
+            .alphabet()
+            .as_str()
+            .to_string(),
+        serial_length: template.unwrap_or(SerialTemplate::DEFAULT).length() as i16,
+        external_serials: body.external_serials.unwrap_or(true),
     };
     write
         .run(&pool, move |conn, actor| {
@@ -169,4 +224,52 @@ pub async fn show(
     .await?;
     row.map(|p| Reply::ok(ProductView::from(p)))
         .ok_or_else(|| product_error(&code))
+}
+
+/// `PATCH /v1/tenant/products/{product_code}` (the owner): the serial template and whether
+/// external serials are accepted. A new template applies to serials generated from then on.
+#[utoipa::path(patch, path = "/v1/tenant/products/{product_code}", tag = "tenant", summary = "Change a product's serial settings", request_body = UpdateProduct, params(("product_code" = String, Path, description = "GTIN-14")), responses((status = 200, description = "Product", body = crate::openapi::Success), (status = 404, description = "ProductError: no such product of the caller", body = crate::openapi::ErrorEnvelope)), security(("access_token" = []), ("bearer" = [])))]
+pub async fn update(
+    pool: Data<DbPool>,
+    write: Write<JsonBody<UpdateProduct>>,
+    path: web::Path<String>,
+) -> Result<Reply, ApiError> {
+    write.require_any(&[Role::Admin])?;
+    let raw = path.into_inner();
+    let code = Gtin::parse(&raw)
+        .map_err(|_| product_error(&raw))?
+        .to_string();
+    let body = &write.body.value;
+    let mut p = Problems::default();
+    let template = body
+        .serial_template
+        .as_ref()
+        .map(|t| parse_template(&mut p, t));
+    if !p.is_empty() {
+        return Err(ApiError::validation("Invalid product settings", p.0));
+    }
+    let template = template.flatten();
+    let external = body.external_serials;
+    write
+        .run(&pool, move |conn, actor| {
+            let row = db::products::find_owned(conn, &actor.tenant_id, &code)?
+                .ok_or_else(|| product_error(&code))?;
+            db::products::set_serial_settings(
+                conn,
+                row.key,
+                template.map(|t| (t.alphabet().as_str(), t.length() as i16)),
+                external,
+            )?;
+            let row = db::products::find_owned(conn, &actor.tenant_id, &code)?
+                .ok_or_else(|| product_error(&code))?;
+            let payload = AuditPayload::ProductUpdate(ProductSettingsChanged {
+                product_code: Gtin::parse(&row.product_code)
+                    .map_err(|_| ApiError::internal("stored GTIN"))?,
+                serial_template: format!("{}/{}", row.serial_alphabet, row.serial_length),
+                external_serials: row.external_serials,
+            });
+            audit::record_admin(conn, actor, payload)?;
+            Ok(Reply::ok(ProductView::from(row)))
+        })
+        .await
 }

@@ -55,6 +55,19 @@ pub fn commission_body_with<S: AsRef<str>>(
            "expiry_date": expiry, "serial_numbers": serials})
 }
 
+/// The body of `POST /serials/commission` against packaging order `order_id`.
+pub fn commission_body_with_order<S: AsRef<str>>(
+    gtin: &str,
+    batch: &str,
+    expiry: &str,
+    serials: &[S],
+    order_id: &str,
+) -> Value {
+    let mut body = commission_body_with(gtin, batch, expiry, serials);
+    body["order_id"] = json!(order_id);
+    body
+}
+
 /// The body of `POST /serials/decommission`.
 pub fn decommission_body(gtin: &str, serials: &[&str], reason: &str) -> Value {
     json!({"product_code": gtin, "product_code_schema": "GTIN",

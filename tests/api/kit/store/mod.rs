@@ -9,6 +9,7 @@ mod brand;
 mod identity;
 mod locks;
 mod packs;
+mod pools;
 mod schema;
 
 use std::sync::Mutex;
@@ -27,6 +28,7 @@ pub use brand::*;
 pub use identity::*;
 pub use locks::*;
 pub use packs::*;
+pub use pools::*;
 pub use schema::*;
 
 /// A raw connection to a test database, of either backend.
