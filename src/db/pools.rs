@@ -145,6 +145,32 @@ pub fn holders_of(
         .load(conn)
 }
 
+/// The holders of one tenant for one product that commissioning may draw on: its stock, what it
+/// took, and the one order it commissions against (not every order it ever ran).
+pub fn commissioning_holders(
+    conn: &mut DbConn,
+    product: ProductKey,
+    tenant: &TenantId,
+    order: Option<OrderKey>,
+) -> QueryResult<Vec<HolderRow>> {
+    let order = order.map_or(NO_HOLDER, OrderKey::get);
+    pool_holders::table
+        .filter(pool_holders::product_id.eq(product))
+        .filter(pool_holders::tenant_id.eq(tenant))
+        .filter(
+            pool_holders::kind
+                .ne(HolderKind::Order.code())
+                .or(pool_holders::order_id.eq(order)),
+        )
+        .select((
+            pool_holders::id,
+            pool_holders::tenant_id,
+            pool_holders::kind,
+            pool_holders::order_id,
+        ))
+        .load(conn)
+}
+
 /// Holders by key (for the pool view's `assigned_to`).
 pub fn holders_by_keys(conn: &mut DbConn, keys: &[HolderKey]) -> QueryResult<Vec<HolderRow>> {
     pool_holders::table

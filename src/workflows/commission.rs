@@ -116,7 +116,9 @@ fn allowed_holders(
 ) -> Result<Vec<HolderKey>, ApiError> {
     let is_owner = product.owner_tenant_id == actor.tenant_id;
     let mut allowed = Vec::new();
-    for h in db::pools::holders_of(conn, product.key, &actor.tenant_id)? {
+    for h in
+        db::pools::commissioning_holders(conn, product.key, &actor.tenant_id, order.map(|o| o.key))?
+    {
         let ok = match HolderKind::of_code(h.kind) {
             Some(HolderKind::Taken) => true,
             Some(HolderKind::Stock) => !is_owner,

@@ -14,6 +14,7 @@ mod env;
 mod explain;
 mod instances;
 mod minimal;
+mod pools;
 mod report;
 mod scenarios;
 mod serials;
@@ -54,12 +55,12 @@ struct Args {
     /// The `serialhub` binary to run as the service (default: next to this binary).
     #[arg(long)]
     service_bin: Option<std::path::PathBuf>,
-    /// Only these scenarios (comma-separated: commission, aggregate, release, serials, volume,
+    /// Only these scenarios (comma-separated: commission, aggregate, release, serials, volume, pool,
     /// instances).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "commission,aggregate,release,serials,volume,instances"
+        default_value = "commission,aggregate,release,serials,volume,instances,pool"
     )]
     only: Vec<String>,
     /// Aggregation cells as n (children per request) × k (clients): with `--agg-n 10,1000
@@ -187,6 +188,13 @@ async fn run_db(
     if plan.wants("volume") {
         let env = env::Env::start(db, postgres_url, service_bin).await?;
         let outcome = volume::run(&env, plan, &mut t).await;
+        t.hwm_kib = t.hwm_kib.max(env.service_rss_kib().1);
+        env.stop().await;
+        outcome?;
+    }
+    if plan.wants("pool") {
+        let env = env::Env::start(db, postgres_url, service_bin).await?;
+        let outcome = pools::run(&env, plan, &mut t).await;
         t.hwm_kib = t.hwm_kib.max(env.service_rss_kib().1);
         env.stop().await;
         outcome?;

@@ -44,6 +44,8 @@ pub struct Sizes {
     /// aggregation and its commissioning closed loop.
     pub instances_agg: (usize, usize, usize),
     pub instances_commission: (usize, usize, usize),
+    /// The pool cell: (serials generated, lines, serials per request, requests per line).
+    pub pool: (usize, usize, usize, usize),
 }
 
 impl Sizes {
@@ -63,6 +65,7 @@ impl Sizes {
             load_chunk: 100_000,
             instances_agg: (1_000, 4, 40),
             instances_commission: (10_000, 4, 20),
+            pool: (1_000_000, 16, 100, 50),
         }
     }
 
@@ -82,6 +85,7 @@ impl Sizes {
             load_chunk: 1_000,
             instances_agg: (10, 2, 4),
             instances_commission: (100, 2, 4),
+            pool: (20_000, 4, 100, 3),
         }
     }
 }

@@ -221,10 +221,10 @@ async fn history(
 
 /// One relation's size: its table, whether it is an index, its bytes.
 #[derive(Debug, Clone)]
-struct Rel {
-    table: String,
-    index: bool,
-    bytes: i64,
+pub struct Rel {
+    pub table: String,
+    pub index: bool,
+    pub bytes: i64,
 }
 
 #[derive(QueryableByName)]
@@ -241,7 +241,7 @@ struct RelRow {
 
 /// Every table and index of the database and its size: on PostgreSQL the main fork plus, for a
 /// table, its TOAST table and TOAST index; on SQLite the pages `dbstat` counts for it.
-fn sizes(pool: &DbPool) -> Result<BTreeMap<String, Rel>, String> {
+pub fn sizes(pool: &DbPool) -> Result<BTreeMap<String, Rel>, String> {
     let mut c = pool.get().map_err(|e| e.to_string())?;
     let rows: Vec<RelRow> = match &mut *c {
         DbConn::Pg(p) => diesel::sql_query(
@@ -281,7 +281,7 @@ fn sizes(pool: &DbPool) -> Result<BTreeMap<String, Rel>, String> {
 
 /// `VACUUM FULL` of every table of the schema on PostgreSQL (rewrites them and their indexes: only
 /// live rows remain; the system catalogs are left alone), `VACUUM` on SQLite (rebuilds the file).
-fn vacuum(pool: &DbPool) -> Result<(), String> {
+pub fn vacuum(pool: &DbPool) -> Result<(), String> {
     #[derive(QueryableByName)]
     struct Name {
         #[diesel(sql_type = Text)]
