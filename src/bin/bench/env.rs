@@ -43,8 +43,25 @@ pub struct Env {
     pub channel_key: String,
     pub http: reqwest::Client,
     pub service_pid: u32,
+    /// The service's database URL and binary: `start_instance` runs another service on them.
+    url: String,
+    service_bin: PathBuf,
     child: std::sync::Mutex<Child>,
     cleanup: Vec<Cleanup>,
+}
+
+/// Another `serialhub serve` on the environment's database (the `instances` cell): the same
+/// tenant, token and channel key work on it, since every one of them lives in the database.
+pub struct Instance {
+    pub base: String,
+    pid: u32,
+    child: Child,
+}
+
+impl Instance {
+    pub fn stop(mut self) {
+        terminate(&mut self.child, self.pid);
+    }
 }
 
 enum Cleanup {
@@ -161,27 +178,8 @@ impl Env {
         };
         let pool = db::build_pool(&url, 16).map_err(|e| e.to_string())?;
         let minimal = Minimal::create(db, &minimal_url)?;
-        let port = free_port()?;
-        let log = std::fs::File::create(std::env::temp_dir().join(format!(
-            "serialhub-bench-service-{}-{}.log",
-            std::process::id(),
-            db.name()
-        )))
-        .map_err(|e| e.to_string())?;
-        let mut child = Command::new(service_bin)
-            .args(["serve", "--database-url", &url, "--bind"])
-            .arg(format!("127.0.0.1:{port}"))
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or("warn".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", service_bin.display()))?;
+        let (mut child, base) = spawn_service(service_bin, &url, db, "1")?;
         let service_pid = child.id();
-        let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .timeout(Duration::from_secs(900))
@@ -213,9 +211,24 @@ impl Env {
             channel_key,
             http,
             service_pid,
+            url,
+            service_bin: service_bin.to_path_buf(),
             child: std::sync::Mutex::new(child),
             cleanup: std::mem::take(cleanup),
         })
+    }
+
+    /// Starts instance number `n` (2, 3, …) of the service on this environment's database and
+    /// waits until it is ready.
+    pub async fn start_instance(&self, n: usize) -> Result<Instance, String> {
+        let (mut child, base) =
+            spawn_service(&self.service_bin, &self.url, self.db, &n.to_string())?;
+        let pid = child.id();
+        if let Err(e) = wait_ready(&self.http, &base, &mut child).await {
+            terminate(&mut child, pid);
+            return Err(format!("instance {n}: {e}"));
+        }
+        Ok(Instance { base, pid, child })
     }
 
     /// Resident set of the service now and at its peak (VmRSS, VmHWM), in KiB.
@@ -225,26 +238,58 @@ impl Env {
 
     pub async fn stop(self) {
         {
-            // SIGTERM first: actix shuts down gracefully (and a profiler wrapping the service,
-            // e.g. valgrind via --service-bin, gets to write its output); SIGKILL after 20 s.
             let mut child = self.child.lock().expect("child");
-            let _ = Command::new("kill")
-                .arg(self.service_pid.to_string())
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+            terminate(&mut child, self.service_pid);
         }
         drop(self.pool);
         drop(self.minimal);
         self.cleanup.into_iter().for_each(Cleanup::run);
     }
+}
+
+/// `serialhub serve` on `url` and a free port, its log in the temporary directory; the child and
+/// its base URL.
+fn spawn_service(
+    service_bin: &Path,
+    url: &str,
+    db: Db,
+    instance: &str,
+) -> Result<(Child, String), String> {
+    let port = free_port()?;
+    let log = std::fs::File::create(std::env::temp_dir().join(format!(
+        "serialhub-bench-service-{}-{}-{instance}.log",
+        std::process::id(),
+        db.name()
+    )))
+    .map_err(|e| e.to_string())?;
+    let child = Command::new(service_bin)
+        .args(["serve", "--database-url", url, "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or("warn".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", service_bin.display()))?;
+    Ok((child, format!("http://127.0.0.1:{port}")))
+}
+
+/// SIGTERM first: actix shuts down gracefully (and a profiler wrapping the service, e.g.
+/// valgrind via --service-bin, gets to write its output); SIGKILL after 20 s.
+fn terminate(child: &mut Child, pid: u32) {
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 async fn wait_ready(http: &reqwest::Client, base: &str, child: &mut Child) -> Result<(), String> {

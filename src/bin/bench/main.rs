@@ -2,7 +2,8 @@
 //! release to market, each measured three ways — the minimal raw baseline (the least database
 //! work any correct implementation must do, on a schema of its own), the same-rows baseline (the
 //! rows serialhub writes, without HTTP) and the real service over HTTP — interleaved M, B, S on
-//! fresh packs; then the volume scenario (bytes per pack, history lookup, growth).
+//! fresh packs; then the volume scenario (bytes per pack, history lookup, growth); then, on
+//! PostgreSQL, two service instances on one database against one (`instances.rs`).
 //!
 //! `cargo build --release --bin bench --bin serialhub && target/release/bench --db both`
 //! `cargo build --bin bench --bin serialhub && target/debug/bench --smoke` (CI: seconds, exits
@@ -11,6 +12,7 @@
 mod baseline;
 mod env;
 mod explain;
+mod instances;
 mod minimal;
 mod report;
 mod scenarios;
@@ -52,11 +54,12 @@ struct Args {
     /// The `serialhub` binary to run as the service (default: next to this binary).
     #[arg(long)]
     service_bin: Option<std::path::PathBuf>,
-    /// Only these scenarios (comma-separated: commission, aggregate, release, serials, volume).
+    /// Only these scenarios (comma-separated: commission, aggregate, release, serials, volume,
+    /// instances).
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "commission,aggregate,release,serials,volume"
+        default_value = "commission,aggregate,release,serials,volume,instances"
     )]
     only: Vec<String>,
     /// Aggregation cells as n (children per request) × k (clients): with `--agg-n 10,1000
@@ -187,6 +190,17 @@ async fn run_db(
         t.hwm_kib = t.hwm_kib.max(env.service_rss_kib().1);
         env.stop().await;
         outcome?;
+    }
+    if plan.wants("instances") {
+        if db == env::Db::Sqlite {
+            t.note(instances::SQLITE_SKIPPED.into());
+        } else {
+            let env = env::Env::start(db, postgres_url, service_bin).await?;
+            let outcome = instances::run(&env, plan, &mut t).await;
+            t.hwm_kib = t.hwm_kib.max(env.service_rss_kib().1);
+            env.stop().await;
+            outcome?;
+        }
     }
     t.elapsed = started.elapsed();
     Ok(t)

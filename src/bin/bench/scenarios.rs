@@ -40,6 +40,10 @@ pub struct Sizes {
     pub growth_packs: usize,
     /// Serials per request of the untimed bulk loads.
     pub load_chunk: usize,
+    /// The `instances` cell (issue 15): (children per request, clients, requests) of its
+    /// aggregation and its commissioning closed loop.
+    pub instances_agg: (usize, usize, usize),
+    pub instances_commission: (usize, usize, usize),
 }
 
 impl Sizes {
@@ -57,6 +61,8 @@ impl Sizes {
             history_lookups: 200,
             growth_packs: 1_000_000,
             load_chunk: 100_000,
+            instances_agg: (1_000, 4, 40),
+            instances_commission: (10_000, 4, 20),
         }
     }
 
@@ -74,6 +80,8 @@ impl Sizes {
             history_lookups: 10,
             growth_packs: 5_000,
             load_chunk: 1_000,
+            instances_agg: (10, 2, 4),
+            instances_commission: (100, 2, 4),
         }
     }
 }
