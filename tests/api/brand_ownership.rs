@@ -5,12 +5,13 @@
 
 use serde_json::{json, Value};
 
-use crate::cli::{serialhub, stderr, stdout};
+use crate::cli::{stderr, stdout};
 use crate::db_tests;
 use crate::kit::app::{try_create_tenant_in, TestDb};
 use crate::kit::gs1::gtin;
 use crate::kit::line::commission_body;
 use crate::kit::partners::partner;
+use crate::kit::process::run_cli;
 use crate::kit::{assert_error, problem_at, serials, spawn, store, Db, Line, TestApp};
 
 /// M's product, under M's prefix 4012345 (GS1.md's vector).
@@ -106,7 +107,7 @@ async fn the_operator_assigns_gtins_outside_a_tenants_prefixes(db: Db) {
         .await;
     assert_eq!(status, 403, "not X's before the operator assigns it");
 
-    let out = serialhub(&[
+    let out = run_cli(&[
         "product",
         "assign",
         "--tenant",
@@ -169,7 +170,7 @@ async fn the_operator_assigns_gtins_outside_a_tenants_prefixes(db: Db) {
     ];
     for (tenant, code, message) in refusals {
         let before = store::fingerprint(&app.db);
-        let out = serialhub(&[
+        let out = run_cli(&[
             "product",
             "assign",
             "--tenant",
@@ -196,7 +197,7 @@ async fn company_prefixes_are_unique_across_tenants(db: Db) {
     let create = |name: &'static str, gcp: &'static str| {
         let url = url.clone();
         async move {
-            serialhub(&[
+            run_cli(&[
                 "tenant",
                 "create",
                 "--name",
@@ -231,7 +232,7 @@ async fn company_prefixes_are_unique_across_tenants(db: Db) {
     assert_eq!(store::tenant_count(&test_db), 1, "no tenant was created");
     assert_eq!(store::prefix_count(&test_db), 1);
     // Two overlapping prefixes in one command are refused too; a neighbour is fine.
-    let out = serialhub(&[
+    let out = run_cli(&[
         "tenant",
         "create",
         "--name",

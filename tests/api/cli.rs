@@ -1,42 +1,13 @@
 //! The `serialhub` binary: `tenant create`, `migrate`, URL schemes, `--help`.
 
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
 use crate::db_tests;
 use crate::kit::app::{spawn_on, test_settings, TestDb};
+use crate::kit::process::run_cli;
 use crate::kit::{store, Db};
-
-/// Runs `serialhub ARGS...` with a clean environment for its settings and returns its output.
-/// Fails the test instead of hanging when the command does not finish within a minute.
-pub(crate) async fn serialhub(args: &[&str]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_serialhub"))
-            .args(&args)
-            .env_remove("SERIALHUB_DATABASE_URL")
-            .env_remove("SERIALHUB_BIND")
-            .env_remove("SERIALHUB_LOG_JSON")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serialhub binary runs");
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > Duration::from_secs(60) {
-                let _ = child.kill();
-                panic!("serialhub {args:?} did not finish");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
-}
 
 pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
@@ -57,7 +28,7 @@ async fn tenant_create_prints_credentials_that_authenticate(db: Db) {
     let test_db = TestDb::fresh(db);
 
     // Act
-    let out = serialhub(&[
+    let out = run_cli(&[
         "tenant",
         "create",
         "--name",
@@ -109,7 +80,7 @@ async fn tenant_create_prints_credentials_that_authenticate(db: Db) {
 async fn tenant_create_accepts_several_prefixes_and_a_gln(db: Db) {
     let test_db = TestDb::fresh(db);
 
-    let out = serialhub(&[
+    let out = run_cli(&[
         "tenant",
         "create",
         "--name",
@@ -134,8 +105,8 @@ async fn tenant_create_accepts_several_prefixes_and_a_gln(db: Db) {
 async fn migrate_exits_zero_and_creates_the_schema(db: Db) {
     let test_db = TestDb::fresh(db);
 
-    let out = serialhub(&["migrate", "--database-url", &test_db.url]).await;
-    let again = serialhub(&["migrate", "--database-url", &test_db.url]).await;
+    let out = run_cli(&["migrate", "--database-url", &test_db.url]).await;
+    let again = run_cli(&["migrate", "--database-url", &test_db.url]).await;
 
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     assert!(
@@ -153,8 +124,8 @@ async fn a_database_of_an_older_schema_is_refused_and_left_alone(db: Db) {
     store::make_pre_baseline(&test_db);
     let newest_old = store::PRE_BASELINE_VERSIONS[4];
 
-    let migrate = serialhub(&["migrate", "--database-url", &test_db.url]).await;
-    let create = serialhub(&[
+    let migrate = run_cli(&["migrate", "--database-url", &test_db.url]).await;
+    let create = run_cli(&[
         "tenant",
         "create",
         "--name",
@@ -190,7 +161,7 @@ async fn invalid_company_prefix_or_gln_is_refused(db: Db) {
         ("--gln", "4012345000008"),
     ] {
         // Act
-        let out = serialhub(&[
+        let out = run_cli(&[
             "tenant",
             "create",
             "--name",
@@ -242,7 +213,7 @@ async fn unknown_database_scheme_is_refused_with_a_clear_message() {
             "mysql://root@localhost/serialhub",
         ],
     ] {
-        let out = serialhub(args).await;
+        let out = run_cli(args).await;
 
         assert!(!out.status.success(), "{args:?} must fail");
         let err = stderr(&out);
@@ -269,7 +240,7 @@ async fn unknown_scheme_is_refused_through_the_environment_too() {
 
 #[tokio::test]
 async fn serve_help_documents_flags_and_environment() {
-    let out = serialhub(&["serve", "--help"]).await;
+    let out = run_cli(&["serve", "--help"]).await;
 
     assert!(out.status.success(), "{}", stderr(&out));
     let help = stdout(&out);
@@ -288,7 +259,7 @@ async fn serve_help_documents_flags_and_environment() {
 
 #[tokio::test]
 async fn tenant_create_help_documents_its_flags() {
-    let out = serialhub(&["tenant", "create", "--help"]).await;
+    let out = run_cli(&["tenant", "create", "--help"]).await;
 
     assert!(out.status.success(), "{}", stderr(&out));
     let help = stdout(&out);

@@ -124,8 +124,10 @@ fn put_b_on_pallet(s: &Scene) -> tokio::task::JoinHandle<(u16, Option<String>, V
 }
 
 /// One deadlock: once the request holds the nesting lock and waits for the pallet's row, the
-/// side connection asks for the nesting lock. The request waited first, so PostgreSQL aborts it;
-/// the side connection then holds the nesting lock.
+/// side connection asks for the nesting lock. The side connection never runs PostgreSQL's
+/// deadlock check (its `deadlock_timeout` is an hour, `LockHolder::open`), so the request's
+/// backend finds the cycle and is aborted, whichever backend the machine schedules first; the
+/// side connection then holds the nesting lock.
 async fn deadlock_once(s: &Scene, side: &mut Side) {
     request_waits_for_a_row(&s.app).await;
     let tenant = s.line.id().to_string();

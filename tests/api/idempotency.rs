@@ -261,15 +261,79 @@ async fn secrets_are_never_stored_for_replay(db: Db) {
         replay.get("api_secret").is_none(),
         "replay must not carry the secret: {replay}"
     );
-    let stored = store::stored_responses(&app.db);
     assert!(
-        stored.iter().all(|b| !b.contains(&secret)),
-        "the secret reached the idempotency store"
+        replay["api_secret_note"].is_string(),
+        "the replay says why the secret is missing: {replay}"
+    );
+    assert_eq!(
+        store::stored_responses(&app.db).len(),
+        1,
+        "the response was stored for replay"
+    );
+    let records = store::idempotency_records(&app.db);
+    assert!(
+        records.iter().all(|r| !r.contains(&secret)),
+        "the secret reached the idempotency store: {records:?}"
+    );
+}
+
+async fn static_tokens_are_never_stored_for_replay(db: Db) {
+    let app = spawn(db).await;
+    let acme = app.tenant("Acme").await;
+    let (status, key) = app
+        .post(
+            "/v1/tenant/api_keys",
+            &acme.token,
+            &json!({"name": "dashboard key", "roles": ["admin"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{key}");
+    let path = format!(
+        "/v1/tenant/api_keys/{}/static_token",
+        key["id"].as_str().unwrap()
+    );
+    let send_once = || {
+        send(
+            app.req(Method::POST, &path, &acme.token)
+                .header("Idempotency-Key", "token-1")
+                .json(&json!({})),
+        )
+    };
+
+    let (status, first) = send_once().await;
+    let (replay_status, replay) = send_once().await;
+
+    assert_eq!(status, 200, "{first}");
+    let token = first["token"]
+        .as_str()
+        .expect("static token shown once")
+        .to_string();
+    assert_eq!(replay_status, 200);
+    assert!(
+        replay.get("token").is_none(),
+        "replay must not carry the token: {replay}"
+    );
+    assert!(
+        replay["token_note"].is_string(),
+        "the replay says why the token is missing: {replay}"
+    );
+    let (status, _) = app.get("/v1/tenant", &token).await;
+    assert_eq!(status, 200, "the replay did not replace the first token");
+    assert_eq!(
+        store::stored_responses(&app.db).len(),
+        1,
+        "the response was stored for replay"
+    );
+    let records = store::idempotency_records(&app.db);
+    assert!(
+        records.iter().all(|r| !r.contains(&token)),
+        "the static token reached the idempotency store: {records:?}"
     );
 }
 
 db_tests!(
     secrets_are_never_stored_for_replay,
+    static_tokens_are_never_stored_for_replay,
     same_key_and_body_replay_the_response_and_write_once,
     same_key_with_different_body_is_422,
     same_key_on_another_endpoint_is_422,

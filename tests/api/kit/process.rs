@@ -118,13 +118,17 @@ impl Drop for Server {
     }
 }
 
-/// Runs `serialhub ARGS...` to its end (at most two minutes) and returns its output.
+/// Runs `serialhub ARGS...` to its end (at most two minutes) with a clean environment for its
+/// settings (no `SERIALHUB_DATABASE_URL`, `SERIALHUB_BIND` or `SERIALHUB_LOG_JSON` of the
+/// caller's shell) and returns its output.
 pub async fn run_cli(args: &[&str]) -> std::process::Output {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     tokio::task::spawn_blocking(move || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_serialhub"))
             .args(&args)
             .env_remove("SERIALHUB_DATABASE_URL")
+            .env_remove("SERIALHUB_BIND")
+            .env_remove("SERIALHUB_LOG_JSON")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -162,6 +162,20 @@ pub fn stored_responses(db: &TestDb) -> Vec<String> {
         .collect()
 }
 
+/// Every text column of every idempotency record, one string per record (a secret stored
+/// anywhere in the table shows up in one of them).
+pub fn idempotency_records(db: &TestDb) -> Vec<String> {
+    texts(
+        db,
+        "SELECT tenant_id || ' ' || idem_key || ' ' || request_hash || ' ' || state || ' ' || \
+         COALESCE(response_body, '') AS t FROM idempotency_keys",
+        &[],
+    )
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 #[track_caller]
 fn one_text(db: &TestDb, sql: &str, key: &str) -> String {
     texts(db, sql, &[Arg::Text(key)])

@@ -23,12 +23,19 @@ pub struct LockHolder {
 }
 
 impl LockHolder {
-    /// A connection to the test database (PostgreSQL only).
+    /// A connection to the test database (PostgreSQL only) that is never a deadlock's victim.
+    ///
+    /// PostgreSQL aborts the backend whose deadlock check finds the cycle, and a backend checks
+    /// only after waiting `deadlock_timeout` (1 s by default). With this session's timeout at an
+    /// hour, the other party (the service's connection) always checks first and is aborted,
+    /// however the machine schedules the two backends. (`deadlock_timeout` is a superuser
+    /// setting; the tests connect as `postgres`.)
     pub fn open(db: &TestDb) -> LockHolder {
         assert_eq!(db.backend, Db::Postgres, "locks are held on PostgreSQL");
-        LockHolder {
-            conn: PgConnection::establish(&db.url).expect("side connection"),
-        }
+        let mut conn = PgConnection::establish(&db.url).expect("side connection");
+        conn.batch_execute("SET deadlock_timeout = '1h'")
+            .expect("the side connection never checks for deadlocks first");
+        LockHolder { conn }
     }
 
     /// Begins a transaction and locks the container `sscc`'s row until it ends.
