@@ -36,3 +36,22 @@ pub async fn assert_chain_verifies(app: &TestApp, token: &str) {
 
 /// The product the lines of these tests commission.
 pub const PRODUCT: &str = GTIN;
+
+/// `serialhub_ssccs_assigned_total` of the instance's `/metrics`.
+pub async fn ssccs_assigned_metric(app: &TestApp) -> f64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("serialhub_ssccs_assigned_total "))
+        .unwrap_or_else(|| panic!("no serialhub_ssccs_assigned_total in {text}"))
+        .trim()
+        .parse()
+        .expect("a number")
+}

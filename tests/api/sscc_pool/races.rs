@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use futures_util::future::join_all;
 
 use super::aggregation::returned_refusal;
-use super::{assert_chain_verifies, expected, PRODUCT};
+use super::{assert_chain_verifies, expected, ssccs_assigned_metric, PRODUCT};
 use crate::db_tests;
 use crate::kit::app::start;
 use crate::kit::race::{assert_exact_error, one_winner};
@@ -33,6 +33,7 @@ async fn forty_parallel_requests_never_hand_out_one_sscc_twice(db: Db) {
     let want: HashSet<String> = expected("4012345", 0, 0..1000).into_iter().collect();
     assert_eq!(all, want, "exactly the first 1000 references, each once");
     assert_eq!(store::sscc_pool_count(&app.db, "assigned"), 1000);
+    assert_eq!(ssccs_assigned_metric(&app).await, 1000.0);
     assert_chain_verifies(&app, line.token()).await;
 }
 

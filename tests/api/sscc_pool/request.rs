@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::{assert_chain_verifies, expected, payloads};
+use super::{assert_chain_verifies, expected, payloads, ssccs_assigned_metric};
 use crate::db_tests;
 use crate::kit::gs1::{check_digit, sscc_of};
 use crate::kit::race::assert_exact_error;
@@ -161,6 +161,11 @@ async fn running_out_of_references_is_a_state_error_that_assigns_nothing(db: Db)
         "nothing assigned"
     );
     assert_eq!(store::event_count(&app.db), events, "nothing recorded");
+    assert_eq!(
+        ssccs_assigned_metric(&app).await,
+        9_998.0,
+        "a refused request counts nothing"
+    );
     assert_eq!(
         store::sscc_pool_status(&app.db, &most[0]).as_deref(),
         Some("available")
@@ -322,6 +327,67 @@ async fn hostile_input_is_refused_and_writes_nothing(db: Db) {
     );
 }
 
+/// A retried request (same `Idempotency-Key`, same body) gets the same SSCCs and hands out
+/// nothing more; the same key with another body is refused. Only `shopfloor` keys on their own
+/// channel may ask.
+async fn retries_are_idempotent_and_only_shopfloor_keys_may_ask(db: Db) {
+    let app = spawn(db).await;
+    let line = Line::with_gcp(&app, "Acme", "4012345").await;
+    let keyed = |key: &'static str, quantity: u64| {
+        let line = line.clone();
+        async move {
+            let rb = line
+                .req(Method::POST, "/ssccs/request")
+                .header("Idempotency-Key", key)
+                .json(&json!({"quantity": quantity, "extension_digit": 0}));
+            send(rb).await
+        }
+    };
+
+    let first = keyed("batch-7", 4).await;
+    let retry = keyed("batch-7", 4).await;
+    assert_eq!(first.0, 200, "{first:?}");
+    assert_eq!(retry, first, "the stored answer is replayed");
+    assert_eq!(first.1["ssccs"], json!(expected("4012345", 0, 0..4)));
+    assert_eq!(store::sscc_pool_count(&app.db, "assigned"), 4);
+    assert_eq!(payloads(&app, line.id(), "sscc.request").len(), 1);
+    let (status, body) = keyed("batch-7", 5).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (422, json!("IdempotencyError")),
+        "{body}"
+    );
+
+    let (_, audit_only) = app.key_with_roles(line.token(), &["audit"]).await;
+    let rb = line
+        .req_as(Method::POST, "/ssccs/request", &audit_only)
+        .json(&json!({"quantity": 1, "extension_digit": 0}));
+    let (status, body) = send(rb).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (403, json!("ForbiddenError")),
+        "{body}"
+    );
+    let no_channel = app
+        .req(
+            Method::POST,
+            "/v1/manufacturer/v2/api/ssccs/release",
+            line.token(),
+        )
+        .json(&json!({"ssccs": [first.1["ssccs"][0]]}));
+    let (status, body) = send(no_channel).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (403, json!("ChannelError")),
+        "{body}"
+    );
+    assert_eq!(
+        store::sscc_pool_count(&app.db, "assigned"),
+        4,
+        "nothing more handed out"
+    );
+}
+
 db_tests!(
     ssccs_are_the_extension_digit_prefix_reference_and_check_digit,
     the_default_prefix_is_the_first_listed_and_another_must_be_the_callers,
@@ -329,4 +395,5 @@ db_tests!(
     running_out_of_references_is_a_state_error_that_assigns_nothing,
     references_already_used_as_containers_are_skipped,
     hostile_input_is_refused_and_writes_nothing,
+    retries_are_idempotent_and_only_shopfloor_keys_may_ask,
 );
