@@ -101,6 +101,8 @@ pub struct ErrorEnvelope {
         routes::manufacturer_v2::orders::suspend,
         routes::manufacturer_v2::orders::resume,
         routes::manufacturer_v2::orders::finish,
+        routes::manufacturer_v2::ssccs::request,
+        routes::manufacturer_v2::ssccs::release,
         routes::manufacturer_v2::aggregate::on_container,
         routes::manufacturer_v2::aggregate::off_container,
         routes::manufacturer_v2::aggregate::on_trade_item,

@@ -13,6 +13,7 @@ pub mod ownership;
 pub mod partnership;
 pub mod pools;
 pub mod release;
+pub mod sscc_pool;
 
 use crate::domain::aggregation::{Finding, FindingKind};
 use crate::error::{ApiError, ErrorType};

@@ -35,6 +35,7 @@ mod release;
 mod reports;
 mod serial_pools;
 mod sscc_ownership;
+mod sscc_pool;
 mod tenant_keys;
 mod tokens;
 mod visibility_matrix;

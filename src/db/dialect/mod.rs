@@ -4,7 +4,8 @@
 //! - how a transaction begins ([`begin`]);
 //! - the per-connection settings and timeouts ([`SQLITE_PRAGMAS`], [`Timeouts`], [`configure`]);
 //! - `INSERT … ON CONFLICT DO NOTHING` ([`insert_or_ignore`]);
-//! - row locks ([`for_update`]) and transaction-scoped advisory locks ([`advisory_lock`]);
+//! - row locks ([`for_update`], [`skip_locked`]) and transaction-scoped advisory locks
+//!   ([`advisory_lock`]);
 //! - the one way a list of keys reaches SQL: bound as ONE parameter ([`Keys`]);
 //! - the history index of packs, a different structure on each backend ([`history`]).
 //!
@@ -126,9 +127,10 @@ pub fn for_update(conn: &DbConn) -> &'static str {
     }
 }
 
-/// The end of the sub-select that picks pool rows to hand out: `FOR UPDATE SKIP LOCKED` on
-/// PostgreSQL, so that concurrent requests take disjoint rows instead of waiting for (or, after
-/// the wait, missing) each other's; nothing on SQLite, whose single writer decides alone.
+/// The end of the `SELECT` that picks rows to take from a queue (the returned SSCCs of the pool):
+/// `FOR UPDATE SKIP LOCKED` on PostgreSQL, so that concurrent takers each lock different rows
+/// instead of waiting for one another and then finding them gone; nothing on SQLite, whose
+/// write lock lets one taker in at a time.
 pub fn skip_locked(conn: &DbConn) -> &'static str {
     match backend(conn) {
         Backend::Sqlite => "",

@@ -11,6 +11,7 @@
 mod admin;
 mod goods;
 mod pools;
+mod ssccs;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +29,7 @@ pub use pools::{
     AssignedSerials, OrderChanged, OrderCreated, Reconciliation, SerialsAssigned, SerialsGenerated,
     SerialsMoved,
 };
+pub use ssccs::{SsccsReleased, SsccsRequested};
 
 text_enum! {
     /// Action names, as stored and as filtered on (`GET /v1/audit/events?action=`); part of the
@@ -55,6 +57,8 @@ text_enum! {
         SerialsRelease => "serials.release",
         OrderCreate => "packaging_order.create",
         OrderUpdate => "packaging_order.update",
+        SsccRequest => "sscc.request",
+        SsccRelease => "sscc.release",
     }
 }
 
@@ -85,6 +89,8 @@ pub enum AuditPayload<'a> {
     SerialsRelease(SerialsMoved),
     OrderCreate(OrderCreated),
     OrderUpdate(OrderChanged),
+    SsccRequest(SsccsRequested),
+    SsccRelease(SsccsReleased),
 }
 
 impl AuditPayload<'_> {
@@ -113,6 +119,8 @@ impl AuditPayload<'_> {
             AuditPayload::SerialsRelease(_) => AuditAction::SerialsRelease,
             AuditPayload::OrderCreate(_) => AuditAction::OrderCreate,
             AuditPayload::OrderUpdate(_) => AuditAction::OrderUpdate,
+            AuditPayload::SsccRequest(_) => AuditAction::SsccRequest,
+            AuditPayload::SsccRelease(_) => AuditAction::SsccRelease,
         }
     }
 
@@ -153,6 +161,8 @@ impl AuditPayload<'static> {
             AuditAction::SerialsRelease => AuditPayload::SerialsRelease(read(payload)?),
             AuditAction::OrderCreate => AuditPayload::OrderCreate(read(payload)?),
             AuditAction::OrderUpdate => AuditPayload::OrderUpdate(read(payload)?),
+            AuditAction::SsccRequest => AuditPayload::SsccRequest(read(payload)?),
+            AuditAction::SsccRelease => AuditPayload::SsccRelease(read(payload)?),
         })
     }
 }

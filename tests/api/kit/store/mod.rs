@@ -11,6 +11,7 @@ mod locks;
 mod packs;
 mod pools;
 mod schema;
+mod sscc_pool;
 
 use std::sync::Mutex;
 
@@ -30,6 +31,7 @@ pub use locks::*;
 pub use packs::*;
 pub use pools::*;
 pub use schema::*;
+pub use sscc_pool::*;
 
 /// A raw connection to a test database, of either backend.
 pub(crate) enum Conn {
