@@ -254,9 +254,14 @@ fn already_taken(
         })
         .collect();
     details.sort_by_key(|(i, _)| *i);
+    let message = if existing.iter().any(|s| s.status == db::pools::POOLED) {
+        "Some serials are already commissioned or in the pool and not assigned to you; serials \
+         are unique per product forever"
+    } else {
+        "Some serials are already commissioned; serials are unique per product forever"
+    };
     Ok(Some(ApiError::state(
-        "Some serials are already commissioned or assigned to someone else; serials are unique \
-         per product forever",
+        message,
         details.into_iter().map(|(_, d)| d).collect(),
     )))
 }

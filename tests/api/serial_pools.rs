@@ -502,7 +502,34 @@ async fn only_unused_taken_serials_can_be_returned(db: Db) {
     }
 }
 
+/// The database itself keeps a pack on its commission's product and a pooled serial on a holder
+/// of its own product (composite foreign keys), whatever code writes the rows.
+async fn the_database_keeps_packs_and_holders_on_their_own_product(db: Db) {
+    let app = spawn(db).await;
+    let m = Line::with_gcp(&app, "M", "4012345").await;
+    let other = gtin("0401234500002");
+    m.register(M_GTIN).await;
+    m.register(&other).await;
+    m.commission_ok(M_GTIN, &["A1"]).await;
+    m.commission_ok(&other, &["B1"]).await;
+    generate_ok(&m, M_GTIN, 3).await;
+    generate_ok(&m, &other, 3).await;
+    let pooled = store::stock_of(&app.db, M_GTIN, m.id())[0].clone();
+    assert!(store::try_repoint_commission(&app.db, M_GTIN, "A1", &other).is_err());
+    assert!(store::try_repoint_holder(&app.db, M_GTIN, &pooled, &other).is_err());
+    // The same statements within the pack's own product go through: the keys refused, not SQL.
+    assert_eq!(
+        store::try_repoint_commission(&app.db, M_GTIN, "A1", M_GTIN),
+        Ok(1)
+    );
+    assert_eq!(
+        store::try_repoint_holder(&app.db, M_GTIN, &pooled, M_GTIN),
+        Ok(1)
+    );
+}
+
 db_tests!(
+    the_database_keeps_packs_and_holders_on_their_own_product,
     generated_serials_follow_the_template_and_are_recorded,
     a_generation_that_would_make_serials_guessable_is_refused,
     hostile_generation_requests_write_nothing,

@@ -19,7 +19,7 @@ use crate::routes::tenant::serials::check_quantity;
 use crate::workflows::pools;
 
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct RequestBody {
+pub struct SerialsRequestBody {
     product_code: String,
     product_code_schema: String,
     /// How many serials, 1 to the configured item limit (default 100 000).
@@ -27,11 +27,11 @@ pub struct RequestBody {
 }
 
 /// `POST /serials/request`.
-#[utoipa::path(post, path = "/v1/manufacturer/v2/api/serials/request", tag = "manufacturer_v2", summary = "Take serials from the pool for a line", request_body = RequestBody, responses((status = 200, description = "Serials now assigned to the caller's line", body = crate::openapi::Success), (status = 404, description = "ProductError: product unknown or not producible by the caller", body = crate::openapi::ErrorEnvelope), (status = 409, description = "StateError: fewer serials available than asked for; nothing assigned", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
+#[utoipa::path(post, path = "/v1/manufacturer/v2/api/serials/request", tag = "manufacturer_v2", summary = "Take serials from the pool for a line", request_body = SerialsRequestBody, responses((status = 200, description = "Serials now assigned to the caller's line", body = crate::openapi::Success), (status = 404, description = "ProductError: product unknown or not producible by the caller", body = crate::openapi::ErrorEnvelope), (status = 409, description = "StateError: fewer serials available than asked for; nothing assigned", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn request(
     pool: Data<DbPool>,
     settings: Data<Settings>,
-    write: Write<JsonBody<RequestBody>>,
+    write: Write<JsonBody<SerialsRequestBody>>,
 ) -> Result<Reply, ApiError> {
     let body = &write.body.value;
     let mut p = Problems::default();
@@ -54,18 +54,18 @@ pub async fn request(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct ReleaseBody {
+pub struct SerialsReleaseBody {
     product_code: String,
     product_code_schema: String,
     serial_numbers: Vec<String>,
 }
 
 /// `POST /serials/release`.
-#[utoipa::path(post, path = "/v1/manufacturer/v2/api/serials/release", tag = "manufacturer_v2", summary = "Return unused serials to the pool", request_body = ReleaseBody, responses((status = 200, description = "Serials available again", body = crate::openapi::Success), (status = 404, description = "ProductError: product unknown or not producible by the caller", body = crate::openapi::ErrorEnvelope), (status = 409, description = "StateError: a serial is commissioned, external, or not assigned to the caller; nothing returned", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
+#[utoipa::path(post, path = "/v1/manufacturer/v2/api/serials/release", tag = "manufacturer_v2", summary = "Return unused serials to the pool", request_body = SerialsReleaseBody, responses((status = 200, description = "Serials available again", body = crate::openapi::Success), (status = 404, description = "ProductError: product unknown or not producible by the caller", body = crate::openapi::ErrorEnvelope), (status = 409, description = "StateError: a serial is commissioned, external, or not assigned to the caller; nothing returned", body = crate::openapi::ErrorEnvelope)), security(("access_token" = [], "channel_key" = []), ("bearer" = [], "channel_key" = [])))]
 pub async fn release(
     pool: Data<DbPool>,
     settings: Data<Settings>,
-    write: Write<JsonBody<ReleaseBody>>,
+    write: Write<JsonBody<SerialsReleaseBody>>,
 ) -> Result<Reply, ApiError> {
     let body = &write.body.value;
     check_count(
