@@ -225,17 +225,20 @@ pub fn insert_pooled(
 /// PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`: concurrent takers get disjoint rows;
 /// a caller that gets fewer than it asked for rolls back.
 pub fn take(conn: &mut DbConn, from: HolderKey, to: HolderKey, n: i64) -> QueryResult<Vec<String>> {
-    let rows: Vec<Serial> = diesel::sql_query(format!(
+    let sql = format!(
         "UPDATE items SET holder_id = $1 WHERE id IN ( \
              SELECT id FROM items WHERE holder_id = $2 AND status = {POOLED} \
              ORDER BY serial_number LIMIT $3{}) \
          RETURNING serial_number",
         dialect::skip_locked(conn)
-    ))
-    .bind::<BigInt, _>(to)
-    .bind::<BigInt, _>(from)
-    .bind::<BigInt, _>(n)
-    .load(conn)?;
+    );
+    let rows: Vec<Serial> = dialect::in_index_order(conn, |c| {
+        diesel::sql_query(sql)
+            .bind::<BigInt, _>(to)
+            .bind::<BigInt, _>(from)
+            .bind::<BigInt, _>(n)
+            .load(c)
+    })?;
     Ok(rows.into_iter().map(|r| r.serial_number).collect())
 }
 
@@ -293,13 +296,15 @@ pub fn count_held(conn: &mut DbConn, holder: HolderKey) -> QueryResult<u64> {
 
 /// The unused serials of a holder, in serial order (an order's details).
 pub fn held_serials(conn: &mut DbConn, holder: HolderKey, limit: i64) -> QueryResult<Vec<String>> {
-    items::table
-        .filter(items::holder_id.eq(holder))
-        .filter(items::status.eq(POOLED))
-        .order(items::serial_number)
-        .limit(limit)
-        .select(items::serial_number)
-        .load(conn)
+    dialect::in_index_order(conn, |c| {
+        items::table
+            .filter(items::holder_id.eq(holder))
+            .filter(items::status.eq(POOLED))
+            .order(items::serial_number)
+            .limit(limit)
+            .select(items::serial_number)
+            .load(c)
+    })
 }
 
 /// Whether the product has any pooled serial at all: when not, commissioning skips the pool pass.
@@ -438,7 +443,7 @@ pub fn page(
         PoolScope::Owner { stock } | PoolScope::Partner { stock, .. } => *stock,
     };
     let after = after.map_or(-1, ItemId::get);
-    match scope {
+    dialect::in_index_order(conn, |conn| match scope {
         PoolScope::Owner { .. } => diesel::sql_query(format!(
             "SELECT i.id, i.serial_number, i.status, i.holder_id FROM items i \
              WHERE i.product_id = $1 AND ($2 = $2) {after_clause} {status_clause} \
@@ -469,5 +474,5 @@ pub fn page(
             .bind::<BigInt, _>(limit)
             .load(conn)
         }
-    }
+    })
 }
