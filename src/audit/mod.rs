@@ -81,7 +81,8 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64
     Ok(id)
 }
 
-/// The packs an event commissioned, aggregated or released, for `/metrics`.
+/// The packs an event commissioned, aggregated or released, and the SSCCs it assigned, for
+/// `/metrics`.
 fn tally(payload: &AuditPayload<'_>) -> Tally {
     let n = |k: usize| k as u64;
     match payload {
@@ -103,6 +104,10 @@ fn tally(payload: &AuditPayload<'_>) -> Tally {
         },
         AuditPayload::Release(r) => Tally {
             released: n(r.released_packs),
+            ..Tally::default()
+        },
+        AuditPayload::SsccRequest(r) => Tally {
+            ssccs_assigned: n(r.ssccs.len()),
             ..Tally::default()
         },
         _ => Tally::default(),

@@ -19,6 +19,15 @@ pub fn insert(conn: &mut DbConn, tenant_id: &TenantId, prefixes: &[String]) -> Q
     Ok(())
 }
 
+/// The prefixes `tenant_id` holds, in prefix order.
+pub fn of_tenant(conn: &mut DbConn, tenant_id: &TenantId) -> QueryResult<Vec<String>> {
+    cp::table
+        .filter(cp::tenant_id.eq(tenant_id))
+        .select(cp::prefix)
+        .order(cp::prefix)
+        .load(conn)
+}
+
 /// The tenant holding one of `candidates` (the prefixes a code could lie under). Prefixes never
 /// overlap, so at most one tenant does.
 pub fn holder(conn: &mut DbConn, candidates: &[&str]) -> QueryResult<Option<TenantId>> {

@@ -25,6 +25,7 @@ pub mod products;
 pub mod release;
 pub mod reports;
 pub mod signing_keys;
+pub mod sscc_pool;
 pub mod tenants;
 pub mod types;
 

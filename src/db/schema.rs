@@ -206,6 +206,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The next serial reference of each (company prefix, extension digit) of the SSCC pool.
+    sscc_counters (company_prefix, extension_digit) {
+        company_prefix -> Text,
+        extension_digit -> SmallInt,
+        next_reference -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Every SSCC the pool handed out: status 1 available, 2 assigned, 3 used.
+    sscc_pool (id) {
+        id -> BigInt,
+        tenant_id -> Text,
+        sscc -> Text,
+        extension_digit -> SmallInt,
+        status -> SmallInt,
+        requested_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_containers -> audit_events (event_id));
 diesel::joinable!(api_keys -> tenants (tenant_id));
 diesel::joinable!(channels -> tenants (tenant_id));
@@ -236,4 +258,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_heads,
     audit_containers,
+    sscc_counters,
+    sscc_pool,
 );

@@ -68,7 +68,8 @@ fn child_uris<'g>(groups: impl IntoIterator<Item = &'g ChildGroup>) -> Vec<Value
 }
 
 /// Maps one audit event. Every action is decided here: events about goods have an EPCIS form,
-/// events about keys, channels, products and partnerships have none.
+/// events about keys, channels, products, partnerships and the SSCC pool (numbers handed out,
+/// not yet on any goods) have none.
 pub fn to_epcis(e: &AuditEvent<'_>) -> Option<Value> {
     let m = match e.payload {
         AuditPayload::Commission(p) => commissioning(e, p),
@@ -85,7 +86,9 @@ pub fn to_epcis(e: &AuditEvent<'_>) -> Option<Value> {
         | AuditPayload::StaticTokenIssue(_)
         | AuditPayload::StaticTokenRevoke(_)
         | AuditPayload::ChannelCreate(_)
-        | AuditPayload::ChannelUpdate(_) => return None,
+        | AuditPayload::ChannelUpdate(_)
+        | AuditPayload::SsccRequest(_)
+        | AuditPayload::SsccRelease(_) => return None,
     };
     Some(Value::Object(m))
 }

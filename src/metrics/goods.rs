@@ -1,4 +1,4 @@
-//! Packs commissioned, aggregated and released, counted when their transaction commits (a
+//! Packs commissioned, aggregated and released, and SSCCs the pool assigned, counted when their transaction commits (a
 //! request that rolls back, or runs again after a deadlock, counts once or not at all).
 //!
 //! The audit trail notes each event's packs as pending on the thread running the transaction
@@ -15,6 +15,8 @@ pub struct Tally {
     pub commissioned: u64,
     pub aggregated: u64,
     pub released: u64,
+    /// SSCCs `ssccs/request` handed out (new and returned ones).
+    pub ssccs_assigned: u64,
 }
 
 impl Tally {
@@ -23,13 +25,22 @@ impl Tally {
             commissioned: self.commissioned + o.commissioned,
             aggregated: self.aggregated + o.aggregated,
             released: self.released + o.released,
+            ssccs_assigned: self.ssccs_assigned + o.ssccs_assigned,
         }
     }
 }
 
+/// Nothing done (`Tally::default()` is not `const`).
+const NONE: Tally = Tally {
+    commissioned: 0,
+    aggregated: 0,
+    released: 0,
+    ssccs_assigned: 0,
+};
+
 thread_local! {
-    static PENDING: Cell<Tally> = const { Cell::new(Tally { commissioned: 0, aggregated: 0, released: 0 }) };
-    static COMMITTED: Cell<Tally> = const { Cell::new(Tally { commissioned: 0, aggregated: 0, released: 0 }) };
+    static PENDING: Cell<Tally> = const { Cell::new(NONE) };
+    static COMMITTED: Cell<Tally> = const { Cell::new(NONE) };
 }
 
 /// Counts `t` as done by the transaction running on this thread, if it commits.
@@ -59,6 +70,7 @@ pub struct Counters {
     commissioned: AtomicU64,
     aggregated: AtomicU64,
     released: AtomicU64,
+    ssccs_assigned: AtomicU64,
 }
 
 impl Counters {
@@ -67,6 +79,8 @@ impl Counters {
             .fetch_add(t.commissioned, Ordering::Relaxed);
         self.aggregated.fetch_add(t.aggregated, Ordering::Relaxed);
         self.released.fetch_add(t.released, Ordering::Relaxed);
+        self.ssccs_assigned
+            .fetch_add(t.ssccs_assigned, Ordering::Relaxed);
     }
 
     pub fn get(&self) -> Tally {
@@ -74,6 +88,7 @@ impl Counters {
             commissioned: self.commissioned.load(Ordering::Relaxed),
             aggregated: self.aggregated.load(Ordering::Relaxed),
             released: self.released.load(Ordering::Relaxed),
+            ssccs_assigned: self.ssccs_assigned.load(Ordering::Relaxed),
         }
     }
 }

@@ -86,6 +86,8 @@ pub struct ErrorEnvelope {
         routes::tenant::partnerships::list,
         routes::manufacturer_v2::serials::commission,
         routes::manufacturer_v2::serials::decommission,
+        routes::manufacturer_v2::ssccs::request,
+        routes::manufacturer_v2::ssccs::release,
         routes::manufacturer_v2::aggregate::on_container,
         routes::manufacturer_v2::aggregate::off_container,
         routes::manufacturer_v2::aggregate::on_trade_item,

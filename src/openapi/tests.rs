@@ -173,3 +173,42 @@ fn the_reference_page_is_rendered_from_the_document() {
         "docs/api-reference.md is stale: run SERIALHUB_UPDATE_API_REFERENCE=1 cargo test --lib openapi"
     );
 }
+
+/// utoipa names a component schema after its Rust type, without the module: two `ToSchema`
+/// types of one name (say two `ReleaseBody`s) would silently share one schema, and one of the
+/// two operations would document the other's body. Each name must be used once.
+#[test]
+fn schema_type_names_are_unique() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    for file in files {
+        let code = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = code.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let line = line.trim_start();
+            if !(line.starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            // The item the derive is on: the next line declaring a struct or an enum.
+            let name = lines[i + 1..]
+                .iter()
+                .find_map(|l| {
+                    let words: Vec<&str> = l.split_whitespace().collect();
+                    let kw = words.iter().position(|w| *w == "struct" || *w == "enum")?;
+                    words.get(kw + 1).map(|w| {
+                        w.chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect::<String>()
+                    })
+                })
+                .expect("a type after the derive");
+            let at = file.strip_prefix(&root).unwrap().display().to_string();
+            if let Some(other) = seen.insert(name.clone(), at.clone()) {
+                panic!("two ToSchema types named {name}: in {other} and {at}");
+            }
+        }
+    }
+    assert!(seen.contains_key("SsccReleaseBody") && seen.contains_key("ReleaseBody"));
+}

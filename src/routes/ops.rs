@@ -158,6 +158,12 @@ fn render_pool(pool: &DbPool, out: &mut Text) {
         "Packs released to market (committed).",
         goods.released,
     );
+    counter(
+        out,
+        "serialhub_ssccs_assigned_total",
+        "SSCCs the SSCC pool handed out with ssccs/request, new or returned ones (committed).",
+        goods.ssccs_assigned,
+    );
 }
 
 fn render_login(gate: &LoginGate, out: &mut Text) {

@@ -11,6 +11,7 @@ pub mod disaggregate;
 pub mod ownership;
 pub mod partnership;
 pub mod release;
+pub mod sscc_pool;
 
 use crate::domain::aggregation::{Finding, FindingKind};
 use crate::error::{ApiError, ErrorType};

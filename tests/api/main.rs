@@ -33,6 +33,7 @@ mod products;
 mod release;
 mod reports;
 mod sscc_ownership;
+mod sscc_pool;
 mod tenant_keys;
 mod tokens;
 mod visibility_matrix;

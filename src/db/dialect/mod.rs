@@ -4,7 +4,8 @@
 //! - how a transaction begins ([`begin`]);
 //! - the per-connection settings and timeouts ([`SQLITE_PRAGMAS`], [`Timeouts`], [`configure`]);
 //! - `INSERT … ON CONFLICT DO NOTHING` ([`insert_or_ignore`]);
-//! - row locks ([`for_update`]) and transaction-scoped advisory locks ([`advisory_lock`]);
+//! - row locks ([`for_update`], [`skip_locked`]) and transaction-scoped advisory locks
+//!   ([`advisory_lock`]);
 //! - the one way a list of keys reaches SQL: bound as ONE parameter ([`Keys`]);
 //! - the history index of packs, a different structure on each backend ([`history`]).
 //!
@@ -123,6 +124,17 @@ pub fn for_update(conn: &DbConn) -> &'static str {
     match backend(conn) {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE",
+    }
+}
+
+/// The end of the `SELECT` that picks rows to take from a queue (the returned SSCCs of the pool):
+/// `FOR UPDATE SKIP LOCKED` on PostgreSQL, so that concurrent takers each lock different rows
+/// instead of waiting for one another and then finding them gone; nothing on SQLite, whose
+/// write lock lets one taker in at a time.
+pub fn skip_locked(conn: &DbConn) -> &'static str {
+    match backend(conn) {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
     }
 }
 

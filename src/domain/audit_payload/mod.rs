@@ -10,6 +10,7 @@
 
 mod admin;
 mod goods;
+mod pool;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ pub use goods::{
     Change, ChildGroup, Commissioned, Decommissioned, ObjectRef, PackRef, Packed, Released,
     Unpacked,
 };
+pub use pool::{SsccsReleased, SsccsRequested};
 
 text_enum! {
     /// Action names, as stored and as filtered on (`GET /v1/audit/events?action=`); part of the
@@ -43,6 +45,8 @@ text_enum! {
         StaticTokenRevoke => "static_token.revoke",
         ChannelCreate => "channel.create",
         ChannelUpdate => "channel.update",
+        SsccRequest => "sscc.request",
+        SsccRelease => "sscc.release",
     }
 }
 
@@ -66,6 +70,8 @@ pub enum AuditPayload<'a> {
     StaticTokenRevoke(StaticTokenRevoked),
     ChannelCreate(ChannelCreated),
     ChannelUpdate(ChannelUpdated),
+    SsccRequest(SsccsRequested),
+    SsccRelease(SsccsReleased),
 }
 
 impl AuditPayload<'_> {
@@ -87,6 +93,8 @@ impl AuditPayload<'_> {
             AuditPayload::StaticTokenRevoke(_) => AuditAction::StaticTokenRevoke,
             AuditPayload::ChannelCreate(_) => AuditAction::ChannelCreate,
             AuditPayload::ChannelUpdate(_) => AuditAction::ChannelUpdate,
+            AuditPayload::SsccRequest(_) => AuditAction::SsccRequest,
+            AuditPayload::SsccRelease(_) => AuditAction::SsccRelease,
         }
     }
 
@@ -120,6 +128,8 @@ impl AuditPayload<'static> {
             AuditAction::StaticTokenRevoke => AuditPayload::StaticTokenRevoke(read(payload)?),
             AuditAction::ChannelCreate => AuditPayload::ChannelCreate(read(payload)?),
             AuditAction::ChannelUpdate => AuditPayload::ChannelUpdate(read(payload)?),
+            AuditAction::SsccRequest => AuditPayload::SsccRequest(read(payload)?),
+            AuditAction::SsccRelease => AuditPayload::SsccRelease(read(payload)?),
         })
     }
 }

@@ -289,6 +289,22 @@ fn cases() -> Vec<(AuditPayload<'static>, Value)> {
             }),
             json!({"channel_id": "c-1", "enabled": {"from": true, "to": false}}),
         ),
+        (
+            AuditPayload::SsccRequest(SsccsRequested {
+                company_prefix: "4012345".into(),
+                extension_digit: 1,
+                ssccs: vec![sscc("140123450000000013"), sscc("106141411234567897")],
+                reused: 1,
+            }),
+            json!({"company_prefix": "4012345", "extension_digit": 1,
+                   "ssccs": ["140123450000000013", "106141411234567897"], "reused": 1}),
+        ),
+        (
+            AuditPayload::SsccRelease(SsccsReleased {
+                ssccs: vec![sscc("140123450000000013")],
+            }),
+            json!({"ssccs": ["140123450000000013"]}),
+        ),
     ]
 }
 

@@ -13,6 +13,7 @@ use crate::http::identity::authenticate_with_channel;
 
 pub(crate) mod aggregate;
 pub(crate) mod serials;
+pub(crate) mod ssccs;
 
 pub const PREFIX: &str = "/manufacturer/v2/api";
 
@@ -25,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/serials/decommission",
                 web::post().to(serials::decommission),
             )
+            .route("/ssccs/request", web::post().to(ssccs::request))
+            .route("/ssccs/release", web::post().to(ssccs::release))
             .route(
                 "/aggregate/container",
                 web::post().to(aggregate::on_container),

@@ -12,7 +12,7 @@ pub use containers_on_container::containers_on_container;
 pub use packs_in_pack::packs_in_pack;
 pub use packs_on_container::packs_on_container;
 
-use super::{access, findings_error, ownership};
+use super::{access, findings_error, ownership, sscc_pool};
 use crate::audit::{self, Event};
 use crate::db::dialect::{self, Serialised};
 use crate::db::{
@@ -143,6 +143,8 @@ fn open_parent(
             vec![],
         ));
     }
+    // A new container: an SSCC of the pool is used from now on (or refused if returned).
+    sscc_pool::claim_for_container(conn, sscc)?;
     Ok(row)
 }
 

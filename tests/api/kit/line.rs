@@ -85,7 +85,14 @@ impl Line {
 
     /// A line of a new tenant of company prefix `gcp`.
     pub async fn with_gcp(app: &TestApp, name: &str, gcp: &str) -> Line {
-        let tenant = app.tenant_with_gcp(name, &[gcp]).await;
+        Line::with_gcps(app, name, &[gcp]).await
+    }
+
+    /// A line of a new tenant of these company prefixes (none, or several); [`Line::gcp`] is the
+    /// first, or empty.
+    pub async fn with_gcps(app: &TestApp, name: &str, gcps: &[&str]) -> Line {
+        let gcp = gcps.first().copied().unwrap_or_default();
+        let tenant = app.tenant_with_gcp(name, gcps).await;
         let (channel_id, channel_key) = app.channel(&tenant.token, "manufacturer_v2_api").await;
         Line {
             name: name.to_string(),

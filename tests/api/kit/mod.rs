@@ -10,6 +10,7 @@
 //! - [`store`]: what is stored, read and tampered with in raw SQL: the only module that knows
 //!   the schema.
 //! - [`race`]: one winner and the losers' exact error.
+//! - [`sscc_pool`]: a line's requests to its SSCC pool.
 //! - [`raw`]: hand-written HTTP for hostile input.
 //! - [`pg_cluster`]: a throw-away PostgreSQL cluster a test may stop and start.
 //! - [`process`]: the real binary in a child process: start, memory, signals, exit.
@@ -26,6 +27,7 @@ pub mod pg_cluster;
 pub mod process;
 pub mod race;
 pub mod raw;
+pub mod sscc_pool;
 pub mod store;
 pub mod tenant;
 

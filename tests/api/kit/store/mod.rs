@@ -10,6 +10,7 @@ mod identity;
 mod locks;
 mod packs;
 mod schema;
+mod sscc_pool;
 
 use std::sync::Mutex;
 
@@ -28,6 +29,7 @@ pub use identity::*;
 pub use locks::*;
 pub use packs::*;
 pub use schema::*;
+pub use sscc_pool::*;
 
 /// A raw connection to a test database, of either backend.
 pub(crate) enum Conn {

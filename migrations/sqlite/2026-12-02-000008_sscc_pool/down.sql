@@ -1,0 +1,3 @@
+DROP INDEX sscc_pool_available;
+DROP TABLE sscc_pool;
+DROP TABLE sscc_counters;
