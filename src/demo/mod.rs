@@ -1,12 +1,14 @@
 //! `serialhub demo`: seeds a MAH, a CMO, an active partnership, a product, channels and some of
 //! the CMO's production waiting for the MAH's release, then prints the credentials, the web
 //! console's address and a curl walkthrough of the whole story (the CMO commissions and
-//! aggregates, the MAH sees it pending and releases it).
+//! aggregates, the MAH sees it pending and releases it), with a serial pool and a packaging
+//! order in progress at the CMO.
 //!
 //! What people and lines would do over the API, the demo does through the same workflows, acting
 //! as they would (their tenant, their key, the line's channel), so the audit trail records the
 //! partnership as the MAH's and the CMO's doing and the production as the CMO's packaging line's.
 
+mod pool;
 mod production;
 mod walkthrough;
 
@@ -142,6 +144,13 @@ pub fn seed(url: &str) -> Result<Demo, DemoError> {
         &acting(&cmo, Some(&cmo_line)),
         &gtin,
         &[sscc(0)?, sscc(1)?],
+    )?;
+    pool::seed(
+        &mut conn,
+        &acting(&mah, None),
+        &acting(&cmo, Some(&cmo_line)),
+        &gtin,
+        &invited.row.id,
     )?;
     Ok(Demo {
         mah,

@@ -76,7 +76,21 @@ curl -s {base}/v1/commissioning/containers -H "x-access-token: $(cat /tmp/mah.to
 curl -s -X POST {base}/v1/commissioning/release_to_market -H "x-access-token: $(cat /tmp/cmo.token)" -H 'Content-Type: application/json' -d '{{"ssccs": ["{sscc}"]}}'
 curl -s -X POST {base}/v1/commissioning/release_to_market -H "x-access-token: $(cat /tmp/mah.token)" -H 'Content-Type: application/json' -d '{{"ssccs": ["{sscc}"]}}'
 curl -s {base}/v1/containers/{sscc} -H "x-access-token: $(cat /tmp/mah.token)"
+
+6. The serial pool and a packaging order (docs/pools.md). The MAH generated {generated} serials and
+gave {given} to the CMO; the CMO's order {order} for {order_qty} packs of batch DEMO1 is in progress
+with its serials assigned. The MAH's pool, the CMO's (what it was given), the order:
+curl -s "{base}/v1/tenant/products/{product}/serials?status=assigned" -H "x-access-token: $(cat /tmp/mah.token)"
+curl -s "{base}/v1/tenant/products/{product}/serials?status=available" -H "x-access-token: $(cat /tmp/cmo.token)"
+curl -s "{mv2}/packaging_order/details?order_id={order}" -H "x-access-token: $(cat /tmp/cmo.token)" -H 'x-channel-key: {ch}'
+The line commissions serials of the order against it (take them from "serial_numbers" above), then finishes it:
+curl -s -X PATCH {mv2}/packaging_order/finish -H "x-access-token: $(cat /tmp/cmo.token)" -H 'x-channel-key: {ch}' \
+  -H 'Content-Type: application/json' -d '{{"order_id": "{order}"}}'
 "#,
+        generated = super::pool::GENERATED,
+        given = super::pool::GIVEN,
+        order = super::pool::ORDER_ID,
+        order_qty = super::pool::ORDER_QUANTITY,
         mah = d.mah.tenant_id,
         mk = d.mah.api_key,
         ms = d.mah.api_secret,

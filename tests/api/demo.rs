@@ -355,7 +355,7 @@ async fn the_printed_walkthrough_runs_as_written(db: Db) {
         .walkthrough(&app.address)
         .replace("/tmp/", &format!("{}/", dir.display()));
     let cmds = commands(&script);
-    assert_eq!(cmds.len(), 9, "{script}");
+    assert_eq!(cmds.len(), 13, "{script}");
     let mut outputs = Vec::new();
     for cmd in cmds {
         let args = vec!["-c".to_string(), format!("set -o pipefail; {cmd}")];
@@ -383,6 +383,45 @@ async fn the_printed_walkthrough_runs_as_written(db: Db) {
     assert_eq!(json_of(6)["error"], "ForbiddenError");
     assert_eq!(json_of(7)["released"], 2);
     assert_eq!(json_of(8)["status"], "released");
+    // The pool and the order: the MAH gave the CMO 40 of its 100 serials, 20 of them went to the
+    // CMO's order, which is in progress; finishing it returns them.
+    // The MAH's assigned serials: the 40 it gave the CMO (20 of them now held by its order), and
+    // the packs commissioned so far (external serials: the walkthrough's and the line's own).
+    let mah_assigned = list_items(&json_of(9));
+    assert!(mah_assigned.iter().all(|r| r["pool_status"] == "assigned"));
+    let given: Vec<&Value> = mah_assigned
+        .iter()
+        .filter(|r| r["external"] == json!(false))
+        .collect();
+    assert_eq!(given.len(), 40, "{}", outputs[9]);
+    assert!(given
+        .iter()
+        .all(|r| r["assigned_to"]["tenant_id"] == json!(seeded.cmo_tenant_id)));
+    assert_eq!(
+        given
+            .iter()
+            .filter(|r| r["assigned_to"]["type"] == "packaging_order")
+            .count(),
+        20
+    );
+    assert_eq!(list_items(&json_of(10)).len(), 20, "{}", outputs[10]);
+    let order = json_of(11);
+    assert_eq!(
+        (&order["status"], &order["order_id"]),
+        (&json!("in_progress"), &json!("DEMO-PO-1")),
+        "{order}"
+    );
+    assert_eq!(
+        order["serial_numbers"].as_array().map(Vec::len),
+        Some(20),
+        "{order}"
+    );
+    let finished = json_of(12);
+    assert_eq!(finished["status"], "finished", "{finished}");
+    assert_eq!(
+        finished["reconciliation"],
+        json!({"assigned": 20, "commissioned": 0, "aggregated": 0, "decommissioned": 0, "returned": 20})
+    );
 }
 
 db_tests!(
