@@ -307,13 +307,13 @@ pub fn attach_loose_by_serials(
         let keys = Keys::text(conn, chunk);
         let rows: Vec<Moved> = diesel::sql_query(format!(
             "UPDATE items SET parent_container_id = $1 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $2 AND {}) \
-             AND status = {} AND parent_container_id IS NULL AND parent_item_id IS NULL \
+             WHERE {} \
+             AND {} AND parent_container_id IS NULL AND parent_item_id IS NULL \
              AND (CAST($4 AS TEXT) IS NULL OR commission_id IN \
                   (SELECT c.id FROM commissions c WHERE c.product_id = $2 AND c.produced_by = $4)) \
              RETURNING id, serial_number, commission_id",
-            keys.sql_contains("serial_number", 3),
-            status_code(Status::PendingCommissioningApproval),
+            keys.sql_ids_of_serials(2, 3),
+            keys.sql_code_is("status", status_code(Status::PendingCommissioningApproval)),
         ))
         .bind::<BigInt, _>(container)
         .bind::<BigInt, _>(product_id)
