@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::reply::Reply;
+use crate::auth::cursor::{CursorKey, CursorList};
 use crate::error::{ApiError, Detail};
+use crate::ids::TenantId;
 
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
@@ -31,6 +33,26 @@ impl PageQuery {
             )),
         }
     }
+}
+
+/// The row an `?after=` cursor names, if one was given: it must be a cursor `list` gave `viewer`
+/// (`auth::cursor`); anything else is one `ValidationError`, whoever made it.
+pub fn open_after(
+    cursors: &CursorKey,
+    viewer: &TenantId,
+    list: CursorList,
+    after: Option<&str>,
+) -> Result<Option<i64>, ApiError> {
+    after
+        .map(|a| {
+            cursors.open(viewer, list, a).ok_or_else(|| {
+                ApiError::validation(
+                    "Invalid cursor",
+                    vec![Detail::at("after", "not a cursor from this list")],
+                )
+            })
+        })
+        .transpose()
 }
 
 /// The list answer; `cursor_of` gives the cursor of the last item when the page is full.

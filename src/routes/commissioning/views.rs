@@ -13,8 +13,8 @@ use crate::auth::Identity;
 use crate::db::{self, commissioning::PendingFilter, DbConn, DbPool};
 use crate::domain::gs1::{Batch, Gtin};
 use crate::domain::problems::Problems;
-use crate::error::{ApiError, Detail};
-use crate::http::page::{page, PageQuery};
+use crate::error::ApiError;
+use crate::http::page::{open_after, page, PageQuery};
 use crate::http::{read, reply::Reply};
 use crate::ids::{ContainerId, ItemId, TenantId};
 
@@ -45,15 +45,7 @@ impl ViewQuery {
             after: None,
         }
         .limit()?;
-        let after = match &self.after {
-            None => None,
-            Some(a) => Some(cursors.open(viewer, list, a).ok_or_else(|| {
-                ApiError::validation(
-                    "Invalid cursor",
-                    vec![Detail::at("after", "not a cursor from this list")],
-                )
-            })?),
-        };
+        let after = open_after(cursors, viewer, list, self.after.as_deref())?;
         Ok((limit, after))
     }
 

@@ -15,9 +15,9 @@ use crate::domain::gs1::{Batch, Expiry, Gtin};
 use crate::domain::pools::OrderAction;
 use crate::domain::problems::Problems;
 use crate::domain::trade_item::check_schema;
-use crate::error::{ApiError, Detail};
+use crate::error::ApiError;
 use crate::http::body::JsonBody;
-use crate::http::page::{page, PageQuery};
+use crate::http::page::{open_after, page, PageQuery};
 use crate::http::write::Write;
 use crate::http::{read, reply::Reply};
 use crate::ids::{OrderKey, TenantId};
@@ -42,7 +42,7 @@ pub struct OrderRef {
 }
 
 /// An order id as callers name them: 1 to 64 printable ASCII characters.
-fn check_order_id(p: &mut Problems, field: &str, id: &str) {
+pub fn check_order_id(p: &mut Problems, field: &str, id: &str) {
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         p.push(
             field,
@@ -210,20 +210,13 @@ pub async fn open(
     let limit = query.limit()?;
     let cursors: CursorKey = keys.cursor_key().clone();
     let viewer = id.tenant_id.clone();
-    let after = match &query.after {
-        None => None,
-        Some(a) => Some(
-            cursors
-                .open(&viewer, CursorList::PackagingOrders, a)
-                .map(OrderKey::from_db)
-                .ok_or_else(|| {
-                    ApiError::validation(
-                        "Invalid cursor",
-                        vec![Detail::at("after", "not a cursor from this list")],
-                    )
-                })?,
-        ),
-    };
+    let after = open_after(
+        &cursors,
+        &viewer,
+        CursorList::PackagingOrders,
+        query.after.as_deref(),
+    )?
+    .map(OrderKey::from_db);
     let items = read(&pool, move |conn| {
         let rows = db::orders::list_unfinished(conn, &viewer, after, limit)?;
         let mut keys: Vec<_> = rows.iter().map(|r| r.product_id).collect();

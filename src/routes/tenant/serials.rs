@@ -17,7 +17,7 @@ use crate::domain::pools::{status_for_viewer, HolderKind, PoolStatus};
 use crate::domain::problems::Problems;
 use crate::error::{ApiError, Detail, ErrorType};
 use crate::http::body::JsonBody;
-use crate::http::page::{page, PageQuery};
+use crate::http::page::{open_after, page, PageQuery};
 use crate::http::write::Write;
 use crate::http::{read, reply::Reply};
 use crate::ids::{HolderKey, ItemId, PartnershipId};
@@ -151,20 +151,13 @@ pub async fn view(
     };
     let cursors: CursorKey = keys.cursor_key().clone();
     let viewer = id.tenant_id.clone();
-    let after = match &query.after {
-        None => None,
-        Some(a) => Some(
-            cursors
-                .open(&viewer, CursorList::PoolSerials, a)
-                .map(ItemId::from_db)
-                .ok_or_else(|| {
-                    ApiError::validation(
-                        "Invalid cursor",
-                        vec![Detail::at("after", "not a cursor from this list")],
-                    )
-                })?,
-        ),
-    };
+    let after = open_after(
+        &cursors,
+        &viewer,
+        CursorList::PoolSerials,
+        query.after.as_deref(),
+    )?
+    .map(ItemId::from_db);
     let actor = Actor {
         tenant_id: id.tenant_id.clone(),
         api_key_id: id.api_key_id.clone(),
