@@ -7,6 +7,7 @@ pub mod verify;
 
 use diesel::QueryResult;
 
+pub use crate::db::audit::Mark;
 use crate::db::{self, audit::NewEventRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::audit::{
@@ -31,6 +32,17 @@ pub struct Event<'a> {
 
 /// Appends the event to the actor's chain; returns its id. Runs inside the caller's transaction.
 pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64> {
+    record_marked(conn, actor, Mark::NONE, e)
+}
+
+/// As [`record`], for an event whose goods statements ran with `mark` (see `Mark`): the event
+/// gets the reserved id, and the packs those statements already stamped are not written again.
+pub fn record_marked(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mark: Mark,
+    e: Event<'_>,
+) -> QueryResult<i64> {
     let (head_seq, prev_hash) = db::audit::lock_head(conn, &actor.tenant_id, GENESIS)?;
     let occurred_at = db::now();
     let occurred = crate::time::rfc3339(occurred_at);
@@ -58,6 +70,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64
     let id = db::audit::append(
         conn,
         &NewEventRow {
+            id: mark.event_id(),
             chain_tenant_id: &actor.tenant_id,
             seq,
             occurred_at,

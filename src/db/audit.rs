@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::conn::MultiBackend;
+pub use super::dialect::history::Mark;
 use super::dialect::{self, KeyList, Keys};
 use super::schema::{audit_containers, audit_events as ev, audit_heads, commissions, items};
 use super::DbConn;
@@ -34,6 +36,8 @@ pub struct EventRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = ev)]
 pub struct NewEventRow<'a> {
+    /// Reserved beforehand (`Mark`), or `None` for the next one.
+    pub id: Option<i64>,
     pub chain_tenant_id: &'a TenantId,
     pub seq: i64,
     pub occurred_at: NaiveDateTime,
@@ -210,15 +214,46 @@ impl EventFilter {
     }
 }
 
+/// What a pack's or container's history shows of an event: everything but the payload, which for
+/// a commissioning or a release lists up to 100 000 serials and would be read (and detoasted on
+/// PostgreSQL) for every lookup only to be thrown away.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ev)]
+pub struct EventHead {
+    pub id: i64,
+    pub seq: i64,
+    pub occurred_at: NaiveDateTime,
+    pub action: String,
+    pub actor_tenant_id: String,
+    pub api_key_id: Option<String>,
+    pub channel_id: Option<String>,
+    pub request_id: Option<String>,
+    pub reason: Option<String>,
+    pub hash: String,
+    pub server_request_id: Option<String>,
+}
+
 /// A page of the events `f` selects, in id order.
 pub fn visible_events(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<EventRow>> {
+    selected(conn, f)?.select(EventRow::as_select()).load(conn)
+}
+
+/// The same page as `visible_events`, without the payloads.
+pub fn visible_event_heads(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<EventHead>> {
+    selected(conn, f)?.select(EventHead::as_select()).load(conn)
+}
+
+/// The events `f` selects, in id order, `f.limit` of them, still to be given their columns.
+fn selected<'a>(
+    conn: &mut DbConn,
+    f: &'a EventFilter,
+) -> QueryResult<ev::BoxedQuery<'a, MultiBackend>> {
     let mut q = ev::table
         .filter(
             ev::owner_tenant_id
                 .eq(&f.viewer)
                 .or(ev::actor_tenant_id.eq(&f.viewer)),
         )
-        .select(EventRow::as_select())
         .order(ev::id)
         .limit(f.limit)
         .into_boxed();
@@ -254,5 +289,5 @@ pub fn visible_events(conn: &mut DbConn, f: &EventFilter) -> QueryResult<Vec<Eve
             .select(audit_containers::event_id);
         q = q.filter(ev::id.eq_any(touching));
     }
-    q.load(conn)
+    Ok(q)
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
+use super::dialect::history::Mark;
 use super::dialect::{KeyList, Keys};
 use super::schema::{commissions, item_decommissions, items};
 use super::types::status_code;
@@ -287,6 +288,7 @@ pub fn attach_loose_by_serials(
     serials: &[&str],
     produced_by: Option<&TenantId>,
     container: ContainerId,
+    mark: Mark,
 ) -> QueryResult<Vec<AttachedPack>> {
     use diesel::sql_types::Nullable;
     #[derive(QueryableByName)]
@@ -301,12 +303,14 @@ pub fn attach_loose_by_serials(
     // The key list goes through the unique (product, serial) index in a sub-select: with
     // `status = ?` beside it SQLite's planner would otherwise scan another index. Only
     // `parent_container_id` is set (see `attach`). A CMO moves only what it commissioned: its
-    // commissions of the product are few, so they are a small sub-select.
+    // commissions of the product are few, so they are a small sub-select. The mark records the
+    // aggregation in each pack's history (PostgreSQL) in the same write.
+    let stamp = mark.sql_set();
     let mut moved = Vec::with_capacity(serials.len());
     for chunk in serials.chunks(KEY_CHUNK) {
         let keys = Keys::text(conn, chunk);
         let rows: Vec<Moved> = diesel::sql_query(format!(
-            "UPDATE items SET parent_container_id = $1 \
+            "UPDATE items SET parent_container_id = $1{stamp} \
              WHERE {} \
              AND {} AND parent_container_id IS NULL AND parent_item_id IS NULL \
              AND (CAST($4 AS TEXT) IS NULL OR commission_id IN \

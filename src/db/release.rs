@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
+use super::dialect::history::Mark;
 use super::dialect::{KeyList, Keys};
 use super::schema::{containers, items};
 use super::types::status_code;
@@ -62,6 +63,7 @@ pub fn release_below(
     container_roots: &[ContainerId],
     item_roots: &[ItemId],
     now: NaiveDateTime,
+    mark: Mark,
 ) -> QueryResult<(Vec<ContainerId>, Vec<ItemId>)> {
     #[derive(QueryableByName)]
     struct Id {
@@ -93,9 +95,10 @@ pub fn release_below(
          packs(id) AS (SELECT i.id FROM items i \
                        WHERE i.parent_container_id IN (SELECT id FROM boxes) OR {} \
                        UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
-         UPDATE items SET status = {released} \
+         UPDATE items SET status = {released}{} \
          WHERE status = {pending} AND id IN (SELECT id FROM packs) RETURNING id",
-        packs.sql_contains("i.parent_item_id", 2)
+        packs.sql_contains("i.parent_item_id", 2),
+        mark.sql_set()
     ))
     .bind::<KeyList<BigInt>, _>(roots)
     .bind::<KeyList<BigInt>, _>(packs)

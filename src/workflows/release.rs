@@ -78,12 +78,15 @@ pub fn release(
         return Err(e);
     }
     let now = db::now();
+    // The packs below the roots are most of a release: their update records the event in their
+    // history as it changes their status.
+    let mark = audit::Mark::reserve(conn)?;
     if db::release::release_containers(conn, &container_ids, now)? != container_ids.len()
         || db::release::release_items(conn, &item_ids)? != item_ids.len()
     {
         return Err(concurrent_change());
     }
-    let (boxes, below) = db::release::release_below(conn, &container_ids, &item_ids, now)?;
+    let (boxes, below) = db::release::release_below(conn, &container_ids, &item_ids, now, mark)?;
     let released = ReleaseCount {
         packs: item_ids.len() + below.len(),
         containers: container_ids.len() + boxes.len(),
@@ -108,7 +111,7 @@ pub fn release(
         items: &items,
         containers: &containers,
     };
-    audit::record(conn, actor, event)?;
+    audit::record_marked(conn, actor, mark, event)?;
     Ok(released)
 }
 

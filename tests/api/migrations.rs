@@ -1,15 +1,19 @@
 //! The two migration folders define the same database: after migrating a fresh SQLite and a
 //! fresh PostgreSQL database, their live catalogues show the same tables, the same columns (name,
 //! nullability), the same primary keys and the same indexes (name, uniqueness, partial or not,
-//! key columns). Types are not compared: they differ by design (`BLOB` / `BYTEA`, …). One table
-//! differs on purpose, and exactly as listed: the history index `audit_items` (a row per pack and
-//! event, WITHOUT ROWID, on SQLite; a row per event with a GIN-indexed id array on PostgreSQL).
+//! key columns). Types are not compared: they differ by design (`BLOB` / `BYTEA`, …). The history
+//! index differs on purpose, and exactly as listed: a table `audit_items` (a row per pack and
+//! event, WITHOUT ROWID) on SQLite, a column `items.event_ids` (the event ids on the pack's row)
+//! on PostgreSQL.
 
 use std::collections::BTreeSet;
 
+use serde_json::json;
+
 use crate::kit::app::{postgres_enabled, TestDb};
-use crate::kit::store::{self, Column, Index, Schema};
-use crate::kit::Db;
+use crate::kit::gs1::sscc;
+use crate::kit::store::{self, Column, Schema};
+use crate::kit::{child, serials, spawn, Db, Line, GTIN};
 
 /// Every difference between the two schemas, one line each.
 fn differences(sqlite: &Schema, postgres: &Schema) -> Vec<String> {
@@ -102,35 +106,19 @@ fn both_migration_folders_build_the_same_schema() {
         .any(|c| c.name == "serial_number" && !c.nullable));
     let (history, differences): (Vec<String>, Vec<String>) = differences(&s, &p)
         .into_iter()
-        .partition(|d| d.starts_with("table audit_items:"));
+        .partition(|d| d.starts_with("table audit_items:") || d.contains("\"event_ids\""));
     assert!(
         differences.is_empty(),
         "the migration folders drifted apart:\n{}",
         differences.join("\n")
     );
-    let column = |name: &str| Column {
-        name: name.into(),
-        nullable: false,
-    };
-    let gin = Index {
-        name: Some("audit_items_packs".into()),
-        unique: false,
-        partial: false,
-        columns: vec!["item_ids".into()],
+    let stamps = Column {
+        name: "event_ids".into(),
+        nullable: true,
     };
     let mut expected = vec![
-        format!(
-            "table audit_items: column {:?} only on SQLite",
-            column("item_id")
-        ),
-        format!(
-            "table audit_items: column {:?} only on PostgreSQL",
-            column("item_ids")
-        ),
-        "table audit_items: primary key [\"item_id\", \"event_id\"] on SQLite, [\"event_id\"] on \
-         PostgreSQL"
-            .to_string(),
-        format!("table audit_items: index {gin:?} only on PostgreSQL"),
+        "table audit_items: only on SQLite".to_string(),
+        format!("table items: column {stamps:?} only on PostgreSQL"),
     ];
     let mut history = history;
     expected.sort();
@@ -139,4 +127,43 @@ fn both_migration_folders_build_the_same_schema() {
         history, expected,
         "the history index differs only as designed"
     );
+}
+
+/// PostgreSQL's history migration (`000010_history_on_packs`) moves the index without losing or
+/// inventing an entry: on a database with history, its down (back to one GIN-indexed row per
+/// event) and its up again give every pack the same event ids, byte for byte, and the lookups
+/// the same history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_migration_keeps_every_entry() {
+    if !postgres_enabled() {
+        return;
+    }
+    let app = spawn(Db::Postgres).await;
+    let m = Line::new(&app, "M").await;
+    m.register(GTIN).await;
+    m.commission_ok(GTIN, &serials("S", 5)).await;
+    m.pack_onto(&sscc(0, 1), GTIN, &serials("S", 2)).await;
+    m.aggregate_ok(&sscc(0, 2), &[child(GTIN, "S2")]).await;
+    m.palletise_ok(&sscc(0, 3), &[&sscc(0, 1), &sscc(0, 2)])
+        .await;
+    let (status, body) = m.release(&json!({"ssccs": [sscc(0, 3)]})).await;
+    assert_eq!(status, 200, "{body}");
+    let lookup = |s: &'static str| format!("/v1/items/{GTIN}/{s}");
+    let (_, s0) = app.get(&lookup("S0"), m.token()).await;
+    let before = store::history_stamps(&app.db);
+    // S0, S1, S2: their aggregation and the release; S3, S4 none.
+    assert_eq!(store::audit_index_rows(&app.db), 6, "{before:?}");
+
+    let down =
+        include_str!("../../migrations/postgres/2026-12-03-000010_history_on_packs/down.sql");
+    let up = include_str!("../../migrations/postgres/2026-12-03-000010_history_on_packs/up.sql");
+    store::try_sql(&app.db, down).expect("down");
+    let rows = "SELECT CAST(SUM(cardinality(item_ids)) AS BIGINT) AS n FROM audit_items";
+    assert_eq!(store::count(&app.db, rows, &[]), 6);
+    store::try_sql(&app.db, up).expect("up");
+    assert_eq!(store::history_stamps(&app.db), before);
+    let (status, again) = app.get(&lookup("S0"), m.token()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["history"], s0["history"]);
+    assert_eq!(s0["history"].as_array().map(Vec::len), Some(3), "{s0}");
 }

@@ -193,9 +193,10 @@ impl Baseline {
                     updated_at: now,
                 },
             )?;
+            let mark = audit::Mark::reserve(c)?;
             let mut ids = Vec::with_capacity(serials.len());
             for chunk in serials.chunks(db::items::KEY_CHUNK) {
-                ids.extend(update_children(c, parent.id, t.product_id, chunk)?);
+                ids.extend(update_children(c, parent.id, t.product_id, chunk, mark)?);
             }
             if ids.len() != serials.len() {
                 return Err(serialhub::workflows::concurrent_change());
@@ -207,9 +208,10 @@ impl Baseline {
                 serial_numbers: serials_of(serials)?,
             }];
             let sscc = gs1(Sscc::parse(sscc))?;
-            audit::record(
+            audit::record_marked(
                 c,
                 &actor,
+                mark,
                 Event {
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
@@ -239,7 +241,8 @@ impl Baseline {
             if db::release::release_containers(c, &ids, now)? != 1 {
                 return Err(serialhub::workflows::concurrent_change());
             }
-            let (boxes, packs) = db::release::release_below(c, &ids, &[], now)?;
+            let mark = audit::Mark::reserve(c)?;
+            let (boxes, packs) = db::release::release_below(c, &ids, &[], now, mark)?;
             let containers = [ids.as_slice(), &boxes].concat();
             let payload = AuditPayload::Release(Released {
                 ssccs: vec![gs1(Sscc::parse(pallet))?],
@@ -251,9 +254,10 @@ impl Baseline {
                     to: Status::Released,
                 },
             });
-            audit::record(
+            audit::record_marked(
                 c,
                 &actor,
+                mark,
                 Event {
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
@@ -267,47 +271,36 @@ impl Baseline {
     }
 }
 
-/// One conditional UPDATE of the children, keyed through a sub-select on the unique
-/// (product, serial) index, returning their ids. Written per backend: with `status = …` beside a
-/// long key list SQLite's planner otherwise picks the (product, status, batch) index and scans
-/// every pending pack. The keys are one bound value: a JSON array on SQLite, a `text[]` on
-/// PostgreSQL (random serials hold quotes, so nothing is written into the SQL text).
+/// One conditional UPDATE of the children, returning their ids: the service's statement
+/// (`db::items::attach_loose_by_serials`) without its CMO condition and its read of the
+/// commissions — the ids through the unique (product, serial) index, one probe per key on
+/// PostgreSQL (`Keys::sql_ids_of_serials`), the pending test written so that no partial index is
+/// combined in (`Keys::sql_code_is`), the event stamped on each pack's row on PostgreSQL.
 fn update_children(
     c: &mut DbConn,
     parent: ContainerId,
     product: ProductKey,
     serials: &[String],
+    mark: audit::Mark,
 ) -> QueryResult<Vec<ItemId>> {
-    use diesel::sql_types::{Array, BigInt, Text};
+    use diesel::sql_types::{BigInt, Text};
+    use serialhub::db::dialect::{KeyList, Keys};
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
         id: ItemId,
     }
-    let tail = format!(
-        "AND status = {} AND parent_container_id IS NULL AND parent_item_id IS NULL \
-         RETURNING id",
-        serialhub::db::types::status_code(PENDING)
-    );
-    let rows: Vec<Id> = match c {
-        DbConn::Pg(pg) => diesel::sql_query(format!(
-            "UPDATE items SET parent_container_id = $1 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $2 AND serial_number = ANY($3)) \
-             {tail}"
-        ))
-        .bind::<BigInt, _>(parent)
-        .bind::<BigInt, _>(product)
-        .bind::<Array<Text>, _>(serials)
-        .load(pg)?,
-        DbConn::Sqlite(lite) => diesel::sql_query(format!(
-            "UPDATE items SET parent_container_id = $1 \
-             WHERE id IN (SELECT id FROM items WHERE product_id = $2 \
-                          AND serial_number IN (SELECT value FROM json_each($3))) {tail}"
-        ))
-        .bind::<BigInt, _>(parent)
-        .bind::<BigInt, _>(product)
-        .bind::<Text, _>(serde_json::to_string(serials).expect("strings serialise"))
-        .load(lite)?,
-    };
+    let keys = Keys::text(c, serials);
+    let rows: Vec<Id> = diesel::sql_query(format!(
+        "UPDATE items SET parent_container_id = $1{} WHERE {} AND {} \
+         AND parent_container_id IS NULL AND parent_item_id IS NULL RETURNING id",
+        mark.sql_set(),
+        keys.sql_ids_of_serials(2, 3),
+        keys.sql_code_is("status", serialhub::db::types::status_code(PENDING)),
+    ))
+    .bind::<BigInt, _>(parent)
+    .bind::<BigInt, _>(product)
+    .bind::<KeyList<Text>, _>(keys)
+    .load(c)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -74,11 +74,24 @@ fn hot_queries(
                 "aggregation: {} children by (product, serial), conditional update",
                 serials.len()
             ),
-            format!(
-                "UPDATE items SET parent_container_id = 1 WHERE id IN (SELECT id FROM items \
-                 WHERE product_id = {product} AND {keys}) AND status = {pending} \
-                 AND parent_container_id IS NULL AND parent_item_id IS NULL"
-            ),
+            // The service's statement (`db::items::attach_loose_by_serials`): on PostgreSQL one
+            // unique-index probe per key, then the update by primary key, the pending test
+            // written `status + 0` so that the partial index of pending packs stays out.
+            if pg {
+                format!(
+                    "UPDATE items SET parent_container_id = 1 WHERE id = ANY(ARRAY(SELECT i.id \
+                     FROM unnest(ARRAY[{list}]) AS k(s) CROSS JOIN LATERAL (SELECT id FROM items \
+                     WHERE product_id = {product} AND serial_number = k.s) i)) \
+                     AND status + 0 = {pending} AND parent_container_id IS NULL \
+                     AND parent_item_id IS NULL"
+                )
+            } else {
+                format!(
+                    "UPDATE items SET parent_container_id = 1 WHERE id IN (SELECT id FROM items \
+                     WHERE product_id = {product} AND {keys}) AND status = {pending} \
+                     AND parent_container_id IS NULL AND parent_item_id IS NULL"
+                )
+            },
         ),
         (
             "lookup: one pack by GTIN and serial".into(),
@@ -93,7 +106,7 @@ fn hot_queries(
             "history: the events that touched one pack (the history index)".into(),
             if pg {
                 format!(
-                    "SELECT event_id FROM audit_items WHERE item_ids && ARRAY[{}]::bigint[]",
+                    "SELECT event_ids FROM items WHERE id = ANY(ARRAY[{}]::bigint[])",
                     pack.id
                 )
             } else {

@@ -153,7 +153,7 @@ pub fn history(
             after_id: after,
             ..EventFilter::visible_to(viewer.clone(), 1000)
         };
-        let page = db::audit::visible_events(conn, &f)?;
+        let page = db::audit::visible_event_heads(conn, &f)?;
         let full = page.len() == 1000;
         after = page.last().map(|e| e.id);
         out.extend(page.iter().map(|e| {

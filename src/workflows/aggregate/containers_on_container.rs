@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use super::{
     is_refusal, lock_nesting, open_parent, record_packing, require_children, with_findings, Outcome,
 };
+use crate::audit;
 use crate::db::{self, containers::ContainerRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, ChildAction, Finding};
@@ -83,7 +84,15 @@ pub fn containers_on_container(
         },
         children: ChildGroup::group(children),
     };
-    record_packing(conn, actor, &owner, packed, &[], &touched)?;
+    record_packing(
+        conn,
+        actor,
+        audit::Mark::NONE,
+        &owner,
+        packed,
+        &[],
+        &touched,
+    )?;
     Ok(Outcome {
         attached: ids.len(),
         unchanged,

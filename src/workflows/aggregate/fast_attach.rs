@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use diesel::Connection;
 
+use crate::audit::Mark;
 use crate::db::{self, items::AttachedPack, products::ProductRow, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, PackState, Parent};
@@ -39,6 +40,7 @@ pub fn attach_all<'c>(
     products: &HashMap<String, ProductRow>,
     children: &'c [TradeItemRef],
     container: ContainerId,
+    mark: Mark,
 ) -> Result<Option<Vec<(ItemId, &'c TradeItemRef)>>, ApiError> {
     let mut by_product: HashMap<&str, Vec<&'c TradeItemRef>> = HashMap::new();
     for child in children {
@@ -61,6 +63,7 @@ pub fn attach_all<'c>(
                 &serials,
                 produced_by,
                 container,
+                mark,
             )?;
             attached.extend(as_asserted(items, rows, container)?);
         }

@@ -211,6 +211,7 @@ pub(super) fn pack_ref(r: &TradeItemRef) -> PackRef {
 fn record_packing(
     conn: &mut DbConn,
     actor: &Actor,
+    mark: audit::Mark,
     owner: &TenantId,
     packed: Packed,
     items: &[ItemId],
@@ -226,7 +227,7 @@ fn record_packing(
         items,
         containers,
     };
-    audit::record(conn, actor, event)?;
+    audit::record_marked(conn, actor, mark, event)?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use super::{
     decide, load_packs, lock_nesting, pack_ref, pack_refs, record_packing, require_children,
     Outcome, Packs,
 };
+use crate::audit;
 use crate::db::{self, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::{self, Finding, PackState, Parent};
@@ -69,7 +70,15 @@ pub fn packs_in_pack(
     };
     let mut touched = ids.clone();
     touched.push(parent_row.id);
-    record_packing(conn, actor, &owner, packed, &touched, &[])?;
+    record_packing(
+        conn,
+        actor,
+        audit::Mark::NONE,
+        &owner,
+        packed,
+        &touched,
+        &[],
+    )?;
     Ok(Outcome {
         attached: ids.len(),
         unchanged,

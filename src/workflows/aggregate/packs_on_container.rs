@@ -4,6 +4,7 @@ use super::{
     decide, fast_attach, is_refusal, load_packs, open_parent, pack_refs, record_packing,
     require_children, with_findings, Outcome,
 };
+use crate::audit;
 use crate::db::{self, DbConn};
 use crate::domain::actor::Actor;
 use crate::domain::aggregation::Parent;
@@ -42,8 +43,10 @@ pub fn packs_on_container(
         }
         Err(failure) => return Err(failure),
     };
+    // The common case writes the event into each pack's history as it moves it.
+    let mark = audit::Mark::reserve(conn)?;
     let (attach, unchanged) =
-        match fast_attach::attach_all(conn, actor, &products, children, container.id)? {
+        match fast_attach::attach_all(conn, actor, &products, children, container.id, mark)? {
             Some(attached) => (attached, 0),
             None => {
                 // Not the common case: decide child by child, so every refusal is listed.
@@ -69,7 +72,7 @@ pub fn packs_on_container(
         },
         children: ChildGroup::group(children),
     };
-    record_packing(conn, actor, &owner, packed, &ids, &[container.id])?;
+    record_packing(conn, actor, mark, &owner, packed, &ids, &[container.id])?;
     Ok(Outcome {
         attached: ids.len(),
         unchanged,

@@ -126,7 +126,68 @@ async fn history_shows_the_cmos_actions_to_the_mah(db: Db) {
     assert_eq!(history_actions(&body), ["aggregate", "release"]);
 }
 
+/// Every way a pack is moved records the event in its history exactly once: the one-pass
+/// aggregation, the child-by-child one (a request that repeats a pack already there), bundling,
+/// disaggregation, decommissioning and release — whichever statement moved the pack, and with one
+/// history index entry per pack per event (counted in the database).
+async fn every_way_a_pack_moves_is_in_its_history_once(db: Db) {
+    let app = spawn(db).await;
+    let m = Line::new(&app, "M").await;
+    m.register(GTIN).await;
+    m.commission_ok(GTIN, &serials("S", 6)).await;
+    let case = sscc(0, 1);
+    // One pass: S0, S1 (2 entries).
+    m.aggregate_ok(&case, &[child(GTIN, "S0"), child(GTIN, "S1")])
+        .await;
+    // Child by child: S0 is already there (unchanged, no entry), S2 moves (1 entry).
+    m.aggregate_ok(&case, &[child(GTIN, "S0"), child(GTIN, "S2")])
+        .await;
+    // Out again: S2 (1 entry).
+    let (status, body) = m
+        .delete(
+            "/aggregate/container",
+            &json!({"parent": case, "child_trade_items": [child(GTIN, "S2")]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Into a bundle: S4 into S3 (the event names both: 2 entries).
+    m.bundle_ok(GTIN, "S3", &["S4"]).await;
+    // Destroyed: S5 (1 entry).
+    let (status, body) = m.decommission(GTIN, &["S5"], "destroyed").await;
+    assert_eq!(status, 200, "{body}");
+    // Released: the case and the bundle with what is inside (S0, S1, S3, S4: 4 entries).
+    let (status, body) = m
+        .release(&json!({"ssccs": [case], "trade_items": [child(GTIN, "S3")]}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let expected: [(&str, &[&str]); 6] = [
+        ("S0", &["commission", "aggregate", "release"]),
+        ("S1", &["commission", "aggregate", "release"]),
+        ("S2", &["commission", "aggregate", "disaggregate"]),
+        ("S3", &["commission", "aggregate", "release"]),
+        ("S4", &["commission", "aggregate", "release"]),
+        ("S5", &["commission", "decommission"]),
+    ];
+    for (serial, actions) in expected {
+        let (status, body) = app
+            .get(&format!("/v1/items/{GTIN}/{serial}"), m.token())
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(history_actions(&body), actions, "{serial}: {body}");
+        let seqs: Vec<i64> = body["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["seq"].as_i64().unwrap())
+            .collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{serial}: {seqs:?}");
+    }
+    assert_eq!(store::audit_index_rows(&app.db), 2 + 1 + 1 + 2 + 1 + 4);
+}
+
 db_tests!(
+    every_way_a_pack_moves_is_in_its_history_once,
     lookups_carry_each_objects_history_in_order,
     packs_inside_a_released_bundle_carry_the_release,
     history_shows_the_cmos_actions_to_the_mah,

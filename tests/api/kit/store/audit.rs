@@ -3,7 +3,7 @@
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::QueryableByName;
 
-use super::{batch, count, dump, execute, load, Arg};
+use super::{batch, count, dump, execute, load, texts, Arg};
 use crate::kit::app::{Db, TestDb};
 
 /// One stored audit event.
@@ -76,13 +76,13 @@ pub fn chain(db: &TestDb, tenant_id: &str) -> Vec<StoredEvent> {
     )
 }
 
-/// Entries (pack, event) of the per-pack history index: a row each on SQLite, an array element
-/// each on PostgreSQL.
+/// Entries (pack, event) of the per-pack history index: a row each on SQLite, 8 bytes of a pack's
+/// `event_ids` each on PostgreSQL.
 pub fn audit_index_rows(db: &TestDb) -> i64 {
     let sql = match db.backend {
         Db::Sqlite => "SELECT COUNT(*) AS n FROM audit_items",
         Db::Postgres => {
-            "SELECT CAST(COALESCE(SUM(cardinality(item_ids)), 0) AS BIGINT) AS n FROM audit_items"
+            "SELECT CAST(COALESCE(SUM(length(event_ids) / 8), 0) AS BIGINT) AS n FROM items"
         }
     };
     count(db, sql, &[])
@@ -90,16 +90,21 @@ pub fn audit_index_rows(db: &TestDb) -> i64 {
 
 /// Every row of every audit table with every column, as text (for leak scans).
 pub fn audit_dump(db: &TestDb) -> String {
-    [
-        "audit_events",
-        "audit_heads",
-        "audit_items",
-        "audit_containers",
-    ]
-    .iter()
-    .map(|table| dump(db, table, "", &[]).join("\n"))
-    .collect::<Vec<_>>()
-    .join("\n")
+    // PostgreSQL keeps the history index on the pack rows (`items.event_ids`), event ids only.
+    let tables: &[&str] = match db.backend {
+        Db::Sqlite => &[
+            "audit_events",
+            "audit_heads",
+            "audit_items",
+            "audit_containers",
+        ],
+        Db::Postgres => &["audit_events", "audit_heads", "audit_containers"],
+    };
+    tables
+        .iter()
+        .map(|table| dump(db, table, "", &[]).join("\n"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Every way to change the stored trail in place, in this backend's SQL; the database must
@@ -110,11 +115,17 @@ pub fn audit_rewrites(db: &TestDb) -> Vec<&'static str> {
         "UPDATE audit_events SET payload = '{}' WHERE seq = 1",
         "DELETE FROM audit_events",
         "DELETE FROM audit_events WHERE seq = 1",
-        "UPDATE audit_items SET event_id = event_id + 1",
-        "DELETE FROM audit_items",
+        "UPDATE audit_containers SET event_id = event_id + 1",
+        "DELETE FROM audit_containers",
     ];
-    if db.backend == Db::Postgres {
-        attempts.extend(["TRUNCATE audit_events CASCADE", "TRUNCATE audit_items"]);
+    match db.backend {
+        Db::Sqlite => attempts.extend([
+            "UPDATE audit_items SET event_id = event_id + 1",
+            "DELETE FROM audit_items",
+        ]),
+        Db::Postgres => {
+            attempts.extend(["TRUNCATE audit_events CASCADE", "TRUNCATE audit_containers"])
+        }
     }
     attempts
 }
@@ -217,4 +228,14 @@ pub fn rewrite_head(db: &TestDb, chain: &str, seq: i64, hash: &str) {
     )
     .expect("rewrite the head");
     assert_eq!(n, 1, "head of {chain} rewritten");
+}
+
+/// PostgreSQL: every pack's history index entries (`items.event_ids`) as `id:hex`, by id.
+pub fn history_stamps(db: &TestDb) -> Vec<Option<String>> {
+    texts(
+        db,
+        "SELECT CAST(id AS TEXT) || ':' || COALESCE(encode(event_ids, 'hex'), '') AS t \
+         FROM items ORDER BY id",
+        &[],
+    )
 }
