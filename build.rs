@@ -1,5 +1,7 @@
-//! The web console's files are embedded with `include_dir!`, which tracks the files it read but
-//! not files added to or removed from `console/`; this makes cargo rebuild when the folder changes.
+//! The web console's files are embedded with `include_dir!`, and the migrations with
+//! `embed_migrations!`; both track the files they read but not files added to or removed from
+//! their folders (a new migration directory). This makes cargo rebuild when either folder changes.
 fn main() {
     println!("cargo:rerun-if-changed=console");
+    println!("cargo:rerun-if-changed=migrations");
 }

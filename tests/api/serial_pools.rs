@@ -517,6 +517,9 @@ async fn the_database_keeps_packs_and_holders_on_their_own_product(db: Db) {
     let pooled = store::stock_of(&app.db, M_GTIN, m.id())[0].clone();
     assert!(store::try_repoint_commission(&app.db, M_GTIN, "A1", &other).is_err());
     assert!(store::try_repoint_holder(&app.db, M_GTIN, &pooled, &other).is_err());
+    // Nor can a pack or a pooled serial name a product that does not exist.
+    assert!(store::try_move_to_missing_product(&app.db, M_GTIN, "A1").is_err());
+    assert!(store::try_move_to_missing_product(&app.db, M_GTIN, &pooled).is_err());
     // The same statements within the pack's own product go through: the keys refused, not SQL.
     assert_eq!(
         store::try_repoint_commission(&app.db, M_GTIN, "A1", M_GTIN),

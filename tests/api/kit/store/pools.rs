@@ -94,3 +94,17 @@ fn with_keys<T>(db: &TestDb, f: impl FnOnce() -> T) -> T {
     }
     out
 }
+
+/// Moves pack `serial` of `gtin` (or, with `pooled`, that pooled serial) to a product id no
+/// product has, keeping its commission and holder (see above): the database must refuse it
+/// although `items.product_id` has no foreign key of its own on PostgreSQL.
+pub fn try_move_to_missing_product(db: &TestDb, gtin: &str, serial: &str) -> Result<usize, String> {
+    with_keys(db, || {
+        execute(
+            db,
+            "UPDATE items SET product_id = (SELECT MAX(id) + 1000 FROM products) \
+             WHERE serial_number = ? AND product_id = (SELECT id FROM products WHERE product_code = ?)",
+            &[Arg::Text(serial), Arg::Text(gtin)],
+        )
+    })
+}
