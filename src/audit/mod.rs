@@ -5,6 +5,8 @@
 pub mod checkpoint;
 pub mod verify;
 
+use std::collections::HashSet;
+
 use diesel::QueryResult;
 
 pub use crate::db::audit::Mark;
@@ -32,17 +34,35 @@ pub struct Event<'a> {
 
 /// Appends the event to the actor's chain; returns its id. Runs inside the caller's transaction.
 pub fn record(conn: &mut DbConn, actor: &Actor, e: Event<'_>) -> QueryResult<i64> {
-    record_marked(conn, actor, Mark::NONE, e)
+    record_marked(conn, actor, Stamped::NONE, e)
 }
 
-/// As [`record`], for an event whose goods statements ran with `mark` (see `Mark`): the event
-/// gets the reserved id, and the packs those statements already stamped are not written again.
+/// What an event's goods statements already wrote into the packs' history: the packs that
+/// statements run with `mark` (see `Mark`) changed. Without a reservation (always on SQLite)
+/// nothing was written and every pack of the event is indexed when it is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamped<'a> {
+    pub mark: Mark,
+    pub items: &'a [ItemId],
+}
+
+impl Stamped<'_> {
+    pub const NONE: Stamped<'static> = Stamped {
+        mark: Mark::NONE,
+        items: &[],
+    };
+}
+
+/// As [`record`], for an event whose goods statements ran with `stamped.mark`: the event gets the
+/// reserved id, and only its packs that are not among `stamped.items` are indexed now (reading
+/// back 100 000 packs a release already stamped cost a scan).
 pub fn record_marked(
     conn: &mut DbConn,
     actor: &Actor,
-    mark: Mark,
+    stamped: Stamped<'_>,
     e: Event<'_>,
 ) -> QueryResult<i64> {
+    let mark = stamped.mark;
     let (head_seq, prev_hash) = db::audit::lock_head(conn, &actor.tenant_id, GENESIS)?;
     let occurred_at = db::now();
     let occurred = crate::time::rfc3339(occurred_at);
@@ -88,7 +108,18 @@ pub fn record_marked(
             server_request_id: actor.server_request_id.as_deref(),
         },
     )?;
-    db::audit::index_items(conn, id, e.items)?;
+    if mark.event_id().is_some() && !stamped.items.is_empty() {
+        let done: HashSet<ItemId> = stamped.items.iter().copied().collect();
+        let rest: Vec<ItemId> = e
+            .items
+            .iter()
+            .copied()
+            .filter(|i| !done.contains(i))
+            .collect();
+        db::audit::index_items(conn, id, &rest)?;
+    } else {
+        db::audit::index_items(conn, id, e.items)?;
+    }
     db::audit::index_containers(conn, id, e.containers)?;
     metrics::goods::note(tally(&e.payload));
     Ok(id)

@@ -81,24 +81,35 @@ pub fn release_below(
          UNION ALL SELECT c.id FROM containers c JOIN boxes b ON c.parent_container_id = b.id)",
         roots.sql_contains("id", 1)
     );
+    // The pending test is written so that no partial or status index can drive the update (see
+    // `Keys::sql_code_is`): without statistics PostgreSQL otherwise reads every pending pack of
+    // the database (EXPLAIN in docs/benchmarks.md) and joins them with the walk.
+    let pending_box = roots.sql_code_is("status", pending);
     let boxes: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte} \
          UPDATE containers SET status = {released}, updated_at = $2 \
-         WHERE status = {pending} AND id IN (SELECT id FROM boxes) RETURNING id"
+         WHERE {pending_box} AND {} RETURNING id",
+        roots.sql_in_query("id", "SELECT id FROM boxes")
     ))
     .bind::<KeyList<BigInt>, _>(roots.clone())
     .bind::<Timestamp, _>(now)
     .load(conn)?;
     let packs = Keys::ids(conn, item_roots.iter().copied());
+    let pending_pack = packs.sql_code_is("status", pending);
     let packs: Vec<Id> = diesel::sql_query(format!(
         "WITH RECURSIVE {boxes_cte}, \
-         packs(id) AS (SELECT i.id FROM items i \
-                       WHERE i.parent_container_id IN (SELECT id FROM boxes) OR {} \
+         packs(id) AS (SELECT i.id FROM items i WHERE {} \
+                       UNION ALL SELECT i.id FROM items i WHERE {} \
                        UNION ALL SELECT i.id FROM items i JOIN packs p ON i.parent_item_id = p.id) \
          UPDATE items SET status = {released}{} \
-         WHERE status = {pending} AND id IN (SELECT id FROM packs) RETURNING id",
+         WHERE {pending_pack} AND {} RETURNING id",
+        // Two starting sets, not one `… OR …` (which PostgreSQL answers with a scan of the whole
+        // table): the packs in the boxes through `items_parent_container`, and those in the
+        // named packs through `items_parent_item`.
+        packs.sql_in_query("i.parent_container_id", "SELECT id FROM boxes"),
         packs.sql_contains("i.parent_item_id", 2),
-        mark.sql_set()
+        mark.sql_set(),
+        packs.sql_in_query("id", "SELECT id FROM packs")
     ))
     .bind::<KeyList<BigInt>, _>(roots)
     .bind::<KeyList<BigInt>, _>(packs)

@@ -92,7 +92,7 @@ pub fn release(
         containers: container_ids.len() + boxes.len(),
     };
     // The event's history index: the named roots and everything released below them.
-    let items = [item_ids, below].concat();
+    let items = [item_ids.as_slice(), below.as_slice()].concat();
     let containers = [container_ids, boxes].concat();
     let payload = AuditPayload::Release(Released {
         ssccs: ssccs.iter().map(|(_, s)| s.clone()).collect(),
@@ -111,7 +111,12 @@ pub fn release(
         items: &items,
         containers: &containers,
     };
-    audit::record_marked(conn, actor, mark, event)?;
+    // `release_below` stamped the packs below the roots; the named packs are indexed now.
+    let stamped = audit::Stamped {
+        mark,
+        items: &below,
+    };
+    audit::record_marked(conn, actor, stamped, event)?;
     Ok(released)
 }
 

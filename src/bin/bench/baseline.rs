@@ -211,7 +211,7 @@ impl Baseline {
             audit::record_marked(
                 c,
                 &actor,
-                mark,
+                audit::Stamped { mark, items: &ids },
                 Event {
                     owner_tenant_id: &t.tenant_id,
                     reason: None,
@@ -257,7 +257,10 @@ impl Baseline {
             audit::record_marked(
                 c,
                 &actor,
-                mark,
+                audit::Stamped {
+                    mark,
+                    items: &packs,
+                },
                 Event {
                     owner_tenant_id: &t.tenant_id,
                     reason: None,

@@ -80,9 +80,10 @@ fn append_expr(id: &str) -> String {
     format!("COALESCE(event_ids, ''::bytea) || int8send(({id})::bigint)")
 }
 
-/// Records that event `event_id` touched `items`. Nothing for an empty list. On PostgreSQL the
-/// packs a [`Mark`]ed statement already stamped (their ids end with this event's) are left alone;
-/// any other is stamped now, so the history is complete whichever statement moved the pack.
+/// Records that event `event_id` touched `items`. Nothing for an empty list. The caller leaves
+/// out the packs a [`Mark`]ed statement already stamped (`audit::Stamped`); on PostgreSQL a pack
+/// whose ids already end with this event's is left alone all the same, so no path can stamp a
+/// pack twice for one event.
 pub fn index_items(conn: &mut DbConn, event_id: i64, items: &[ItemId]) -> QueryResult<()> {
     for chunk in items.chunks(CHUNK) {
         let keys = Keys::ids(conn, chunk.iter().copied());
@@ -91,8 +92,11 @@ pub fn index_items(conn: &mut DbConn, event_id: i64, items: &[ItemId]) -> QueryR
                 "INSERT INTO audit_items (item_id, event_id) SELECT value, $1 FROM {}",
                 keys.sql_rows(2)
             ),
+            // The ids through an `ARRAY(…)` the planner computes once, so that it probes the
+            // primary key per id instead of scanning `items` when it has no statistics.
             Backend::Postgres => format!(
-                "UPDATE items SET event_ids = {} WHERE id = ANY($2) \
+                "UPDATE items SET event_ids = {} \
+                 WHERE id = ANY(ARRAY(SELECT unnest($2::bigint[]))) \
                  AND (event_ids IS NULL OR substr(event_ids, length(event_ids) - 7) <> int8send($1))",
                 append_expr("$1")
             ),

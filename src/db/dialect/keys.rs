@@ -189,6 +189,18 @@ impl<ST> Keys<ST> {
         }
     }
 
+    /// `column` is one of the values `query` returns (a sub-select of ids computed in the same
+    /// statement, e.g. a recursive walk): on PostgreSQL an `ARRAY(…)` the planner computes once,
+    /// then a primary-key probe per id, whatever the statistics say — the plain `IN (…)` is
+    /// planned as a hash join against a scan of the table or of a partial index, every pending
+    /// pack of the database (docs/benchmarks.md). SQLite probes by rowid for the plain form.
+    pub fn sql_in_query(&self, column: &str, query: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("{column} IN ({query})"),
+            Backend::Postgres => format!("{column} = ANY(ARRAY({query}))"),
+        }
+    }
+
     /// `column` is one of the keys, as a query-builder filter.
     pub fn contains<C>(self, column: C) -> InKeys<C, ST> {
         InKeys { column, keys: self }

@@ -87,7 +87,7 @@ pub fn containers_on_container(
     record_packing(
         conn,
         actor,
-        audit::Mark::NONE,
+        audit::Stamped::NONE,
         &owner,
         packed,
         &[],

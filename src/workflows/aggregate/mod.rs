@@ -211,7 +211,7 @@ pub(super) fn pack_ref(r: &TradeItemRef) -> PackRef {
 fn record_packing(
     conn: &mut DbConn,
     actor: &Actor,
-    mark: audit::Mark,
+    stamped: audit::Stamped<'_>,
     owner: &TenantId,
     packed: Packed,
     items: &[ItemId],
@@ -227,7 +227,7 @@ fn record_packing(
         items,
         containers,
     };
-    audit::record_marked(conn, actor, mark, event)?;
+    audit::record_marked(conn, actor, stamped, event)?;
     Ok(())
 }
 

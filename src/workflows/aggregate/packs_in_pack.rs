@@ -73,7 +73,7 @@ pub fn packs_in_pack(
     record_packing(
         conn,
         actor,
-        audit::Mark::NONE,
+        audit::Stamped::NONE,
         &owner,
         packed,
         &touched,

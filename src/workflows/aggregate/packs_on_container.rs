@@ -45,9 +45,9 @@ pub fn packs_on_container(
     };
     // The common case writes the event into each pack's history as it moves it.
     let mark = audit::Mark::reserve(conn)?;
-    let (attach, unchanged) =
+    let (attach, unchanged, one_pass) =
         match fast_attach::attach_all(conn, actor, &products, children, container.id, mark)? {
-            Some(attached) => (attached, 0),
+            Some(attached) => (attached, 0, true),
             None => {
                 // Not the common case: decide child by child, so every refusal is listed.
                 let refs: Vec<&TradeItemRef> = children.iter().collect();
@@ -62,7 +62,7 @@ pub fn packs_on_container(
                 if db::items::attach(conn, &ids, target)? != ids.len() {
                     return Err(concurrent_change());
                 }
-                (attach, unchanged)
+                (attach, unchanged, false)
             }
         };
     let (ids, children) = pack_refs(attach);
@@ -72,7 +72,12 @@ pub fn packs_on_container(
         },
         children: ChildGroup::group(children),
     };
-    record_packing(conn, actor, mark, &owner, packed, &ids, &[container.id])?;
+    // The one-pass update stamped every pack it moved; the child-by-child one none.
+    let stamped = audit::Stamped {
+        mark,
+        items: if one_pass { &ids } else { &[] },
+    };
+    record_packing(conn, actor, stamped, &owner, packed, &ids, &[container.id])?;
     Ok(Outcome {
         attached: ids.len(),
         unchanged,
