@@ -137,14 +137,21 @@ pub fn event_view(e: &EventRow, viewer: &TenantId, cursors: &CursorKey) -> Value
     })
 }
 
-/// History of one object for the lookups: its events in order, as far as the viewer may see.
+/// History of one object for the lookups: its events in the order they took effect, as far as
+/// the viewer may see.
+///
+/// The order is the events' time (`occurred_at`, then id), not their ids alone: on PostgreSQL an
+/// event that stamps packs reserves its id before its goods statements run (`audit::Mark`), so
+/// when it waits there for a row lock of a concurrent event on the same object, it can end up
+/// with the smaller id although it took effect second. Its time is taken when it is recorded,
+/// after every wait, so it orders the two correctly.
 pub fn history(
     conn: &mut DbConn,
     viewer: &TenantId,
     item: Option<ItemId>,
     container: Option<ContainerId>,
 ) -> Result<Vec<Value>, ApiError> {
-    let mut out = Vec::new();
+    let mut events = Vec::new();
     let mut after = None;
     loop {
         let f = EventFilter {
@@ -156,7 +163,15 @@ pub fn history(
         let page = db::audit::visible_event_heads(conn, &f)?;
         let full = page.len() == 1000;
         after = page.last().map(|e| e.id);
-        out.extend(page.iter().map(|e| {
+        events.extend(page);
+        if !full {
+            break;
+        }
+    }
+    events.sort_by_key(|e| (e.occurred_at, e.id));
+    Ok(events
+        .iter()
+        .map(|e| {
             json!({
                 "seq": e.seq,
                 "action": e.action,
@@ -167,9 +182,6 @@ pub fn history(
                 "server_request_id": e.server_request_id,
                 "hash": e.hash,
             })
-        }));
-        if !full {
-            return Ok(out);
-        }
-    }
+        })
+        .collect())
 }

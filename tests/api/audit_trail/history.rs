@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::db_tests;
 use crate::kit::gs1::{sscc, sscc_other, OTHER_GCP};
 use crate::kit::partners::partner;
-use crate::kit::store;
+use crate::kit::store::{self, EventField};
 use crate::kit::{child, serials, spawn, Db, Line, GTIN};
 
 fn history_actions(body: &Value) -> Vec<String> {
@@ -186,7 +186,50 @@ async fn every_way_a_pack_moves_is_in_its_history_once(db: Db) {
     assert_eq!(store::audit_index_rows(&app.db), 2 + 1 + 1 + 2 + 1 + 4);
 }
 
+/// A history is in the order the events took effect — their time — not in id order: on
+/// PostgreSQL an event's id is reserved before its goods statements run (`audit::Mark`), so one
+/// that waited for a concurrent event's row lock can carry the smaller id although it came
+/// second. Simulated in the stored rows: the aggregation's time is moved after the release's.
+async fn history_is_in_time_order_not_id_order(db: Db) {
+    let app = spawn(db).await;
+    let m = Line::new(&app, "M").await;
+    m.register(GTIN).await;
+    m.commission_ok(GTIN, &serials("S", 1)).await;
+    let case = sscc(0, 1);
+    m.pack_onto(&case, GTIN, &serials("S", 1)).await;
+    let (status, body) = m.release(&json!({"ssccs": [case]})).await;
+    assert_eq!(status, 200, "{body}");
+    let chain = store::chain(&app.db, m.id());
+    let (aggregation, release) = (&chain[chain.len() - 2], &chain[chain.len() - 1]);
+    assert_eq!(
+        (aggregation.action.as_str(), release.action.as_str()),
+        ("aggregate", "release")
+    );
+    store::disable_audit_guards(&app.db);
+    store::rewrite_event(
+        &app.db,
+        m.id(),
+        aggregation.seq,
+        EventField::OccurredAt,
+        "2099-01-01 00:00:00",
+    );
+    for path in [
+        format!("/v1/items/{GTIN}/S0"),
+        format!("/v1/containers/{case}"),
+    ] {
+        let (status, body) = app.get(&path, m.token()).await;
+        assert_eq!(status, 200, "{body}");
+        let actions = history_actions(&body);
+        assert_eq!(
+            actions.last().map(String::as_str),
+            Some("aggregate"),
+            "{path}: {actions:?}"
+        );
+    }
+}
+
 db_tests!(
+    history_is_in_time_order_not_id_order,
     every_way_a_pack_moves_is_in_its_history_once,
     lookups_carry_each_objects_history_in_order,
     packs_inside_a_released_bundle_carry_the_release,
