@@ -133,10 +133,20 @@ fn hot_queries(
         ),
         (
             "release: the packs in the released containers".into(),
-            format!(
-                "UPDATE items SET status = {released} WHERE status = {pending} AND id IN \
-                 (SELECT id FROM items WHERE parent_container_id IN (1, 2, 3))"
-            ),
+            // The service's shape (`db::release::release_below`): on PostgreSQL the ids in an
+            // `ARRAY(…)` computed once, then primary-key probes, the pending test `status + 0`.
+            if pg {
+                format!(
+                    "UPDATE items SET status = {released} WHERE status + 0 = {pending} AND \
+                     id = ANY(ARRAY(SELECT id FROM items \
+                     WHERE parent_container_id = ANY(ARRAY[1, 2, 3]::bigint[])))"
+                )
+            } else {
+                format!(
+                    "UPDATE items SET status = {released} WHERE status = {pending} AND id IN \
+                     (SELECT id FROM items WHERE parent_container_id IN (1, 2, 3))"
+                )
+            },
         ),
     ])
 }
