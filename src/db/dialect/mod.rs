@@ -7,7 +7,8 @@
 //! - row locks ([`for_update`], [`skip_locked`]) and transaction-scoped advisory locks
 //!   ([`advisory_lock`]);
 //! - the one way a list of keys reaches SQL: bound as ONE parameter ([`Keys`]);
-//! - the history index of packs, a different structure on each backend ([`history`]).
+//! - the history index of packs, a different structure on each backend ([`history`]);
+//! - how far the event feed may be read ([`feed_horizon`]).
 //!
 //! The migrations (`migrate.rs`) and the connection manager (`pool.rs`) are the only other
 //! places that look at the backend. docs/architecture.md lists every one.
@@ -115,6 +116,71 @@ where
         DbConn::Sqlite(c) => ExecuteDsl::<SqliteConnection>::execute(insert, c),
         DbConn::Pg(c) => ExecuteDsl::<PgConnection>::execute(insert, c),
     }
+}
+
+/// The transaction id below which every event is final, for the event feed (docs/audit.md,
+/// "Reading the trail incrementally"); call it outside any transaction, before the read.
+///
+/// PostgreSQL: every transaction id below the current snapshot's `xmax` is finished except the
+/// snapshot's running ones (`pg_snapshot_xip`). This waits, up to `wait`, for those of them that
+/// run in this database to end (only they can write its events; transaction ids are counted for
+/// the whole server, and another database's long transaction must not hold the feed back), and
+/// answers `xmax`: every event of a transaction below it is then committed or gone, every event
+/// still to become visible has a `txid` at or above it, and a read that begins after this call
+/// sees all the committed ones — including the caller's own last write, whatever else ran beside
+/// it. If some are still running after `wait` (a long bulk request), the answer is the oldest of
+/// them: the feed then stops short of it, and shows the rest on a later read.
+///
+/// `pg_stat_activity` is read after the snapshot was taken: a transaction of this database in
+/// the snapshot is either still listed there with its id, or has finished. (The service's own
+/// sessions are always listed with their ids; sessions of other roles may not be, and are not
+/// waited for: they do not write serialhub's events.)
+///
+/// `None` on SQLite, whose one writer at a time takes ids in commit order (every `txid` is 0).
+pub fn feed_horizon(conn: &mut DbConn, wait: Duration) -> QueryResult<Option<i64>> {
+    // The running ids travel as text ("id,id,…"): the multi-backend connection has no arrays.
+    #[derive(diesel::QueryableByName)]
+    struct Snapshot {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xmax: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        running: Option<String>,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Running {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        running: Option<String>,
+    }
+    if backend(conn) == Backend::Sqlite {
+        return Ok(None);
+    }
+    let snapshot: Snapshot = diesel::sql_query(
+        "SELECT (pg_snapshot_xmax(s)::text)::bigint AS xmax, \
+         (SELECT string_agg(x::text, ',') FROM pg_snapshot_xip(s) x \
+          WHERE xid(x) IN (SELECT backend_xid FROM pg_stat_activity \
+                           WHERE datname = current_database() AND backend_xid IS NOT NULL)) \
+         AS running \
+         FROM pg_current_snapshot() s",
+    )
+    .get_result(conn)?;
+    let deadline = std::time::Instant::now() + wait;
+    let mut running = snapshot.running;
+    let mut pause = Duration::from_millis(1);
+    while let Some(ids) = running {
+        if std::time::Instant::now() >= deadline {
+            return Ok(ids.split(',').filter_map(|x| x.parse().ok()).min());
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+        running = diesel::sql_query(
+            "SELECT string_agg(x, ',') AS running FROM unnest(string_to_array($1, ',')) x \
+             WHERE pg_xact_status(x::xid8) = 'in progress'",
+        )
+        .bind::<Text, _>(ids)
+        .get_result::<Running>(conn)?
+        .running;
+    }
+    Ok(Some(snapshot.xmax))
 }
 
 /// The end of a `SELECT` whose rows must stay locked until the transaction ends, so that a

@@ -27,9 +27,11 @@ pub async fn export(
     let q = q.into_inner();
     let cursors = keys.cursor_key().clone();
     let (rows, limit) = read(&pool, move |conn| {
+        // Before the read's transaction, so that it sees every event below the horizon.
+        let horizon = db::audit::feed_horizon(conn)?;
         db::read_tx(conn, |c| {
             let f = q.filter(c, &viewer, &cursors)?;
-            Ok((db::audit::visible_events(c, &f)?, f.limit))
+            Ok((db::audit::visible_events(c, &f, horizon)?, f.limit))
         })
     })
     .await?;

@@ -8,6 +8,7 @@ mod append_only;
 mod chain;
 mod checkpoints;
 mod events;
+mod feed;
 mod history;
 mod listing;
 mod request_ids;

@@ -47,6 +47,26 @@ impl LockHolder {
             .expect("lock the container row");
     }
 
+    /// Begins a transaction that has a transaction id (as any write would) and holds it open.
+    pub fn begin_writing(&mut self) {
+        self.conn
+            .batch_execute("BEGIN; SELECT pg_current_xact_id()")
+            .expect("a transaction with an id");
+    }
+
+    /// Begins a transaction and locks the row of pack `gtin`/`serial` until it ends.
+    pub fn lock_pack(&mut self, gtin: &str, serial: &str) {
+        self.conn.batch_execute("BEGIN").expect("begin");
+        diesel::sql_query(
+            "SELECT i.id FROM items i JOIN products p ON p.id = i.product_id \
+             WHERE p.product_code = $1 AND i.serial_number = $2 FOR UPDATE OF i",
+        )
+        .bind::<Text, _>(gtin)
+        .bind::<Text, _>(serial)
+        .execute(&mut self.conn)
+        .expect("lock the pack row");
+    }
+
     /// Takes the nesting lock of `tenant_id` for this session (until [`Self::unlock_nesting`]).
     /// Panics if PostgreSQL makes this connection a deadlock's victim.
     pub fn lock_nesting(&mut self, tenant_id: &str) {

@@ -1,0 +1,187 @@
+//! `GET /v1/audit/events` as an incremental feed: a reader that resumes after the last event it
+//! saw gets every event exactly once, even one that commits after a later event did. On
+//! PostgreSQL an aggregation reserves its event id before it moves the packs (`audit::Mark`); when
+//! it then waits for a pack's row lock, a request that started later can record (and commit) the
+//! next id first. Paged by id alone, a reader that listed in between resumed past the waiting
+//! event and never saw it. (SQLite has one writer at a time: ids are in commit order.)
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::kit::app::{postgres_enabled, TestDb};
+use crate::kit::gs1::sscc;
+use crate::kit::store::{self, LockHolder};
+use crate::kit::{children, serials, spawn, Db, Line, TestApp, GTIN};
+
+/// Every event after `after` (none: from the start), following `next` two at a time.
+async fn read_feed(app: &TestApp, token: &str, after: Option<String>) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut after = after;
+    loop {
+        let query = match &after {
+            Some(a) => format!("?limit=2&after={a}"),
+            None => "?limit=2".to_string(),
+        };
+        let (status, body) = app.get(&format!("/v1/audit/events{query}"), token).await;
+        assert_eq!(status, 200, "{body}");
+        events.extend(body["items"].as_array().unwrap().iter().cloned());
+        match body["next"].as_str() {
+            Some(next) => after = Some(next.to_string()),
+            None => return events,
+        }
+    }
+}
+
+fn ids(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Waits until a session of the test database waits for a row lock.
+async fn a_request_waits_for_a_row(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while store::waiting_for_rows(&app.db) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the request never waited for the row"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A side connection to `db` inside a transaction that has an id, made off the async workers.
+async fn writing_elsewhere(db: &TestDb) -> LockHolder {
+    let mut side = LockHolder::open(db);
+    tokio::task::spawn_blocking(move || {
+        side.begin_writing();
+        side
+    })
+    .await
+    .unwrap()
+}
+
+fn count(events: &[Value], action: &str) -> usize {
+    events.iter().filter(|e| e["action"] == action).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_resumes_sees_an_event_that_committed_late() {
+    if !postgres_enabled() {
+        return;
+    }
+    // Arrange: two loose packs; a side connection holds F0's row.
+    let app = spawn(Db::Postgres).await;
+    let line = Line::new(&app, "Acme").await;
+    line.register(GTIN).await;
+    let packs = serials("F", 2);
+    line.commission_ok(GTIN, &packs).await;
+    let mut side = LockHolder::open(&app.db);
+    let side_pack = packs[0].clone();
+    let mut side = tokio::task::spawn_blocking(move || {
+        side.lock_pack(GTIN, &side_pack);
+        side
+    })
+    .await
+    .unwrap();
+
+    // Act: the aggregation of F0 reserves its event id and waits for the row; a commissioning
+    // records the next id and commits meanwhile; the reader lists everything so far.
+    let late = line
+        .req(Method::POST, "/aggregate/container")
+        .json(&json!({"parent": sscc(0, 1), "child_trade_items": children(GTIN, &packs[..1])}));
+    let late = tokio::spawn(async move {
+        let resp = late.send().await.expect("request sent");
+        (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+    });
+    a_request_waits_for_a_row(&app).await;
+    line.commission_ok(GTIN, &serials("G", 1)).await;
+    let first = read_feed(&app, line.token(), None).await;
+    tokio::task::spawn_blocking(move || side.roll_back())
+        .await
+        .unwrap();
+    let (status, body) = late.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let resume = first.last().map(|e| e["id"].as_str().unwrap().to_string());
+    let second = read_feed(&app, line.token(), resume).await;
+
+    // Assert: the two readings together are the whole feed, each event once.
+    let all = read_feed(&app, line.token(), None).await;
+    assert_eq!(count(&all, "aggregate"), 1, "{all:?}");
+    assert_eq!(count(&all, "commission"), 2, "{all:?}");
+    let mut read: Vec<String> = ids(&first).into_iter().chain(ids(&second)).collect();
+    let mut whole = ids(&all);
+    read.sort();
+    whole.sort();
+    assert_eq!(
+        read,
+        whole,
+        "read before and after the late commit: {:?} then {:?}",
+        first.iter().map(|e| &e["action"]).collect::<Vec<_>>(),
+        second.iter().map(|e| &e["action"]).collect::<Vec<_>>()
+    );
+}
+
+/// The feed reads up to the transactions still running in serialhub's database; another
+/// database's open transaction on the same server (transaction ids are server-wide) does not hold
+/// a tenant's own last write back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_in_another_database_does_not_hold_the_feed_back() {
+    if !postgres_enabled() {
+        return;
+    }
+    // Arrange
+    let app = spawn(Db::Postgres).await;
+    let line = Line::new(&app, "Acme").await;
+    line.register(GTIN).await;
+    let elsewhere = TestDb::fresh(Db::Postgres);
+    let mut side = writing_elsewhere(&elsewhere).await;
+
+    // Act
+    line.commission_ok(GTIN, &serials("E", 1)).await;
+    let events = read_feed(&app, line.token(), None).await;
+
+    // Assert
+    assert_eq!(count(&events, "commission"), 1, "{events:?}");
+    tokio::task::spawn_blocking(move || side.roll_back())
+        .await
+        .unwrap();
+}
+
+/// A write that committed before the read is in it even while an older transaction of the same
+/// database is still running: the read waits for that transaction to end (it is short here),
+/// rather than stopping short of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_waits_for_a_short_older_transaction_and_shows_the_callers_write() {
+    if !postgres_enabled() {
+        return;
+    }
+    // Arrange: an older transaction with an id, still open when the tenant commissions.
+    let app = spawn(Db::Postgres).await;
+    let line = Line::new(&app, "Acme").await;
+    line.register(GTIN).await;
+    let mut side = writing_elsewhere(&app.db).await;
+    line.commission_ok(GTIN, &serials("W", 1)).await;
+
+    // Act: the read starts while the older transaction runs; it ends 200 ms later.
+    let reader = {
+        let rb = line.api(Method::GET, "/v1/audit/events?limit=100");
+        tokio::spawn(async move {
+            let resp = rb.send().await.expect("request sent");
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::task::spawn_blocking(move || side.roll_back())
+        .await
+        .unwrap();
+    let (status, body) = reader.await.unwrap();
+
+    // Assert
+    assert_eq!(status, 200, "{body}");
+    let events = body["items"].as_array().unwrap();
+    assert_eq!(count(events, "commission"), 1, "{body}");
+}
