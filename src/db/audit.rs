@@ -333,9 +333,6 @@ fn selected<'a>(
     if let Some(to) = f.to {
         q = q.filter(ev::occurred_at.lt(to));
     }
-    if let Some(after) = f.after_id {
-        q = q.filter(ev::id.gt(after));
-    }
     if let Some(ids) = &f.item_ids {
         // The packs' own events, and their commissioning, found through their commission.
         let mut events = dialect::history::events_touching(conn, ids)?;

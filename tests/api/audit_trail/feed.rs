@@ -43,8 +43,13 @@ fn ids(events: &[Value]) -> Vec<String> {
 
 /// Waits until a session of the test database waits for a row lock.
 async fn a_request_waits_for_a_row(app: &TestApp) {
+    requests_wait_for_rows(app, 1).await;
+}
+
+/// Waits until `n` sessions of the test database wait for row locks.
+async fn requests_wait_for_rows(app: &TestApp, n: i64) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while store::waiting_for_rows(&app.db) == 0 {
+    while store::waiting_for_rows(&app.db) < n {
         assert!(
             Instant::now() < deadline,
             "the request never waited for the row"
@@ -109,6 +114,91 @@ async fn a_reader_that_resumes_sees_an_event_that_committed_late() {
     let second = read_feed(&app, line.token(), resume).await;
 
     // Assert: the two readings together are the whole feed, each event once.
+    let all = read_feed(&app, line.token(), None).await;
+    assert_eq!(count(&all, "aggregate"), 1, "{all:?}");
+    assert_eq!(count(&all, "commission"), 2, "{all:?}");
+    let mut read: Vec<String> = ids(&first).into_iter().chain(ids(&second)).collect();
+    let mut whole = ids(&all);
+    read.sort();
+    whole.sort();
+    assert_eq!(
+        read,
+        whole,
+        "read before and after the late commit: {:?} then {:?}",
+        first.iter().map(|e| &e["action"]).collect::<Vec<_>>(),
+        second.iter().map(|e| &e["action"]).collect::<Vec<_>>()
+    );
+}
+
+/// Opens a side connection to the app's database, runs `f` on it off the async workers.
+async fn side(app: &TestApp, f: impl FnOnce(&mut LockHolder) + Send + 'static) -> LockHolder {
+    let mut holder = LockHolder::open(&app.db);
+    tokio::task::spawn_blocking(move || {
+        f(&mut holder);
+        holder
+    })
+    .await
+    .unwrap()
+}
+
+async fn roll_back(mut holder: LockHolder) {
+    tokio::task::spawn_blocking(move || holder.roll_back())
+        .await
+        .unwrap();
+}
+
+/// Starts a request; (status, body) when it ends.
+fn start(rb: reqwest::RequestBuilder) -> tokio::task::JoinHandle<(u16, Value)> {
+    tokio::spawn(async move {
+        let resp = rb.send().await.expect("request sent");
+        (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+    })
+}
+
+/// The other order of the two: the event with the larger id has the older transaction and is
+/// shown first; the one with the smaller id commits later, from a younger transaction. A
+/// commissioning takes its transaction id with its first row, then waits for the chain head (a
+/// side connection holds it); an aggregation starts after it, reserves the smaller event id and
+/// waits for a pack's row; the commissioning records the larger id and commits; the reader lists
+/// it, and must still find the aggregation after it once that commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_resumes_sees_a_younger_transactions_smaller_id() {
+    if !postgres_enabled() {
+        return;
+    }
+    // Arrange
+    let app = spawn(Db::Postgres).await;
+    let line = Line::new(&app, "Acme").await;
+    line.register(GTIN).await;
+    let packs = serials("F", 1);
+    line.commission_ok(GTIN, &packs).await;
+    let tenant = line.id().to_string();
+    let head = side(&app, move |h| h.lock_chain_head(&tenant)).await;
+
+    // Act
+    let older = start(
+        line.req(Method::POST, "/serials/commission")
+            .json(&crate::kit::line::commission_body(GTIN, &serials("G", 1))),
+    );
+    requests_wait_for_rows(&app, 1).await;
+    let pack = packs[0].clone();
+    let row = side(&app, move |h| h.lock_pack(GTIN, &pack)).await;
+    let younger = start(
+        line.req(Method::POST, "/aggregate/container")
+            .json(&json!({"parent": sscc(0, 1), "child_trade_items": children(GTIN, &packs)})),
+    );
+    requests_wait_for_rows(&app, 2).await;
+    roll_back(head).await;
+    let (status, body) = older.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let first = read_feed(&app, line.token(), None).await;
+    roll_back(row).await;
+    let (status, body) = younger.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let resume = first.last().map(|e| e["id"].as_str().unwrap().to_string());
+    let second = read_feed(&app, line.token(), resume).await;
+
+    // Assert
     let all = read_feed(&app, line.token(), None).await;
     assert_eq!(count(&all, "aggregate"), 1, "{all:?}");
     assert_eq!(count(&all, "commission"), 2, "{all:?}");

@@ -47,6 +47,16 @@ impl LockHolder {
             .expect("lock the container row");
     }
 
+    /// Begins a transaction and locks the head of `tenant_id`'s audit chain until it ends: every
+    /// event of that tenant then waits to be recorded.
+    pub fn lock_chain_head(&mut self, tenant_id: &str) {
+        self.conn.batch_execute("BEGIN").expect("begin");
+        diesel::sql_query("SELECT seq FROM audit_heads WHERE chain_tenant_id = $1 FOR UPDATE")
+            .bind::<Text, _>(tenant_id)
+            .execute(&mut self.conn)
+            .expect("lock the chain head");
+    }
+
     /// Begins a transaction that has a transaction id (as any write would) and holds it open.
     pub fn begin_writing(&mut self) {
         self.conn
