@@ -58,81 +58,10 @@ async fn requests_wait_for_rows(app: &TestApp, n: i64) {
     }
 }
 
-/// A side connection to `db` inside a transaction that has an id, made off the async workers.
-async fn writing_elsewhere(db: &TestDb) -> LockHolder {
-    let mut side = LockHolder::open(db);
-    tokio::task::spawn_blocking(move || {
-        side.begin_writing();
-        side
-    })
-    .await
-    .unwrap()
-}
-
-fn count(events: &[Value], action: &str) -> usize {
-    events.iter().filter(|e| e["action"] == action).count()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reader_that_resumes_sees_an_event_that_committed_late() {
-    if !postgres_enabled() {
-        return;
-    }
-    // Arrange: two loose packs; a side connection holds F0's row.
-    let app = spawn(Db::Postgres).await;
-    let line = Line::new(&app, "Acme").await;
-    line.register(GTIN).await;
-    let packs = serials("F", 2);
-    line.commission_ok(GTIN, &packs).await;
-    let mut side = LockHolder::open(&app.db);
-    let side_pack = packs[0].clone();
-    let mut side = tokio::task::spawn_blocking(move || {
-        side.lock_pack(GTIN, &side_pack);
-        side
-    })
-    .await
-    .unwrap();
-
-    // Act: the aggregation of F0 reserves its event id and waits for the row; a commissioning
-    // records the next id and commits meanwhile; the reader lists everything so far.
-    let late = line
-        .req(Method::POST, "/aggregate/container")
-        .json(&json!({"parent": sscc(0, 1), "child_trade_items": children(GTIN, &packs[..1])}));
-    let late = tokio::spawn(async move {
-        let resp = late.send().await.expect("request sent");
-        (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
-    });
-    a_request_waits_for_a_row(&app).await;
-    line.commission_ok(GTIN, &serials("G", 1)).await;
-    let first = read_feed(&app, line.token(), None).await;
-    tokio::task::spawn_blocking(move || side.roll_back())
-        .await
-        .unwrap();
-    let (status, body) = late.await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    let resume = first.last().map(|e| e["id"].as_str().unwrap().to_string());
-    let second = read_feed(&app, line.token(), resume).await;
-
-    // Assert: the two readings together are the whole feed, each event once.
-    let all = read_feed(&app, line.token(), None).await;
-    assert_eq!(count(&all, "aggregate"), 1, "{all:?}");
-    assert_eq!(count(&all, "commission"), 2, "{all:?}");
-    let mut read: Vec<String> = ids(&first).into_iter().chain(ids(&second)).collect();
-    let mut whole = ids(&all);
-    read.sort();
-    whole.sort();
-    assert_eq!(
-        read,
-        whole,
-        "read before and after the late commit: {:?} then {:?}",
-        first.iter().map(|e| &e["action"]).collect::<Vec<_>>(),
-        second.iter().map(|e| &e["action"]).collect::<Vec<_>>()
-    );
-}
-
-/// Opens a side connection to the app's database, runs `f` on it off the async workers.
-async fn side(app: &TestApp, f: impl FnOnce(&mut LockHolder) + Send + 'static) -> LockHolder {
-    let mut holder = LockHolder::open(&app.db);
+/// Opens a side connection to `db` and runs `f` on it off the async workers (PostgreSQL may
+/// make it wait).
+async fn side(db: &TestDb, f: impl FnOnce(&mut LockHolder) + Send + 'static) -> LockHolder {
+    let mut holder = LockHolder::open(db);
     tokio::task::spawn_blocking(move || {
         f(&mut holder);
         holder
@@ -155,6 +84,65 @@ fn start(rb: reqwest::RequestBuilder) -> tokio::task::JoinHandle<(u16, Value)> {
     })
 }
 
+/// The cursor a reader resumes from: the id of the last event it was given.
+fn resume_after(events: &[Value]) -> Option<String> {
+    events.last().map(|e| e["id"].as_str().unwrap().to_string())
+}
+
+/// The two readings together are the whole feed (`all`), each event once.
+fn read_once(first: &[Value], second: &[Value], all: &[Value]) {
+    let mut read: Vec<String> = ids(first).into_iter().chain(ids(second)).collect();
+    let mut whole = ids(all);
+    read.sort();
+    whole.sort();
+    assert_eq!(
+        read,
+        whole,
+        "read before and after the late commit: {:?} then {:?}",
+        first.iter().map(|e| &e["action"]).collect::<Vec<_>>(),
+        second.iter().map(|e| &e["action"]).collect::<Vec<_>>()
+    );
+}
+
+fn count(events: &[Value], action: &str) -> usize {
+    events.iter().filter(|e| e["action"] == action).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_resumes_sees_an_event_that_committed_late() {
+    if !postgres_enabled() {
+        return;
+    }
+    // Arrange: two loose packs; a side connection holds F0's row.
+    let app = spawn(Db::Postgres).await;
+    let line = Line::new(&app, "Acme").await;
+    line.register(GTIN).await;
+    let packs = serials("F", 2);
+    line.commission_ok(GTIN, &packs).await;
+    let pack = packs[0].clone();
+    let held = side(&app.db, move |h| h.lock_pack(GTIN, &pack)).await;
+
+    // Act: the aggregation of F0 reserves its event id and waits for the row; a commissioning
+    // records the next id and commits meanwhile; the reader lists everything so far.
+    let late = start(
+        line.req(Method::POST, "/aggregate/container")
+            .json(&json!({"parent": sscc(0, 1), "child_trade_items": children(GTIN, &packs[..1])})),
+    );
+    a_request_waits_for_a_row(&app).await;
+    line.commission_ok(GTIN, &serials("G", 1)).await;
+    let first = read_feed(&app, line.token(), None).await;
+    roll_back(held).await;
+    let (status, body) = late.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let second = read_feed(&app, line.token(), resume_after(&first)).await;
+
+    // Assert: the two readings together are the whole feed, each event once.
+    let all = read_feed(&app, line.token(), None).await;
+    assert_eq!(count(&all, "aggregate"), 1, "{all:?}");
+    assert_eq!(count(&all, "commission"), 2, "{all:?}");
+    read_once(&first, &second, &all);
+}
+
 /// The other order of the two: the event with the larger id has the older transaction and is
 /// shown first; the one with the smaller id commits later, from a younger transaction. A
 /// commissioning takes its transaction id with its first row, then waits for the chain head (a
@@ -173,7 +161,7 @@ async fn a_reader_that_resumes_sees_a_younger_transactions_smaller_id() {
     let packs = serials("F", 1);
     line.commission_ok(GTIN, &packs).await;
     let tenant = line.id().to_string();
-    let head = side(&app, move |h| h.lock_chain_head(&tenant)).await;
+    let head = side(&app.db, move |h| h.lock_chain_head(&tenant)).await;
 
     // Act
     let older = start(
@@ -182,7 +170,7 @@ async fn a_reader_that_resumes_sees_a_younger_transactions_smaller_id() {
     );
     requests_wait_for_rows(&app, 1).await;
     let pack = packs[0].clone();
-    let row = side(&app, move |h| h.lock_pack(GTIN, &pack)).await;
+    let row = side(&app.db, move |h| h.lock_pack(GTIN, &pack)).await;
     let younger = start(
         line.req(Method::POST, "/aggregate/container")
             .json(&json!({"parent": sscc(0, 1), "child_trade_items": children(GTIN, &packs)})),
@@ -195,24 +183,13 @@ async fn a_reader_that_resumes_sees_a_younger_transactions_smaller_id() {
     roll_back(row).await;
     let (status, body) = younger.await.unwrap();
     assert_eq!(status, 200, "{body}");
-    let resume = first.last().map(|e| e["id"].as_str().unwrap().to_string());
-    let second = read_feed(&app, line.token(), resume).await;
+    let second = read_feed(&app, line.token(), resume_after(&first)).await;
 
     // Assert
     let all = read_feed(&app, line.token(), None).await;
     assert_eq!(count(&all, "aggregate"), 1, "{all:?}");
     assert_eq!(count(&all, "commission"), 2, "{all:?}");
-    let mut read: Vec<String> = ids(&first).into_iter().chain(ids(&second)).collect();
-    let mut whole = ids(&all);
-    read.sort();
-    whole.sort();
-    assert_eq!(
-        read,
-        whole,
-        "read before and after the late commit: {:?} then {:?}",
-        first.iter().map(|e| &e["action"]).collect::<Vec<_>>(),
-        second.iter().map(|e| &e["action"]).collect::<Vec<_>>()
-    );
+    read_once(&first, &second, &all);
 }
 
 /// The feed reads up to the transactions still running in serialhub's database; another
@@ -228,7 +205,7 @@ async fn a_transaction_in_another_database_does_not_hold_the_feed_back() {
     let line = Line::new(&app, "Acme").await;
     line.register(GTIN).await;
     let elsewhere = TestDb::fresh(Db::Postgres);
-    let mut side = writing_elsewhere(&elsewhere).await;
+    let held = side(&elsewhere, |h| h.begin_writing()).await;
 
     // Act
     line.commission_ok(GTIN, &serials("E", 1)).await;
@@ -236,9 +213,7 @@ async fn a_transaction_in_another_database_does_not_hold_the_feed_back() {
 
     // Assert
     assert_eq!(count(&events, "commission"), 1, "{events:?}");
-    tokio::task::spawn_blocking(move || side.roll_back())
-        .await
-        .unwrap();
+    roll_back(held).await;
 }
 
 /// A write that committed before the read is in it even while an older transaction of the same
@@ -253,7 +228,7 @@ async fn a_read_waits_for_a_short_older_transaction_and_shows_the_callers_write(
     let app = spawn(Db::Postgres).await;
     let line = Line::new(&app, "Acme").await;
     line.register(GTIN).await;
-    let mut side = writing_elsewhere(&app.db).await;
+    let held = side(&app.db, |h| h.begin_writing()).await;
     line.commission_ok(GTIN, &serials("W", 1)).await;
 
     // Act: the read starts while the older transaction runs; it ends 200 ms later.
@@ -265,9 +240,7 @@ async fn a_read_waits_for_a_short_older_transaction_and_shows_the_callers_write(
         })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    tokio::task::spawn_blocking(move || side.roll_back())
-        .await
-        .unwrap();
+    roll_back(held).await;
     let (status, body) = reader.await.unwrap();
 
     // Assert
